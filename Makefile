@@ -1,0 +1,43 @@
+# patrimoine — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Nothing downloads a model at run time; Prefect's temporary server needs time to start.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+
+.PHONY: install run ingest serve test bench clean
+
+install: $(STAMP) ## Create .venv and install everything pinned (fast when nothing changed)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel; a plain `torch` would pull several GB of CUDA.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+ingest: install ## Ingest the sample corpus in corpus/
+	$(BIN)/patrimoine ingest corpus
+
+serve: install ## Serve the API and the web page on http://$(HOST):$(PORT)
+	$(BIN)/patrimoine serve --host $(HOST) --port $(PORT)
+
+run: ingest serve ## Install, ingest the sample corpus, then serve (Ctrl-C stops)
+
+test: install ## Run the test suite
+	$(BIN)/python -m pytest
+
+bench: install ## Print speed figures (ingestion and search)
+	$(BIN)/python -m pipelines.bench
+
+clean:
+	rm -rf var .pytest_cache

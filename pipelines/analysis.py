@@ -1,0 +1,45 @@
+"""What the pipeline understands of a text: tags, actors and practices. Pure: nothing is written."""
+
+from __future__ import annotations
+
+import functools
+
+from pipelines.embedding import load_embedder
+from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
+from pipelines.lexicons import PracticeMatcher
+from pipelines.settings import Settings
+from pipelines.tagging import Taxonomy, ZeroShotTagger
+from pipelines.types import Analysis
+
+
+class Analyzer:
+    def __init__(self, *, extractor: ActorExtractor, tagger: ZeroShotTagger, practices: PracticeMatcher) -> None:
+        self.extractor = extractor
+        self.tagger = tagger
+        self.practices = practices
+
+    def predict(self, texts: list[str]) -> list[Analysis]:
+        tags = self.tagger.predict(texts)
+        actors = self.extractor.predict(texts)
+        practices = self.practices.predict(texts)
+        return [Analysis(tags=t, actors=a, practices=p) for t, a, p in zip(tags, actors, practices, strict=True)]
+
+
+def load_analyzer(settings: Settings) -> Analyzer:
+    return _cached_analyzer(
+        str(settings.models_dir), settings.spacy_model, settings.tag_threshold, settings.embedding_batch_size
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_analyzer(models_dir: str, spacy_model: str, threshold: float | None, batch_size: int) -> Analyzer:
+    from pathlib import Path
+
+    models = Path(models_dir)
+    taxonomy = Taxonomy.from_file(models / "taxonomy.yaml")
+    embedder = load_embedder(taxonomy.embedding_model, batch_size=batch_size)
+    return Analyzer(
+        extractor=ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml")),
+        tagger=ZeroShotTagger(taxonomy, embedder, threshold=threshold),
+        practices=PracticeMatcher.from_file(models / "practices.yaml"),
+    )

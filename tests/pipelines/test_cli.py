@@ -1,0 +1,85 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import TRANSCRIPT
+
+runner = CliRunner()
+
+
+def _json(args):
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("command", ["ingest", "search", "analyze", "actors", "stats", "serve"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "--help" in result.stdout
+
+
+def test_ingest_json_shape_and_human_summary(home, copy_file):
+    path = copy_file(TRANSCRIPT)
+    report = _json(["ingest", str(path), str(path.parent / "absent.txt")])
+    assert set(report) >= {
+        "run_id", "documents_seen", "documents_ingested", "documents_unchanged",
+        "documents_failed", "passages_indexed", "failures",
+    }
+    assert report["documents_ingested"] == 1 and report["documents_failed"] == 1
+    assert report["failures"][0]["path"].endswith("absent.txt") and report["failures"][0]["error"]
+    again = runner.invoke(app, ["ingest", str(path)])
+    assert again.exit_code == 0
+    assert "1 documents seen, 0 ingested, 1 unchanged" in again.stdout
+
+
+def test_search_json_shape(ingested):
+    response = _json(["search", "groupes de pairs pour les élus", "-k", "3"])
+    assert response["query"] == "groupes de pairs pour les élus"
+    assert len(response["hits"]) == 3
+    hit = response["hits"][0]
+    assert set(hit) >= {
+        "passage_id", "document_id", "title", "source_path", "page", "text", "score", "tags", "actors",
+        "speaker", "start_s",
+    }
+    for tag in hit["tags"]:
+        assert set(tag) >= {"id", "score"}
+    for actor in hit["actors"]:
+        assert set(actor) >= {"name", "kind", "role"}
+
+
+def test_stats_and_actors(ingested):
+    stats = _json(["stats"])
+    assert stats["documents"] == 5 and stats["passages"] == stats["vectors"] > 0 and stats["runs"] >= 1
+    actors = _json(["actors"])["actors"]
+    names = {a["name"]: a for a in actors}
+    assert names["Hélène Marchadier"]["role"] == "elu"
+    assert names["Hélène Marchadier"]["mentions"] >= 2
+    assert all(set(a) >= {"name", "kind", "role", "aliases", "mentions", "documents"} for a in actors)
+
+
+def test_analyze_one_line_out_per_line_in(tmp_path, home):
+    source = tmp_path / "textes.jsonl"
+    source.write_text(
+        json.dumps({"id": "a", "text": "Le conseil approuve le procès-verbal de la séance précédente."}) + "\n"
+        + json.dumps({"id": 7, "text": "Marie Dupont, maire de Saint-Vallier, anime une communauté apprenante."}) + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["analyze", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", 7]
+    assert all(set(line) == {"id", "tags", "actors", "practices"} for line in lines)
+    assert {"name": "Marie Dupont", "kind": "person", "role": "elu"} in lines[1]["actors"]
+    assert {"name": "communauté apprenante"} in lines[1]["practices"]
+
+
+def test_analyze_bad_line_names_the_file_and_line(tmp_path, home):
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"id": 1}\n', encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(source)])
+    assert result.exit_code == 1
+    assert "bad.jsonl: line 1" in result.stderr

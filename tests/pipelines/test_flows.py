@@ -1,0 +1,85 @@
+import pytest
+
+from pipelines import catalog
+from pipelines.flows import ingest, read_task, understand_task
+from pipelines.settings import Settings
+from pipelines.store import Store
+from tests.conftest import ACTE, RAPPORT, TRANSCRIPT
+
+
+def _counts():
+    store = Store.open(Settings())
+    try:
+        return {**catalog.counts(store.conn), "vectors": store.index.count()}
+    finally:
+        store.close()
+
+
+def test_corpus_ingests_with_catalog_and_vectors_in_step(ingested):
+    counts = _counts()
+    assert counts["documents"] == 5
+    assert counts["passages"] == counts["vectors"] > 40
+    assert counts["actors"] > 10
+    assert counts["runs"] == 1
+
+
+def test_reingesting_the_same_files_changes_nothing(home, copy_file):
+    folder = copy_file(TRANSCRIPT).parent
+    copy_file(RAPPORT)
+    first = ingest([str(folder)])
+    assert (first.documents_ingested, first.documents_unchanged) == (2, 0)
+    before = _counts()
+    second = ingest([str(folder)])
+    assert (second.documents_seen, second.documents_ingested, second.documents_unchanged) == (2, 0, 2)
+    assert second.passages_indexed == 0
+    after = _counts()
+    assert after == {**before, "runs": before["runs"] + 1}
+
+
+def test_bad_files_are_reported_and_the_run_goes_on(home, copy_file, tmp_path):
+    good = copy_file(TRANSCRIPT)
+    ingest([str(good)])
+    before = _counts()
+    empty = good.parent / "vide.pdf"
+    empty.write_bytes(b"")
+    broken = good.parent / "tronque.pdf"
+    broken.write_bytes(ACTE.read_bytes()[:3000])
+    missing = tmp_path / "absent.pdf"
+    report = ingest([str(good.parent), str(missing)])
+    assert report.documents_seen == 4
+    assert report.documents_unchanged == 1
+    assert report.documents_failed == 3
+    reasons = {f.path.rsplit("/", 1)[-1]: f.error for f in report.failures}
+    assert "empty" in reasons["vide.pdf"]
+    assert "PDF" in reasons["tronque.pdf"]
+    assert "no such file" in reasons["absent.pdf"]
+    assert _counts() == {**before, "runs": before["runs"] + 1}  # nothing indexed was lost
+
+
+def test_a_changed_file_replaces_its_previous_version(home, tmp_path):
+    path = tmp_path / "compte-rendu.txt"
+    path.write_text("Compte rendu\n\n" + "La commune lance un budget participatif pour les écoles. " * 8, encoding="utf-8")
+    ingest([str(path)])
+    path.write_text("Compte rendu\n\n" + "La commune crée un tiers-lieu dédié à la réparation. " * 8, encoding="utf-8")
+    report = ingest([str(path)])
+    assert report.documents_ingested == 1
+    counts = _counts()
+    assert counts["documents"] == 1 and counts["passages"] == counts["vectors"]
+
+
+def test_tasks_run_on_their_own_through_fn(home):
+    settings = Settings()
+    document = read_task.fn(str(TRANSCRIPT), max_bytes=10**8)
+    passages, analyses, vectors = understand_task.fn(document, settings)
+    assert len(passages) == len(analyses) == vectors.shape[0]
+    assert any(a.actors for a in analyses)
+
+
+@pytest.mark.parametrize("seed", ["000_900ca09423ac27b3.txt", "004_0d0514a859c5f119.txt"])
+def test_seeds_ingested_without_error(ingested, seed):
+    store = Store.open(Settings())
+    try:
+        rows = store.conn.execute("SELECT title FROM documents WHERE source_path LIKE ?", (f"%{seed}",)).fetchall()
+    finally:
+        store.close()
+    assert len(rows) == 1

@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+
+from pipelines.errors import EmptyDocument, UnreadableDocument
+from pipelines.readers import content_id, discover, read_document
+from pipelines.readers.pdf import join_lines
+from tests.conftest import ACTE, CORPUS, EXTERNAL, RAPPORT, TRANSCRIPT
+
+MAX = 200_000_000
+
+
+def test_pdf_keeps_pages_and_drops_running_headers_and_page_numbers():
+    document = read_document(ACTE, max_bytes=MAX)
+    assert document.pages == 4
+    assert {block.page for block in document.blocks} == {1, 2, 3, 4}
+    texts = [block.text for block in document.blocks]
+    assert not any("Registre des délibérations" in t and len(t) < 90 for t in texts)  # the running header
+    assert not any(t.startswith("Page ") and "/ 4" in t for t in texts)
+    page_two = " ".join(b.text for b in document.blocks if b.page == 2)
+    assert "186 000 € sur trois ans" in page_two
+
+
+def test_pdf_title_and_type_come_from_the_document_not_the_file_name():
+    document = read_document(ACTE, max_bytes=MAX)
+    assert "registre des délibérations" in document.title.lower()
+    assert document.doc_type == "acte"
+    assert read_document(RAPPORT, max_bytes=MAX).doc_type == "rapport"
+
+
+def test_lines_cut_by_a_hyphen_are_rejoined():
+    assert join_lines(["la cons-", "truction du centre"]) == "la construction du centre"
+    assert join_lines(["Jean-", "François Caron"]) == "Jean-François Caron"
+    assert join_lines(["une ligne", "et la suivante"]) == "une ligne et la suivante"
+
+
+def test_transcript_turns_keep_speaker_and_times():
+    document = read_document(TRANSCRIPT, max_bytes=MAX)
+    assert document.doc_type == "transcription"
+    first, second = document.blocks[:2]
+    assert first.speaker and first.start_s == 0.0
+    assert second.start_s > 0 and first.end_s == second.start_s
+    assert all(block.page is None for block in document.blocks)
+
+
+def test_type_comes_from_content_not_extension(tmp_path):
+    fake = tmp_path / "notes.pdf"
+    fake.write_text("# Compte rendu\n\nLa séance est ouverte à 18 h sous la présidence du maire.\n", encoding="utf-8")
+    document = read_document(fake, max_bytes=MAX)
+    assert document.title == "Compte rendu"
+    assert "séance est ouverte" in document.blocks[-1].text
+
+
+def test_latin1_text_is_decoded(tmp_path):
+    path = tmp_path / "vieux.txt"
+    path.write_bytes("Délibération sur l'école élémentaire : adoptée.".encode("cp1252"))
+    assert "Délibération" in read_document(path, max_bytes=MAX).blocks[0].text
+
+
+def test_bad_files_raise_a_reason(tmp_path):
+    empty = tmp_path / "vide.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(EmptyDocument, match="empty"):
+        read_document(empty, max_bytes=MAX)
+    with pytest.raises(UnreadableDocument, match="no such file"):
+        read_document(tmp_path / "absent.pdf", max_bytes=MAX)
+    broken = tmp_path / "casse.pdf"
+    broken.write_bytes(ACTE.read_bytes()[:2000])
+    with pytest.raises(UnreadableDocument, match="PDF"):
+        read_document(broken, max_bytes=MAX)
+    with pytest.raises(UnreadableDocument, match="over the limit"):
+        read_document(ACTE, max_bytes=1000)
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf-bad" / "encrypted.pdf").exists(), reason="shared/external absent")
+def test_password_protected_pdf_is_reported():
+    with pytest.raises(UnreadableDocument, match="password"):
+        read_document(EXTERNAL / "pdf-bad" / "encrypted.pdf", max_bytes=MAX)
+
+
+def test_discover_finds_documents_in_folders_once(tmp_path):
+    found = discover([CORPUS, ACTE])
+    assert sorted(p.name for p in found) == sorted(p.name for p in CORPUS.iterdir())
+    assert discover([tmp_path / "absent.txt"]) == [tmp_path / "absent.txt"]
+
+
+def test_content_id_depends_on_content_only():
+    assert content_id(b"abc") == content_id(b"abc") != content_id(b"abd")
+    assert len(content_id(Path(ACTE).read_bytes())) == 16
