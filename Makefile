@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-ingest: install ## Ingest the sample corpus in corpus/
-	$(BIN)/patrimoine ingest corpus
+ingest: install ## Ingest the sample corpus in corpus/documents/
+	$(BIN)/patrimoine ingest corpus/documents
 
 serve: install ## Serve the API and the web page on http://$(HOST):$(PORT)
 	$(BIN)/patrimoine serve --host $(HOST) --port $(PORT)

@@ -277,14 +277,6 @@ def lexical_search(conn: sqlite3.Connection, query: str, *, k: int) -> list[str]
     return [row["passage_id"] for row in rows]
 
 
-def passage_models(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, str]:
-    marks = ",".join("?" * len(passage_ids))
-    rows = conn.execute(
-        f"SELECT passage_id, embedding_model FROM passages WHERE passage_id IN ({marks})", passage_ids
-    )
-    return {row["passage_id"]: row["embedding_model"] for row in rows}
-
-
 # --- actors ----------------------------------------------------------------------------------
 
 

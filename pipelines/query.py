@@ -10,6 +10,8 @@ from pipelines.schemas import ActorsResponse, DocumentDetail, SearchHit, SearchR
 from pipelines.store import Store
 
 RRF_K0 = 60  # the usual constant of reciprocal-rank fusion
+_FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model"}
+_FROM_DOCUMENT = {"title", "source_path", "doc_type"}
 
 
 def fuse(rankings: list[tuple[list[str], float]], *, k0: int = RRF_K0) -> list[tuple[str, float]]:
@@ -44,34 +46,24 @@ def search(
         for pid, score in fuse([(dense, weights[0]), (lexical, weights[1])])
     ]
     passages = catalog.get_passages(store.conn, [hit.passage_id for hit in found])
-    models = catalog.passage_models(store.conn, list(passages))
-    documents = catalog.get_documents(store.conn, sorted({p.passage_id.rsplit("-", 1)[0] for p in passages.values()}))
+    documents = catalog.get_documents(store.conn, sorted({p.document_id for p in passages.values()}))
     hits: list[SearchHit] = []
     for hit in found:
-        if len(hits) == k:
-            break
         passage = passages.get(hit.passage_id)
-        document = documents.get(hit.passage_id.rsplit("-", 1)[0]) if passage else None
+        document = documents.get(passage.document_id) if passage else None
         if passage is None or document is None:  # a vector whose catalog row is gone: never shown
             continue
         hits.append(
             SearchHit(
-                passage_id=passage.passage_id,
-                document_id=document.document_id,
-                title=document.title,
-                source_path=document.source_path,
-                page=passage.page,
-                page_end=passage.page_end,
-                text=passage.text,
-                score=hit.score,
+                **passage.model_dump(include=_FROM_PASSAGE),
+                **document.model_dump(include=_FROM_DOCUMENT),
                 tags=passage.tags,
                 actors=passage.actors,
-                speaker=passage.speaker,
-                start_s=passage.start_s,
-                doc_type=document.doc_type,
-                embedding_model=models.get(passage.passage_id),
+                score=hit.score,
             )
         )
+        if len(hits) == k:
+            break
     return SearchResponse(query=query, hits=hits)
 
 

@@ -97,6 +97,7 @@ class StatsResponse(BaseModel):
 
 class PassagePublic(BaseModel):
     passage_id: str
+    document_id: str
     ordinal: int
     text: str
     page: int | None = None
@@ -104,6 +105,7 @@ class PassagePublic(BaseModel):
     speaker: str | None = None
     start_s: float | None = None
     end_s: float | None = None
+    embedding_model: str
     tags: list[TagPublic] = Field(default_factory=list)
     actors: list[ActorPublic] = Field(default_factory=list)
 
