@@ -43,7 +43,9 @@ def configure_prefect(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The command prints every failure with its reason; Prefect's own console output (a traceback per
+    # bad file) stays quiet unless PREFECT_LOGGING_LEVEL asks for it.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 

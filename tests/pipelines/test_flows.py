@@ -4,7 +4,7 @@ from pipelines import catalog
 from pipelines.flows import ingest, read_task, understand_task
 from pipelines.settings import Settings
 from pipelines.store import Store
-from tests.conftest import ACTE, RAPPORT, TRANSCRIPT
+from tests.conftest import ACTE, EXTERNAL, RAPPORT, TRANSCRIPT
 
 
 def _counts():
@@ -83,3 +83,16 @@ def test_seeds_ingested_without_error(ingested, seed):
     finally:
         store.close()
     assert len(rows) == 1
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf-bad").exists(), reason="shared/external absent")
+def test_files_that_must_fail_are_reported_and_the_run_completes(home):
+    report = ingest([str(EXTERNAL / "pdf-bad")])
+    assert report.documents_seen == len([p for p in (EXTERNAL / "pdf-bad").iterdir() if p.suffix == ".pdf"])
+    assert report.documents_seen == report.documents_ingested + report.documents_unchanged + report.documents_failed
+    reasons = {f.path.rsplit("/", 1)[-1]: f.error for f in report.failures}
+    assert "empty" in reasons["empty.pdf"]
+    assert "password" in reasons["encrypted.pdf"]
+    assert "PDF" in reasons["truncated.pdf"]
+    assert "not-a-pdf.pdf" not in reasons  # Markdown content under a .pdf name: read as text
+    assert all(reason.strip() for reason in reasons.values())
