@@ -13,9 +13,18 @@ export ANONYMIZED_TELEMETRY := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: install run ingest serve test bench clean
+.PHONY: install system-deps run ingest serve test bench clean
 
-install: $(STAMP) ## Create .venv and install everything pinned (fast when nothing changed)
+install: system-deps $(STAMP) ## Create .venv and install everything pinned (fast when nothing changed)
+
+# Tesseract with its French model reads scanned pages; installed with apt-get when missing and root.
+system-deps:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing tesseract-ocr and tesseract-ocr-fra (OCR of scanned pages)"; \
+	  apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-fra >/dev/null; \
+	else echo "warning: tesseract-ocr-fra is missing: scanned pages will be reported, not read." \
+	  "Install it with: sudo apt-get install tesseract-ocr tesseract-ocr-fra" >&2; fi
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS passages (
     speaker TEXT,
     start_s REAL,
     end_s REAL,
-    embedding_model TEXT NOT NULL
+    embedding_model TEXT NOT NULL,
+    ocr_confidence REAL
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id);
 CREATE TABLE IF NOT EXISTS passage_tags (
@@ -170,7 +171,7 @@ def save_document(
         )
         for passage, analysis in zip(passages, analyses, strict=True):
             conn.execute(
-                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     passage.passage_id,
                     passage.document_id,
@@ -182,6 +183,7 @@ def save_document(
                     passage.start_s,
                     passage.end_s,
                     model,
+                    passage.ocr_confidence,
                 ),
             )
             conn.execute("INSERT INTO passages_fts VALUES (?, ?)", (passage.passage_id, passage.text))

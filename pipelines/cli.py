@@ -68,6 +68,8 @@ def ingest(
         return
     for failure in report.failures:
         typer.echo(f"failed: {failure.path}: {failure.error}")
+    for warning in report.warnings:
+        typer.echo(f"page left out: {warning.path}, page {warning.page}: {warning.reason}")
     typer.echo(
         f"run {report.run_id}: {report.documents_seen} documents seen, {report.documents_ingested} ingested, "
         f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "

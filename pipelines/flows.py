@@ -19,7 +19,7 @@ from pipelines.analysis import load_analyzer
 from pipelines.embedding import load_embedder
 from pipelines.errors import PatrimoineError
 from pipelines.readers import discover, read_document
-from pipelines.schemas import IngestFailure, IngestReport
+from pipelines.schemas import IngestFailure, IngestReport, IngestWarning
 from pipelines.segmentation import segment
 from pipelines.settings import Settings
 from pipelines.store import Store
@@ -27,8 +27,13 @@ from pipelines.types import Analysis, Passage, SourceDocument
 
 
 @task(cache_policy=NO_CACHE)
-def read_task(path: str, *, max_bytes: int) -> SourceDocument:
-    return read_document(Path(path), max_bytes=max_bytes)
+def read_task(path: str, settings: Settings) -> SourceDocument:
+    return read_document(
+        Path(path),
+        max_bytes=int(settings.max_file_mb * 1_000_000),
+        ocr_timeout_s=settings.ocr_page_timeout_s,
+        ocr_min_confidence=settings.ocr_min_confidence,
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -77,12 +82,11 @@ def ingest(paths: list[str]) -> IngestReport:
     report = IngestReport(run_id=_current_run_id())
     store = Store.open(settings)
     catalog.start_run(store.conn, report.run_id, [str(p) for p in paths])
-    max_bytes = int(settings.max_file_mb * 1_000_000)
     try:
         for path in discover(paths):
             report.documents_seen += 1
             try:
-                document = read_task(str(path), max_bytes=max_bytes)
+                document = read_task(str(path), settings)
                 if catalog.has_document(store.conn, document.document_id, model=store.model):
                     report.documents_unchanged += 1
                     logger.info("%s: unchanged", path)
@@ -96,6 +100,9 @@ def ingest(paths: list[str]) -> IngestReport:
             else:
                 report.documents_ingested += 1
                 report.passages_indexed += len(passages)
+                report.warnings.extend(
+                    IngestWarning(path=str(path), page=p.page, reason=p.reason) for p in document.problems
+                )
                 logger.info("%s: %d passages indexed", path, len(passages))
         catalog.finish_run(store.conn, report)
     except BaseException:

@@ -10,7 +10,8 @@ from pipelines.schemas import ActorsResponse, DocumentDetail, SearchHit, SearchR
 from pipelines.store import Store
 
 RRF_K0 = 60  # the usual constant of reciprocal-rank fusion
-_FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model"}
+_FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model",
+                 "ocr_confidence"}
 _FROM_DOCUMENT = {"title", "source_path", "doc_type"}
 
 

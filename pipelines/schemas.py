@@ -43,6 +43,9 @@ class SearchHit(BaseModel):
     start_s: float | None = None
     doc_type: str | None = None
     embedding_model: str | None = None
+    ocr_confidence: float | None = Field(
+        default=None, description="Tesseract's mean confidence (0-100) when the passage was read by OCR."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -55,6 +58,12 @@ class IngestFailure(BaseModel):
     error: str
 
 
+class IngestWarning(BaseModel):
+    path: str
+    page: int | None = None
+    reason: str
+
+
 class IngestReport(BaseModel):
     run_id: str
     documents_seen: int = 0
@@ -63,6 +72,9 @@ class IngestReport(BaseModel):
     documents_failed: int = 0
     passages_indexed: int = 0
     failures: list[IngestFailure] = Field(default_factory=list)
+    warnings: list[IngestWarning] = Field(
+        default_factory=list, description="Pages left out of documents that were ingested, and why."
+    )
 
 
 class AnalyzeResult(BaseModel):
@@ -106,6 +118,7 @@ class PassagePublic(BaseModel):
     start_s: float | None = None
     end_s: float | None = None
     embedding_model: str
+    ocr_confidence: float | None = None
     tags: list[TagPublic] = Field(default_factory=list)
     actors: list[ActorPublic] = Field(default_factory=list)
 

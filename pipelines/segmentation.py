@@ -13,6 +13,7 @@ class _Draft:
     parts: list[str] = field(default_factory=list)
     first: Block | None = None
     last: Block | None = None
+    ocr: list[float] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -22,6 +23,8 @@ class _Draft:
         self.parts.append(text)
         self.first = self.first or block
         self.last = block
+        if block.ocr_confidence is not None:
+            self.ocr.append(block.ocr_confidence)
 
 
 def segment(document: SourceDocument, *, min_chars: int, max_chars: int) -> list[Passage]:
@@ -86,6 +89,7 @@ def _merge_short(drafts: list[_Draft], *, min_chars: int, max_chars: int) -> lis
         ):
             previous.parts.extend(draft.parts)
             previous.last = draft.last
+            previous.ocr.extend(draft.ocr)
         else:
             merged.append(draft)
     return merged
@@ -103,4 +107,5 @@ def _to_passage(document_id: str, ordinal: int, draft: _Draft) -> Passage:
         speaker=first.speaker,
         start_s=first.start_s,
         end_s=last.end_s,
+        ocr_confidence=min(draft.ocr) if draft.ocr else None,
     )

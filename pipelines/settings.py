@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=200.0, gt=0, description="Files larger than this (in megabytes) are reported, not read."
     )
+    ocr_page_timeout_s: float = Field(
+        default=60.0, gt=0, description="A scanned page whose OCR takes longer than this (seconds) is reported."
+    )
+    ocr_min_confidence: float = Field(
+        default=55.0,
+        ge=0,
+        le=100,
+        description="A scanned page whose mean OCR confidence (0-100) is lower is reported, not indexed.",
+    )
     models_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "models",
         description="Folder holding the taxonomy, lexicons and trained models.",

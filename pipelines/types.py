@@ -16,6 +16,15 @@ class Block:
     start_s: float | None = None
     end_s: float | None = None
     heading: bool = False
+    ocr_confidence: float | None = None  # mean Tesseract confidence (0-100) when the text comes from OCR
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    """A page that was left out, and why."""
+
+    page: int
+    reason: str
 
 
 @dataclass
@@ -28,6 +37,7 @@ class SourceDocument:
     doc_type: str
     blocks: list[Block]
     pages: int | None = None
+    problems: list[PageProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -43,6 +53,7 @@ class Passage:
     speaker: str | None = None
     start_s: float | None = None
     end_s: float | None = None
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)

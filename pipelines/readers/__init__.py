@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipelines.errors import EmptyDocument, UnreadableDocument
 from pipelines.readers.plain import decode, is_transcript, read_text, read_transcript
-from pipelines.types import Block, SourceDocument
+from pipelines.types import Block, PageProblem, SourceDocument
 
 # Suffixes picked up when a folder is given; a file named explicitly is always tried.
 DOCUMENT_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".text"}
@@ -42,7 +42,9 @@ def content_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
+def read_document(
+    path: Path, *, max_bytes: int, ocr_timeout_s: float = 60.0, ocr_min_confidence: float = 55.0
+) -> SourceDocument:
     """Read one file, or raise UnreadableDocument with a reason a staff member understands."""
     if not path.exists():
         raise UnreadableDocument("no such file")
@@ -56,10 +58,13 @@ def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
     data = path.read_bytes()
     document_id = content_id(data)
     pages: int | None = None
+    problems: list[PageProblem] = []
     if data[:1024].lstrip().startswith(b"%PDF"):
         from pipelines.readers.pdf import read_pdf  # pdfplumber only when a PDF comes
 
-        title, blocks, pages = read_pdf(path)
+        title, blocks, pages, problems = read_pdf(
+            path, ocr_timeout_s=ocr_timeout_s, ocr_min_confidence=ocr_min_confidence
+        )
     else:
         text = decode(data)
         if is_transcript(text):
@@ -67,7 +72,8 @@ def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
         else:
             title, blocks = read_text(text)
     if not any(block.text.strip() for block in blocks):
-        raise EmptyDocument("no text could be read from the document")
+        detail = "; ".join(f"page {p.page}: {p.reason}" for p in problems[:3])
+        raise EmptyDocument("no text could be read from the document" + (f" ({detail})" if detail else ""))
     title = title or _first_line(blocks) or path.stem
     return SourceDocument(
         path=path,
@@ -76,6 +82,7 @@ def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
         doc_type=guess_doc_type(title, blocks),
         blocks=blocks,
         pages=pages,
+        problems=problems,
     )
 
 

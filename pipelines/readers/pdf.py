@@ -7,6 +7,7 @@ are dropped, and words cut at line ends are rejoined.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,17 +17,27 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 
 from pipelines.errors import UnreadableDocument
+from pipelines.readers import ocr
 from pipelines.text import normalize
-from pipelines.types import Block
+from pipelines.types import Block, PageProblem
 
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|sur)\s*\d+)?$", re.IGNORECASE)
 _EDGE_LINES = 2  # lines at the top and bottom of a page that may be running headers/footers
+_OCR_BELOW_CHARS = 200  # a page with less text than this and a large image is a scan
+_OCR_IMAGE_SHARE = 0.3  # share of the page an image must cover for the page to count as scanned
+_OCR_DPI = 250
 _JUNK_TITLES = re.compile(r"^(microsoft (word|powerpoint)|untitled|sans titre|document\d*$)", re.I)
 
 
-def read_pdf(path: Path) -> tuple[str | None, list[Block], int]:
-    """Return (metadata title, paragraphs with their page, page count)."""
+def read_pdf(
+    path: Path, *, ocr_timeout_s: float, ocr_min_confidence: float
+) -> tuple[str | None, list[Block], int, list[PageProblem]]:
+    """Return (metadata title, paragraphs with their page, page count, pages left out and why).
+
+    A page with no usable text layer (little text, a large image) is read by OCR; a page whose OCR
+    confidence stays under `ocr_min_confidence` (handwriting, a photo) is left out and reported.
+    """
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:  # pdfminer raises many types for broken files; pdfplumber wraps them
@@ -36,7 +47,27 @@ def read_pdf(path: Path) -> tuple[str | None, list[Block], int]:
     try:
         with pdf:
             title = _metadata_title(pdf.metadata)
-            pages = [_page_lines(page) for page in pdf.pages]
+            pages, scanned, problems = [], {}, []
+            for number, page in enumerate(pdf.pages, start=1):
+                lines = _page_lines(page)
+                if _is_scanned(page, lines):
+                    lines = []
+                    try:
+                        result = ocr.read_image(_page_png(page), timeout_s=ocr_timeout_s)
+                    except UnreadableDocument as exc:
+                        problems.append(PageProblem(page=number, reason=str(exc)))
+                    else:
+                        if result.words and result.confidence >= ocr_min_confidence:
+                            scanned[number] = result
+                        else:
+                            problems.append(
+                                PageProblem(
+                                    page=number,
+                                    reason=f"scanned page not readable by OCR (confidence {result.confidence:.0f}%)",
+                                )
+                            )
+                page.close()
+                pages.append(lines)
     except UnreadableDocument:
         raise
     except Exception as exc:
@@ -44,10 +75,14 @@ def read_pdf(path: Path) -> tuple[str | None, list[Block], int]:
     repeated = _running_lines(pages)
     blocks: list[Block] = []
     for number, lines in enumerate(pages, start=1):
+        if number in scanned:
+            result = scanned[number]
+            blocks.extend(Block(text=t, page=number, ocr_confidence=result.confidence) for t in result.paragraphs)
+            continue
         kept = [line for line in lines if _edge_key(line[0]) not in repeated and not _PAGE_NUMBER.match(line[0])]
         for paragraph in _paragraphs(kept):
             blocks.append(Block(text=paragraph, page=number))
-    return title, blocks, len(pages)
+    return title, blocks, len(pages), problems
 
 
 def _caused_by(exc: BaseException, kind: type) -> bool:
@@ -71,6 +106,8 @@ def _metadata_title(metadata: dict) -> str | None:
     title = normalize(str(raw)) if raw else ""
     if len(title) < 4 or _JUNK_TITLES.match(title) or title.lower().endswith((".doc", ".docx", ".pdf")):
         return None
+    if " " not in title and re.search(r"[_\d]", title):  # a scanner's or an export's file name
+        return None
     return title
 
 
@@ -80,8 +117,25 @@ def _page_lines(page) -> list[tuple[str, float, float]]:
         text = normalize(line["text"])
         if text:
             lines.append((text, float(line["top"]), float(line["bottom"])))
-    page.close()
     return lines
+
+
+def _is_scanned(page, lines: list[tuple[str, float, float]]) -> bool:
+    chars = sum(len(text) for text, _, _ in lines)
+    if chars >= _OCR_BELOW_CHARS:
+        return False
+    area = float(page.width * page.height) or 1.0
+    largest = max(
+        ((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"])) / area for i in page.images),
+        default=0.0,
+    )
+    return largest >= _OCR_IMAGE_SHARE
+
+
+def _page_png(page) -> bytes:
+    buffer = io.BytesIO()
+    page.to_image(resolution=_OCR_DPI).original.convert("L").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _edge_key(text: str) -> str:

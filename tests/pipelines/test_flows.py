@@ -69,7 +69,7 @@ def test_a_changed_file_replaces_its_previous_version(home, tmp_path):
 
 def test_tasks_run_on_their_own_through_fn(home):
     settings = Settings()
-    document = read_task.fn(str(TRANSCRIPT), max_bytes=10**8)
+    document = read_task.fn(str(TRANSCRIPT), settings)
     passages, analyses, vectors = understand_task.fn(document, settings)
     assert len(passages) == len(analyses) == vectors.shape[0]
     assert any(a.actors for a in analyses)

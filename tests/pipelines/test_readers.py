@@ -87,3 +87,58 @@ def test_discover_finds_documents_in_folders_once(tmp_path):
 def test_content_id_depends_on_content_only():
     assert content_id(b"abc") == content_id(b"abc") != content_id(b"abd")
     assert len(content_id(Path(ACTE).read_bytes())) == 16
+
+
+def test_tesseract_tsv_is_parsed_into_paragraphs_with_confidence():
+    from pipelines.readers.ocr import parse_tsv
+
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+    rows = [
+        "5\t1\t1\t1\t1\t1\t0\t0\t1\t1\t96.0\tArrêté",
+        "5\t1\t1\t1\t1\t2\t0\t0\t1\t1\t90.0\tpréfectoral",
+        "5\t1\t2\t1\t1\t1\t0\t0\t1\t1\t12.0\t~#",
+        "5\t1\t2\t1\t1\t2\t0\t0\t1\t1\t94.0\tVU",
+        "4\t1\t2\t1\t1\t0\t0\t0\t1\t1\t-1\t",
+    ]
+    page = parse_tsv(header + "\n".join(rows) + "\n")
+    assert page.paragraphs == ["Arrêté préfectoral", "VU"]  # the 12 % word is dropped as noise
+    assert page.words == 4 and page.confidence == 73.0
+
+
+needs_ocr = pytest.mark.skipif(
+    not (EXTERNAL / "pdf-bad").exists() or __import__("shutil").which("tesseract") is None,
+    reason="shared/external or tesseract absent",
+)
+
+
+@needs_ocr
+def test_mixed_document_gets_ocr_only_on_its_scanned_pages():
+    document = read_document(EXTERNAL / "pdf-bad" / "compte-rendu-03-10-2017.pdf", max_bytes=MAX)
+    ocr_pages = {b.page for b in document.blocks if b.ocr_confidence is not None}
+    assert ocr_pages == {6, 7, 8, 9, 10}
+    assert all(b.ocr_confidence >= 55 for b in document.blocks if b.ocr_confidence is not None)
+    assert {b.page for b in document.blocks} >= set(range(1, 13))
+
+
+def test_a_page_ocr_cannot_read_is_reported_not_indexed(tmp_path):
+    import random
+
+    from PIL import Image
+
+    if __import__("shutil").which("tesseract") is None:
+        pytest.skip("tesseract absent")
+    random.seed(7)
+    noise = Image.new("L", (850, 1100))
+    noise.putdata([random.choice((0, 255)) for _ in range(850 * 1100)])
+    path = tmp_path / "scan-illisible.pdf"
+    noise.save(path, "PDF", resolution=100)
+    with pytest.raises(EmptyDocument, match="page 1: scanned page not readable by OCR"):
+        read_document(path, max_bytes=MAX)
+
+
+def test_scanner_file_names_are_not_titles(tmp_path):
+    from pipelines.readers.pdf import _metadata_title
+
+    assert _metadata_title({"Title": "KM_C250i_S23032410220"}) is None
+    assert _metadata_title({"Title": "Microsoft Word - CR conseil.docx"}) is None
+    assert _metadata_title({"Title": "Rapport annuel 2023"}) == "Rapport annuel 2023"

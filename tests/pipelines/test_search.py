@@ -47,3 +47,30 @@ def test_fusion_rewards_agreement_and_weights():
     assert max(fused, key=fused.get) == "b"
     heavier = fuse([(["a"], 1.0), (["c"], 2.0)])
     assert heavier[0][0] == "c"
+
+
+def test_scanned_arrete_gives_searchable_french_text(home):
+    import shutil
+
+    import pytest
+
+    from pipelines.flows import ingest
+    from pipelines.settings import Settings
+    from pipelines.store import Store
+    from tests.conftest import EXTERNAL
+
+    arrete = EXTERNAL / "pdf-bad" / "arrete_pref_23_03_2023.pdf"
+    if not arrete.exists() or shutil.which("tesseract") is None:
+        pytest.skip("shared/external or tesseract absent")
+    report = ingest([str(arrete)])
+    assert report.documents_ingested == 1, report.failures
+    settings = Settings()
+    store = Store.open(settings)
+    try:
+        response = _search(store, settings, "limitation provisoire des usages de l'eau", k=3)
+    finally:
+        store.close()
+    top = response.hits[0]
+    assert top.source_path.endswith("arrete_pref_23_03_2023.pdf")
+    assert top.page is not None and top.ocr_confidence is not None and top.ocr_confidence >= 55
+    assert "eau" in top.text
