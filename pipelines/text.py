@@ -7,13 +7,38 @@ import unicodedata
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 # A sentence ends with . ! ? or … (optionally followed by a closing quote) before a capital or a quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”)]?\s+(?=[«\"“(]?[A-ZÀ-ÖØ-Þ0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”)]?\s+(?=[«\"“(]?\s?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+# Spacing accents that LaTeX PDFs emit beside the letter ("d´ebat", "aouˆt", "`a"), and their combining form.
+_SPACING_ACCENTS = {"\u00b4": "\u0301", "`": "\u0300", "\u02c6": "\u0302", "\u00a8": "\u0308", "\u02dc": "\u0303"}
+_SPLIT_ACCENT = re.compile(r"([A-Za-z]?)([\u00b4`\u02c6\u00a8\u02dc]) ?([A-Za-z]?)")
+_LOOSE_COMBINING = re.compile(r"(\w) ([\u0300-\u036f])")  # "e ́" -> "é"
+_VOWELS = set("aeiouyAEIOUY")
+
+
+def _join_accent(match: re.Match[str]) -> str:
+    before, accent, after = match.groups()
+    mark = _SPACING_ACCENTS[accent]
+    if after in _VOWELS:
+        return before + after + mark
+    if before in _VOWELS:
+        return before + mark + after
+    return match.group(0)
+
+
+def repair_accents(text: str) -> str:
+    """Put split accents back on their letter and compose (NFC)."""
+    if any(accent in text for accent in _SPACING_ACCENTS):
+        text = _SPLIT_ACCENT.sub(_join_accent, text)
+    text = _LOOSE_COMBINING.sub(r"\1\2", text)
+    return unicodedata.normalize("NFC", text)
 
 
 def normalize(text: str) -> str:
-    """NFC, ligatures expanded, spaces collapsed on each line."""
+    """NFC with split accents repaired, ligatures expanded, spaces collapsed on each line."""
     text = unicodedata.normalize("NFKC", text) if any(c in text for c in "ﬀﬁﬂﬃﬄ") else text
-    text = unicodedata.normalize("NFC", text)
+    text = repair_accents(text)
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines()).strip()
 
 
