@@ -8,11 +8,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipelines.errors import EmptyDocument, UnreadableDocument
+from pipelines.readers.captions import caption_format, read_captions
+from pipelines.readers.office import office_format, read_docx, read_odt
 from pipelines.readers.plain import decode, is_transcript, read_text, read_transcript
+from pipelines.readers.web import is_html, read_html
 from pipelines.types import Block, PageProblem, SourceDocument
 
 # Suffixes picked up when a folder is given; a file named explicitly is always tried.
-DOCUMENT_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".text"}
+DOCUMENT_SUFFIXES = {
+    ".pdf", ".txt", ".md", ".markdown", ".text", ".docx", ".odt", ".html", ".htm", ".vtt", ".srt",
+}
 
 _DOC_TYPES = (
     ("acte", re.compile(r"registre des d[ée]lib[ée]rations|^d[ée]lib[ée]ration|arr[êe]t[ée] (municipal|pr[ée]fectoral)", re.I | re.M)),
@@ -65,9 +70,15 @@ def read_document(
         title, blocks, pages, problems = read_pdf(
             path, ocr_timeout_s=ocr_timeout_s, ocr_min_confidence=ocr_min_confidence
         )
+    elif office := office_format(data):
+        title, blocks = read_docx(data) if office == "docx" else read_odt(data)
     else:
         text = decode(data)
-        if is_transcript(text):
+        if captions := caption_format(text):
+            title, blocks = None, read_captions(text, captions)
+        elif is_html(text):
+            title, blocks = read_html(text)
+        elif is_transcript(text):
             title, blocks = None, read_transcript(text)
         else:
             title, blocks = read_text(text)
@@ -88,14 +99,14 @@ def read_document(
 
 def _first_line(blocks: list[Block]) -> str | None:
     for block in blocks:
-        if block.speaker is None and block.text.strip():
+        if block.speaker is None and block.start_s is None and block.text.strip():
             line = block.text.strip().split(". ")[0]
             return line[:150]
     return None
 
 
 def guess_doc_type(title: str, blocks: list[Block]) -> str:
-    if any(block.speaker for block in blocks):
+    if any(block.speaker or block.start_s is not None for block in blocks):
         return "transcription"
     head = title + "\n" + "\n".join(block.text for block in blocks[:5])
     for doc_type, pattern in _DOC_TYPES:

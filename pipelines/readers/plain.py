@@ -9,7 +9,14 @@ from pipelines.text import normalize
 from pipelines.types import Block
 
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# "00:12:03 Prénom Nom" alone on its line, the turn on the next lines.
 _TURN = re.compile(r"^\[?(\d{1,2}):(\d{2}):(\d{2})\]?\s+(\S.{0,80}?)\s*:?\s*$")
+# "[00:12:03] Nom : texte" on one line.
+_TIMED_LINE = re.compile(r"^\[(\d{1,2}):(\d{2}):(\d{2})\]\s+([^:\n]{2,60}?)\s*:\s+(\S.*)$")
+# "NOM Prénom : texte": a surname in capitals, a first name, a colon.
+_NAMED_LINE = re.compile(
+    r"^([A-ZÀ-ÖØ-Þ]{2,}(?:[-' ][A-ZÀ-ÖØ-Þ]{2,})*\s+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)\s*:\s+(\S.*)$"
+)
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title:\s*[\"']?(.+?)[\"']?\s*$", re.MULTILINE)
@@ -28,18 +35,27 @@ def decode(data: bytes) -> str:
 
 
 def is_transcript(text: str) -> bool:
-    return sum(1 for line in text.splitlines() if _TURN.match(line.strip())) >= 2
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if sum(1 for line in lines if _TURN.match(line) or _TIMED_LINE.match(line)) >= 2:
+        return True
+    named = [m.group(1) for m in map(_NAMED_LINE.match, lines) if m]
+    return len(named) >= 3 and len(set(named)) >= 2
 
 
 def read_transcript(text: str) -> list[Block]:
-    """One block per speaker turn, with its start and (the next turn's start as) end time."""
-    turns: list[tuple[float, str, list[str]]] = []
+    """One block per speaker turn, with its start and (the next turn's start as) end time when known."""
+    turns: list[tuple[float | None, str, list[str]]] = []
     for raw in text.splitlines():
         line = raw.strip()
-        match = _TURN.match(line)
-        if match:
-            h, m, s, speaker = match.groups()
+        timed, heading, named = _TIMED_LINE.match(line), _TURN.match(line), _NAMED_LINE.match(line)
+        if timed:
+            h, m, s, speaker, body = timed.groups()
+            turns.append((int(h) * 3600 + int(m) * 60 + int(s), speaker.strip(), [body]))
+        elif heading:
+            h, m, s, speaker = heading.groups()
             turns.append((int(h) * 3600 + int(m) * 60 + int(s), speaker.strip(), []))
+        elif named:
+            turns.append((None, named.group(1).strip(), [named.group(2)]))
         elif line and turns:
             turns[-1][2].append(line)
     blocks = []
@@ -48,7 +64,8 @@ def read_transcript(text: str) -> list[Block]:
         if not body:
             continue
         end = turns[i + 1][0] if i + 1 < len(turns) else None
-        blocks.append(Block(text=body, speaker=speaker, start_s=float(start), end_s=end))
+        start_s = float(start) if start is not None else None
+        blocks.append(Block(text=body, speaker=speaker, start_s=start_s, end_s=end if start is not None else None))
     return blocks
 
 
