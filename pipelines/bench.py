@@ -52,6 +52,36 @@ def main() -> None:
     elapsed = (time.perf_counter() - started) / (rounds * len(questions))
     print(f"search latency (k=10, warm): {elapsed * 1000:.1f} ms per query over {rounds * len(questions)} queries")
     store.close()
+    _reading_speed(settings)
+
+
+def _reading_speed(settings) -> None:
+    """Pages per second of text PDFs and of OCR pages, on ../shared/external/ when it is there."""
+    from pipelines.errors import UnreadableDocument
+    from pipelines.readers import read_document
+
+    external = ROOT.parent / "shared" / "external"
+    if not external.exists():
+        print("reading speed: ../shared/external/ absent, skipped")
+        return
+    pages = ocr_pages = 0
+    started = time.perf_counter()
+    for path in sorted((external / "pdf").glob("*.pdf")):
+        document = read_document(path, max_bytes=10**9)
+        pages += document.pages or 0
+        ocr_pages += len({b.page for b in document.blocks if b.ocr_confidence is not None})
+    elapsed = time.perf_counter() - started
+    print(f"read text PDFs of external/pdf: {pages} pages in {elapsed:.1f} s = {pages / elapsed:.1f} pages/s "
+          f"({ocr_pages} of them needed OCR)")
+    scan = external / "pdf-bad" / "arrete_pref_23_03_2023.pdf"
+    started = time.perf_counter()
+    try:
+        document = read_document(scan, max_bytes=10**9, ocr_timeout_s=settings.ocr_page_timeout_s)
+    except UnreadableDocument as exc:
+        print(f"OCR: {scan.name}: {exc}")
+        return
+    elapsed = time.perf_counter() - started
+    print(f"OCR of {scan.name}: {document.pages} pages in {elapsed:.1f} s = {document.pages / elapsed:.2f} pages/s")
 
 
 if __name__ == "__main__":
