@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS documents (
     pages INTEGER,
     embedding_model TEXT NOT NULL,
     run_id TEXT,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    date TEXT,
+    territory TEXT,
+    language TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_source_path ON documents(source_path);
 CREATE TABLE IF NOT EXISTS passages (
@@ -157,7 +160,7 @@ def save_document(
     with conn:
         _delete_document(conn, document.document_id)
         conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 document.document_id,
                 str(document.path),
@@ -167,6 +170,9 @@ def save_document(
                 model,
                 run_id,
                 now(),
+                document.date,
+                document.territory,
+                document.language,
             ),
         )
         for passage, analysis in zip(passages, analyses, strict=True):

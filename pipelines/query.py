@@ -12,7 +12,7 @@ from pipelines.store import Store
 RRF_K0 = 60  # the usual constant of reciprocal-rank fusion
 _FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model",
                  "ocr_confidence"}
-_FROM_DOCUMENT = {"title", "source_path", "doc_type"}
+_FROM_DOCUMENT = {"title", "source_path", "doc_type", "date", "territory"}
 
 
 def fuse(rankings: list[tuple[list[str], float]], *, k0: int = RRF_K0) -> list[tuple[str, float]]:

@@ -42,6 +42,8 @@ class SearchHit(BaseModel):
     speaker: str | None = None
     start_s: float | None = None
     doc_type: str | None = None
+    date: str | None = None
+    territory: str | None = None
     embedding_model: str | None = None
     ocr_confidence: float | None = Field(
         default=None, description="Tesseract's mean confidence (0-100) when the passage was read by OCR."
@@ -131,6 +133,9 @@ class DocumentPublic(BaseModel):
     pages: int | None = None
     embedding_model: str
     ingested_at: str
+    date: str | None = Field(default=None, description="Date of the act or meeting (ISO 8601), read from the text.")
+    territory: str | None = Field(default=None, description="Commune, intercommunality or region it comes from.")
+    language: str | None = None
 
 
 class DocumentDetail(DocumentPublic):

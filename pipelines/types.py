@@ -38,6 +38,9 @@ class SourceDocument:
     blocks: list[Block]
     pages: int | None = None
     problems: list[PageProblem] = field(default_factory=list)
+    date: str | None = None  # of the act or meeting, ISO 8601
+    territory: str | None = None
+    language: str = "und"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipelines.errors import EmptyDocument, UnreadableDocument
+from pipelines.metadata import extract_metadata
 from pipelines.readers.captions import caption_format, read_captions
 from pipelines.readers.office import office_format, read_docx, read_odt
 from pipelines.readers.plain import decode, is_transcript, read_text, read_transcript
@@ -86,6 +87,8 @@ def read_document(
         detail = "; ".join(f"page {p.page}: {p.reason}" for p in problems[:3])
         raise EmptyDocument("no text could be read from the document" + (f" ({detail})" if detail else ""))
     title = title or _first_line(blocks) or path.stem
+    head = title + "\n" + "\n".join(block.text for block in blocks[:40])[:4000]
+    metadata = extract_metadata(head)
     return SourceDocument(
         path=path,
         document_id=document_id,
@@ -94,6 +97,9 @@ def read_document(
         blocks=blocks,
         pages=pages,
         problems=problems,
+        date=metadata.date,
+        territory=metadata.territory,
+        language=metadata.language,
     )
 
 

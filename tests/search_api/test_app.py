@@ -36,6 +36,7 @@ def test_document_and_404(client):
     document = client.get(f"/documents/{hit['document_id']}").json()
     assert document["document_id"] == hit["document_id"]
     assert document["title"] == hit["title"]
+    assert document["language"] == "fr" and document["territory"] == hit["territory"]
     assert hit["passage_id"] in [p["passage_id"] for p in document["passages"]]
     assert [p["ordinal"] for p in document["passages"]] == sorted(p["ordinal"] for p in document["passages"])
     missing = client.get("/documents/0000000000000000")
@@ -54,6 +55,7 @@ def test_french_page_shows_hits_of_the_query(client):
     page = client.get("/", params={"q": "journées d'initiation à l'approche systémique"})
     assert "Rapport d’activité 2023" in page.text
     assert "p. 2" in page.text
+    assert "Communauté de communes du Val de Vérlane" in page.text  # the territory read from the report
     assert "résultat" in page.text
 
 

@@ -1,0 +1,100 @@
+"""What a document says of itself: the date of the act or meeting, its territory, its language. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipelines.text import STOPWORDS, fold
+
+_MONTHS = {
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
+    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+}
+_DAY = r"(1er|[0-3]?\d)"
+_WRITTEN = re.compile(_DAY + r"\s+(" + "|".join(_MONTHS) + r")\s+((?:19|20)\d\d)")
+_NUMERIC = re.compile(r"\b([0-3]?\d)[/.-]([01]?\d)(?:[/.-]((?:19|20)?\d\d))?\b")
+# A date right after one of these is the date of the meeting or of the act.
+_CUE = re.compile(
+    r"(seance|reunion|conseil municipal|conseil communautaire|assemblee generale|comite|deliberation|"
+    r"arrete|en date)\s+(du|de)\s+(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?$"
+)
+_NAME = r"[A-ZÀ-Ý][\w'’-]+"  # a capitalised word of a place name
+_LINK = r"(?:\s+(?:(?:du|de|des|la|le|les|et|sur|sous|en|l[èe]s)\s+|l['’]|d['’])*)"
+_TERRITORY = [
+    re.compile(
+        r"\b((?i:communaut[ée] (?:de communes|d['’]agglom[ée]ration|urbaine))\s+"
+        r"(?:(?:du|de la|des|de)\s+|de l['’]|d['’])?" + _NAME + r"(?:" + _LINK + _NAME + r")*)"
+    ),
+    re.compile(r"\b(" + _NAME + r" (?:Agglom[ée]ration|M[ée]tropole))\b"),
+    re.compile(
+        r"\b(?i:commune|ville|mairie|conseil municipal) (?:de |d['’]\s?)"
+        r"(" + _NAME + r"(?:[- ](?:sur|sous|en|l[èe]s|le|la|de|du|des|aux?)[- ]" + _NAME + r"|-" + _NAME + r")*)"
+    ),
+]
+_ENGLISH = frozenset("the and of to in is that for with on as are this by be from".split())
+
+
+@dataclass(frozen=True)
+class Metadata:
+    date: str | None  # ISO 8601 (YYYY-MM-DD)
+    territory: str | None
+    language: str  # fr, en, or und
+
+
+def extract_metadata(head: str) -> Metadata:
+    """Metadata read from the first pages of a document (title included)."""
+    return Metadata(date=find_date(head), territory=find_territory(head), language=guess_language(head))
+
+
+def find_date(text: str) -> str | None:
+    """The meeting or act date: one after "séance du", "réunion du"…, else the first full date."""
+    folded = fold(text)
+    candidates: list[tuple[int, int, str]] = []  # (priority, position, iso)
+    for match in _WRITTEN.finditer(folded):
+        iso = _iso(match.group(3), _MONTHS[match.group(2)], match.group(1))
+        if iso:
+            candidates.append((_priority(folded, match.start()), match.start(), iso))
+    for match in _NUMERIC.finditer(folded):
+        year = match.group(3) or _year_near(folded)
+        if year:
+            iso = _iso(year if len(year) == 4 else "20" + year, int(match.group(2)), match.group(1))
+            if iso:
+                candidates.append((_priority(folded, match.start()) + 1, match.start(), iso))
+    return min(candidates)[2] if candidates else None
+
+
+def _priority(folded: str, position: int) -> int:
+    return 0 if _CUE.search(folded[max(0, position - 60) : position]) else 2
+
+
+def _year_near(folded: str) -> str | None:
+    years = re.findall(r"\b((?:19|20)\d\d)\b", folded[:3000])
+    return years[0] if years else None
+
+
+def _iso(year: str, month: int, day: str) -> str | None:
+    try:
+        return date(int(year), month, 1 if day == "1er" else int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def find_territory(text: str) -> str | None:
+    for pattern in _TERRITORY:
+        for match in pattern.finditer(text[:4000]):
+            name = " ".join(match.group(1).split()).strip(" -'’")
+            name = name.title() if name.isupper() else name[:1].upper() + name[1:]
+            if fold(name) not in {"ville", "commune", "mairie"}:
+                return name
+    return None
+
+
+def guess_language(text: str) -> str:
+    words = re.findall(r"[a-z]+", fold(text[:5000]))
+    french = sum(w in STOPWORDS for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    if french + english < 5:
+        return "und"
+    return "fr" if french >= english else "en"

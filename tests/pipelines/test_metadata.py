@@ -1,0 +1,64 @@
+import pytest
+
+from pipelines.metadata import extract_metadata, find_date, find_territory, guess_language
+from pipelines.readers import read_document
+from tests.conftest import ACTE, EXTERNAL
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Conseil Municipal du 13 janvier 2022\nConvoqué le 07 janvier", "2022-01-13"),
+        ("Convocation envoyée le 2 mars 2021. Séance du 12 mars 2021", "2021-03-12"),
+        ("Réunion du jeudi 1er avril 2021", "2021-04-01"),
+        ("Compte rendu de la réunion du 10/09/2021", "2021-09-10"),
+        ("Assemblée 2021. Rendez-vous le 10/09", "2021-09-10"),
+        ("Aucune date ici.", None),
+        ("Le 31 février 2021 n'existe pas", None),
+    ],
+)
+def test_dates(text, iso):
+    assert find_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "territory"),
+    [
+        ("Commune de Pierrefonds\nConseil Municipal du 13 janvier 2022", "Pierrefonds"),
+        ("les membres de la Communauté de Communes des Lisières de L’Oise, légalement convoqués",
+         "Communauté de Communes des Lisières de L’Oise"),
+        ("Observations du Conseil de Développement de Dinan Agglomération.", "Dinan Agglomération"),
+        ("Le conseil municipal de SAINT-JEAN-DE-LUZ s'est réuni", "Saint-Jean-De-Luz"),
+        ("Un texte sans lieu.", None),
+    ],
+)
+def test_territories(text, territory):
+    assert find_territory(text) == territory
+
+
+def test_language():
+    assert guess_language("Le conseil municipal s'est réuni pour voter le budget de la commune.") == "fr"
+    assert guess_language("The council met and voted the budget of the town for this year.") == "en"
+
+
+def test_sample_act_metadata():
+    document = read_document(ACTE, max_bytes=10**9)
+    assert (document.date, document.territory, document.language) == (
+        "2024-03-14", "Communauté de communes du Val de Vérlane", "fr"
+    )
+
+
+@pytest.mark.skipif(not EXTERNAL.exists(), reason="shared/external absent")
+@pytest.mark.parametrize(
+    ("name", "iso", "territory"),
+    [
+        ("CM-13-JANVIER-2022.pdf", "2022-01-13", "Pierrefonds"),
+        ("CM-04-juillet-2022.pdf", "2022-07-04", "Pierrefonds"),
+        ("CR_reunion_20210604.pdf", "2021-06-04", None),
+    ],
+)
+def test_external_minutes_metadata(name, iso, territory):
+    document = read_document(EXTERNAL / "pdf" / name, max_bytes=10**9)
+    assert document.date == iso
+    assert document.territory == territory
+    assert extract_metadata(document.title).language in ("fr", "und")
