@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipelines.text import split_sentences
 from pipelines.types import Block, Passage, SourceDocument
+
+
+# An agenda item opens a section: "Délibération n° 2021-45", "Point 3", "Objet :", "2/ Délibération ...".
+_AGENDA = re.compile(
+    r"^(d[ée]lib[ée]ration\s+n\s*[°o]|point\s+(n\s*[°o]\s*)?\d+|objet\s*:|\d{1,2}\s*[/)]\s+\w)",
+    re.IGNORECASE,
+)
+
+
+def opens_section(block: Block) -> bool:
+    return block.heading or bool(_AGENDA.match(block.text))
 
 
 @dataclass
@@ -38,8 +50,8 @@ def segment(document: SourceDocument, *, min_chars: int, max_chars: int) -> list
         current = _Draft()
 
     for block in document.blocks:
-        # Every speaker turn and every heading (after enough text) starts a new passage.
-        if block.speaker is not None or (block.heading and current.size >= min_chars // 2):
+        # Every speaker turn, heading and agenda item starts a new passage.
+        if block.speaker is not None or opens_section(block):
             flush()
         for piece in _pieces(block.text, max_chars):
             if current.parts and current.size + 1 + len(piece) > max_chars:
@@ -77,7 +89,8 @@ def _pieces(text: str, max_chars: int) -> list[str]:
 
 
 def _merge_short(drafts: list[_Draft], *, min_chars: int, max_chars: int) -> list[_Draft]:
-    """Merge a passage under `min_chars` into the previous one of the same speaker when it fits."""
+    """Merge a passage under `min_chars` into the previous one of the same speaker when it fits,
+    never across a heading or an agenda item (a short section stays a passage of its own)."""
     merged: list[_Draft] = []
     for draft in drafts:
         previous = merged[-1] if merged else None
@@ -86,6 +99,7 @@ def _merge_short(drafts: list[_Draft], *, min_chars: int, max_chars: int) -> lis
             and (draft.size < min_chars or previous.size < min_chars)
             and previous.size + 1 + draft.size <= max_chars
             and previous.first.speaker == draft.first.speaker
+            and not opens_section(draft.first)
         ):
             previous.parts.extend(draft.parts)
             previous.last = draft.last

@@ -39,3 +39,13 @@ def test_long_paragraph_is_cut_at_sentence_ends():
 def test_seed_with_broken_layout_segments_within_bounds():
     passages = _segment(SEEDS / "000_900ca09423ac27b3.txt")
     assert passages and all(len(p.text) <= 1200 for p in passages)
+
+
+def test_agenda_items_start_passages_and_are_never_merged_across():
+    passages = _segment(ACTE)
+    numbers = ["2024-18", "2024-19", "2024-20", "2024-21", "2024-22"]
+    for number in numbers:
+        opening = [p for p in passages if p.text.startswith(f"Délibération n° {number}")]
+        assert len(opening) == 1, number
+    for passage in passages:
+        assert sum(f"Délibération n° {n}" in passage.text for n in numbers) <= 1
