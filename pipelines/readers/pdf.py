@@ -27,6 +27,11 @@ _EDGE_LINES = 2  # lines at the top and bottom of a page that may be running hea
 _OCR_BELOW_CHARS = 200  # a page with less text than this and a large image is a scan
 _OCR_IMAGE_SHARE = 0.3  # share of the page an image must cover for the page to count as scanned
 _OCR_DPI = 250
+# A page-sized image under text in fonts that are not embedded subsets ("ABCDEF+Font") is a scan that
+# carries another tool's OCR layer, often garbage on handwriting: it is read again by Tesseract.
+_SCAN_IMAGE_SHARE = 0.9
+_OCR_LAYER_FONT_SHARE = 0.8
+_SUBSET_FONT = re.compile(r"^[A-Z]{6}\+")
 _JUNK_TITLES = re.compile(r"^(microsoft (word|powerpoint)|untitled|sans titre|document\d*$)", re.I)
 
 
@@ -121,15 +126,18 @@ def _page_lines(page) -> list[tuple[str, float, float]]:
 
 
 def _is_scanned(page, lines: list[tuple[str, float, float]]) -> bool:
-    chars = sum(len(text) for text, _, _ in lines)
-    if chars >= _OCR_BELOW_CHARS:
-        return False
+    """No usable text layer: little text over a large image, or a scan with another tool's OCR layer."""
     area = float(page.width * page.height) or 1.0
     largest = max(
         ((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"])) / area for i in page.images),
         default=0.0,
     )
-    return largest >= _OCR_IMAGE_SHARE
+    if sum(len(text) for text, _, _ in lines) < _OCR_BELOW_CHARS:
+        return largest >= _OCR_IMAGE_SHARE
+    if largest < _SCAN_IMAGE_SHARE or not page.chars:
+        return False
+    plain = sum(1 for char in page.chars if not _SUBSET_FONT.match(char.get("fontname", "")))
+    return plain >= _OCR_LAYER_FONT_SHARE * len(page.chars)
 
 
 def _page_png(page) -> bytes:

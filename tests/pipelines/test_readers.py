@@ -142,3 +142,18 @@ def test_scanner_file_names_are_not_titles(tmp_path):
     assert _metadata_title({"Title": "KM_C250i_S23032410220"}) is None
     assert _metadata_title({"Title": "Microsoft Word - CR conseil.docx"}) is None
     assert _metadata_title({"Title": "Rapport annuel 2023"}) == "Rapport annuel 2023"
+
+
+@needs_ocr
+def test_a_scan_with_a_garbage_ocr_layer_is_read_again_not_indexed_as_garbage():
+    document = read_document(EXTERNAL / "pdf-bad" / "compte-rendu-28-05-2020.pdf", max_bytes=MAX)
+    text = " ".join(block.text for block in document.blocks)
+    assert "Yl4&[" not in text  # the handwriting as the file's own OCR layer reads it
+    assert all(block.ocr_confidence is not None for block in document.blocks)
+    assert "conseillers municipaux" in text  # the printed form is read
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+def test_designed_pages_over_a_background_image_keep_their_text_layer():
+    document = read_document(EXTERNAL / "pdf" / "7.-Annexe-DEL2024-53-CCLO_Rapport-annuel-SPANC-2023.pdf", max_bytes=MAX)
+    assert all(block.ocr_confidence is None for block in document.blocks)
