@@ -32,6 +32,14 @@ _OCR_DPI = 250
 _SCAN_IMAGE_SHARE = 0.9
 _OCR_LAYER_FONT_SHARE = 0.8
 _SUBSET_FONT = re.compile(r"^[A-Z]{6}\+")
+# Columns: a vertical strip no word crosses, at least this wide (points), between 20% and 80% of the
+# width, with prose on both sides (tables keep their rows).
+_GUTTER_MIN_WIDTH = 6
+_COLUMN_MIN_LINES = 5
+_COLUMN_MIN_MEAN_CHARS = 25
+_MAX_COLUMNS = 4
+
+Line = tuple[str, float, float]
 _JUNK_TITLES = re.compile(r"^(microsoft (word|powerpoint)|untitled|sans titre|document\d*$)", re.I)
 
 
@@ -54,9 +62,9 @@ def read_pdf(
             title = _metadata_title(pdf.metadata)
             pages, scanned, problems = [], {}, []
             for number, page in enumerate(pdf.pages, start=1):
-                lines = _page_lines(page)
-                if _is_scanned(page, lines):
-                    lines = []
+                columns = _page_columns(page)
+                if _is_scanned(page, [line for column in columns for line in column]):
+                    columns = []
                     try:
                         result = ocr.read_image(_page_png(page), timeout_s=ocr_timeout_s)
                     except UnreadableDocument as exc:
@@ -72,21 +80,21 @@ def read_pdf(
                                 )
                             )
                 page.close()
-                pages.append(lines)
+                pages.append(columns)
     except UnreadableDocument:
         raise
     except Exception as exc:
         raise UnreadableDocument(f"the PDF is damaged ({_describe(exc)})") from exc
-    repeated = _running_lines(pages)
+    repeated = _running_lines([[line for column in columns for line in column] for columns in pages])
     blocks: list[Block] = []
-    for number, lines in enumerate(pages, start=1):
+    for number, columns in enumerate(pages, start=1):
         if number in scanned:
             result = scanned[number]
             blocks.extend(Block(text=t, page=number, ocr_confidence=result.confidence) for t in result.paragraphs)
             continue
-        kept = [line for line in lines if _edge_key(line[0]) not in repeated and not _PAGE_NUMBER.match(line[0])]
-        for paragraph in _paragraphs(kept):
-            blocks.append(Block(text=paragraph, page=number))
+        for column in columns:  # a paragraph never runs from one column into the next
+            kept = [line for line in column if _edge_key(line[0]) not in repeated and not _PAGE_NUMBER.match(line[0])]
+            blocks.extend(Block(text=paragraph, page=number) for paragraph in _paragraphs(kept))
     return title, blocks, len(pages), problems
 
 
@@ -116,7 +124,48 @@ def _metadata_title(metadata: dict) -> str | None:
     return title
 
 
-def _page_lines(page) -> list[tuple[str, float, float]]:
+def _page_columns(page, depth: int = 0) -> list[list[Line]]:
+    """The page's lines, column by column in reading order (left to right)."""
+    gutter = _gutter(page) if depth < _MAX_COLUMNS - 1 else None
+    if gutter is not None:
+        left = page.crop((page.bbox[0], page.bbox[1], gutter, page.bbox[3]))
+        right = page.crop((gutter, page.bbox[1], page.bbox[2], page.bbox[3]))
+        left_lines, right_lines = _page_lines(left), _page_lines(right)
+        if _is_prose(left_lines) and _is_prose(right_lines):
+            return _page_columns(left, depth + 1) + _page_columns(right, depth + 1)
+    return [_page_lines(page)]
+
+
+def _gutter(page) -> float | None:
+    """The x of the widest strip between 20% and 80% of the width that no word crosses."""
+    x0, _, x1, _ = page.bbox
+    width = int(x1 - x0)
+    if width <= 0:
+        return None
+    covered = [False] * (width + 1)
+    words = page.extract_words()
+    if len(words) < 2 * _COLUMN_MIN_LINES:
+        return None
+    for word in words:
+        for x in range(max(0, int(word["x0"] - x0)), min(width, int(word["x1"] - x0)) + 1):
+            covered[x] = True
+    best, start = None, None
+    for x in range(width + 1):
+        if not covered[x] and start is None:
+            start = x
+        if (covered[x] or x == width) and start is not None:
+            if x - start >= _GUTTER_MIN_WIDTH and 0.2 * width < start and x < 0.8 * width:
+                if best is None or x - start > best[1] - best[0]:
+                    best = (start, x)
+            start = None
+    return x0 + (best[0] + best[1]) / 2 if best else None
+
+
+def _is_prose(lines: list[Line]) -> bool:
+    return len(lines) >= _COLUMN_MIN_LINES and sum(len(t) for t, _, _ in lines) / len(lines) >= _COLUMN_MIN_MEAN_CHARS
+
+
+def _page_lines(page) -> list[Line]:
     lines = []
     for line in page.extract_text_lines(return_chars=False):
         text = normalize(line["text"])
@@ -176,13 +225,17 @@ def _paragraphs(lines: list[tuple[str, float, float]]) -> list[str]:
     return [join_lines(p) for p in paragraphs]
 
 
+# After a line-end hyphen, these words keep it: "seraient-ils", "celle-ci", "elle-même".
+_HYPHENATED_WORDS = re.compile(r"^(t-)?(il|ils|elle|elles|on|je|tu|nous|vous|ce|ci|là|même|mêmes|le|la|les|y|en)\b")
+
+
 def join_lines(lines: list[str]) -> str:
     """Join the lines of a paragraph, rejoining words cut by a hyphen at a line end."""
     out = ""
     for line in lines:
         if not out:
             out = line
-        elif out.endswith("-") and line[:1].islower():
+        elif out.endswith("-") and line[:1].islower() and not _HYPHENATED_WORDS.match(line):
             out = out[:-1] + line  # "cons-" + "truction"
         elif out.endswith("-"):
             out = out + line  # "Jean-" + "François"

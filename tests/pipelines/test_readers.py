@@ -31,6 +31,8 @@ def test_pdf_title_and_type_come_from_the_document_not_the_file_name():
 def test_lines_cut_by_a_hyphen_are_rejoined():
     assert join_lines(["la cons-", "truction du centre"]) == "la construction du centre"
     assert join_lines(["Jean-", "François Caron"]) == "Jean-François Caron"
+    assert join_lines(["les biscuits seraient-", "ils nés de cette légende ?"]) == "les biscuits seraient-ils nés de cette légende ?"
+    assert join_lines(["celle-", "ci est adoptée"]) == "celle-ci est adoptée"
     assert join_lines(["une ligne", "et la suivante"]) == "une ligne et la suivante"
 
 
@@ -157,3 +159,13 @@ def test_a_scan_with_a_garbage_ocr_layer_is_read_again_not_indexed_as_garbage():
 def test_designed_pages_over_a_background_image_keep_their_text_layer():
     document = read_document(EXTERNAL / "pdf" / "7.-Annexe-DEL2024-53-CCLO_Rapport-annuel-SPANC-2023.pdf", max_bytes=MAX)
     assert all(block.ocr_confidence is None for block in document.blocks)
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+def test_columns_are_read_one_after_the_other():
+    document = read_document(EXTERNAL / "pdf" / "JOURNAL-AU-FIL-DES-LISIERES-1-1.pdf", max_bytes=MAX)
+    page_six = [block.text for block in document.blocks if block.page == 6]
+    assert "Un peu d’histoire et de mystère…" in page_six  # the right column's heading, on its own
+    story = next(t for t in page_six if t.startswith("La Pierre qui tourne, c’est d’abord"))
+    assert "Attichy. Implantée à Couloisy, depuis janvier 2020" in story  # the left column read on
+    assert "Un peu d’histoire" not in story
