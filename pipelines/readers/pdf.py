@@ -124,16 +124,16 @@ def _metadata_title(metadata: dict) -> str | None:
     return title
 
 
-def _page_columns(page, depth: int = 0) -> list[list[Line]]:
-    """The page's lines, column by column in reading order (left to right)."""
+def _page_columns(page, depth: int = 0, lines: list[Line] | None = None) -> list[list[Line]]:
+    """The page's lines, column by column in reading order (left to right); each region is read once."""
     gutter = _gutter(page) if depth < _MAX_COLUMNS - 1 else None
     if gutter is not None:
         left = page.crop((page.bbox[0], page.bbox[1], gutter, page.bbox[3]))
         right = page.crop((gutter, page.bbox[1], page.bbox[2], page.bbox[3]))
         left_lines, right_lines = _page_lines(left), _page_lines(right)
         if _is_prose(left_lines) and _is_prose(right_lines):
-            return _page_columns(left, depth + 1) + _page_columns(right, depth + 1)
-    return [_page_lines(page)]
+            return _page_columns(left, depth + 1, left_lines) + _page_columns(right, depth + 1, right_lines)
+    return [lines if lines is not None else _page_lines(page)]
 
 
 def _gutter(page) -> float | None:
