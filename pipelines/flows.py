@@ -31,6 +31,7 @@ def read_task(path: str, settings: Settings) -> SourceDocument:
     return read_document(
         Path(path),
         max_bytes=int(settings.max_file_mb * 1_000_000),
+        page_timeout_s=settings.page_timeout_s,
         ocr_timeout_s=settings.ocr_page_timeout_s,
         ocr_min_confidence=settings.ocr_min_confidence,
     )

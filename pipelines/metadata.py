@@ -15,6 +15,19 @@ _MONTHS = {
 _DAY = r"(1er|[0-3]?\d)"
 _WRITTEN = re.compile(_DAY + r"\s+(" + "|".join(_MONTHS) + r")\s+((?:19|20)\d\d)")
 _NUMERIC = re.compile(r"\b([0-3]?\d)[/.-]([01]?\d)(?:[/.-]((?:19|20)?\d\d))?\b")
+# Dates written in words, as deeds open: "Le vingt-neuf juin deux mille vingt et un",
+# "L'an deux mille vingt-cinq, le 20 novembre".
+_UNITS = {
+    "un": 1, "une": 1, "premier": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15,
+    "seize": 16, "dix-sept": 17, "dix-huit": 18, "dix-neuf": 19,
+}
+_TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
+_NUMBER_WORD = r"(?:" + "|".join(sorted({*_UNITS, *_TENS, "et", "mille", "mil", "cent"}, key=len, reverse=True)) + r")"
+_WORDS = _NUMBER_WORD + r"(?:[\s-]+" + _NUMBER_WORD + r")*"
+_MONTH = r"(" + "|".join(_MONTHS) + r")"
+_IN_WORDS = re.compile(r"\b(" + _WORDS + r")\s+" + _MONTH + r"\s+(" + _WORDS + r")\b")
+_YEAR_FIRST = re.compile(r"\bl['’]an\s+(" + _WORDS + r"),?\s+le\s+" + _DAY + r"\s+" + _MONTH + r"\b")
 # A date right after one of these is the date of the meeting or of the act.
 _CUE = re.compile(
     r"(seance|reunion|conseil municipal|conseil communautaire|assemblee generale|comite|deliberation|"
@@ -61,8 +74,43 @@ def find_date(text: str) -> str | None:
         if year:
             iso = _iso(year if len(year) == 4 else "20" + year, int(match.group(2)), match.group(1))
             if iso:
-                candidates.append((_priority(folded, match.start()) + 1, match.start(), iso))
+                candidates.append((_priority(folded, match.start()), match.start(), iso))
+    for match in _IN_WORDS.finditer(folded):  # the formula that opens a deed: the date of the act
+        day, year = words_to_number(match.group(1)), words_to_number(match.group(3))
+        if day and year and 1900 <= year < 2100:
+            iso = _iso(str(year), _MONTHS[match.group(2)], str(day))
+            if iso:
+                candidates.append((0, match.start(), iso))
+    for match in _YEAR_FIRST.finditer(folded):
+        year = words_to_number(match.group(1))
+        if year and 1900 <= year < 2100:
+            iso = _iso(str(year), _MONTHS[match.group(3)], match.group(2))
+            if iso:
+                candidates.append((0, match.start(), iso))
     return min(candidates)[2] if candidates else None
+
+
+def words_to_number(words: str) -> int | None:
+    """A French number written in words, up to the thousands: "deux mille vingt et un" is 2021."""
+    total, current, previous = 0, 0, ""
+    for word in re.split(r"[\s-]+", words.strip()):
+        if word in ("vingt", "vingts") and previous == "quatre":  # quatre-vingt(s)
+            current += 76
+        elif word in ("mille", "mil"):
+            total, current = total + max(current, 1) * 1000, 0
+        elif word == "cent":
+            current = max(current, 1) * 100
+        elif word == "et":
+            continue
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word in _UNITS:
+            current += _UNITS[word]
+        elif word:
+            return None
+        previous = word
+    value = total + current
+    return value or None
 
 
 def _priority(folded: str, position: int) -> int:

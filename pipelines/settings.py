@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=200.0, gt=0, description="Files larger than this (in megabytes) are reported, not read."
     )
+    page_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A PDF page whose text layer takes longer than this (seconds) to read is left out and "
+        "reported; the rest of the document is read.",
+    )
     ocr_page_timeout_s: float = Field(
         default=60.0, gt=0, description="A scanned page whose OCR takes longer than this (seconds) is reported."
     )

@@ -49,7 +49,12 @@ def content_id(data: bytes) -> str:
 
 
 def read_document(
-    path: Path, *, max_bytes: int, ocr_timeout_s: float = 60.0, ocr_min_confidence: float = 55.0
+    path: Path,
+    *,
+    max_bytes: int,
+    page_timeout_s: float = 60.0,
+    ocr_timeout_s: float = 60.0,
+    ocr_min_confidence: float = 55.0,
 ) -> SourceDocument:
     """Read one file, or raise UnreadableDocument with a reason a staff member understands."""
     if not path.exists():
@@ -69,7 +74,7 @@ def read_document(
         from pipelines.readers.pdf import read_pdf  # pdfplumber only when a PDF comes
 
         title, blocks, pages, problems = read_pdf(
-            path, ocr_timeout_s=ocr_timeout_s, ocr_min_confidence=ocr_min_confidence
+            path, page_timeout_s=page_timeout_s, ocr_timeout_s=ocr_timeout_s, ocr_min_confidence=ocr_min_confidence
         )
     elif office := office_format(data):
         title, blocks = read_docx(data) if office == "docx" else read_odt(data)
@@ -86,7 +91,7 @@ def read_document(
     if not any(block.text.strip() for block in blocks):
         detail = "; ".join(f"page {p.page}: {p.reason}" for p in problems[:3])
         raise EmptyDocument("no text could be read from the document" + (f" ({detail})" if detail else ""))
-    title = title or _first_line(blocks) or path.stem
+    title = title or _first_line(blocks) or title_from_file_name(path)
     head = title + "\n" + "\n".join(block.text for block in blocks[:40])[:4000]
     metadata = extract_metadata(head)
     return SourceDocument(
@@ -101,6 +106,12 @@ def read_document(
         territory=metadata.territory,
         language=metadata.language,
     )
+
+
+def title_from_file_name(path: Path) -> str:
+    """The last resort when a document states no title: its file name, made readable."""
+    words = re.sub(r"[_\s-]+", " ", path.stem).strip()
+    return words[:1].upper() + words[1:] if words else path.name
 
 
 def _first_line(blocks: list[Block]) -> str | None:

@@ -2,16 +2,19 @@
 
 Pages become paragraphs (from the vertical gaps between lines), each with its page number.
 Lines that repeat at the top or bottom of most pages (running headers, footers, page numbers)
-are dropped, and words cut at line ends are rejoined.
+are dropped, and words cut at line ends are rejoined. Ruled tables become one readable line per
+row ("Header : value ; Header : value"), placed where the table stands on the page.
 """
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import re
 from collections import Counter
 from pathlib import Path
 from statistics import median
+from typing import NamedTuple
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -27,6 +30,7 @@ _EDGE_LINES = 2  # lines at the top and bottom of a page that may be running hea
 _OCR_BELOW_CHARS = 200  # a page with less text than this and a large image is a scan
 _OCR_IMAGE_SHARE = 0.3  # share of the page an image must cover for the page to count as scanned
 _OCR_DPI = 250
+_WORKER_START_S = 30.0  # allowance for starting the worker process and opening the file
 # A page-sized image under text in fonts that are not embedded subsets ("ABCDEF+Font") is a scan that
 # carries another tool's OCR layer, often garbage on handwriting: it is read again by Tesseract.
 _SCAN_IMAGE_SHARE = 0.9
@@ -39,63 +43,158 @@ _COLUMN_MIN_LINES = 5
 _COLUMN_MIN_MEAN_CHARS = 25
 _MAX_COLUMNS = 4
 
-Line = tuple[str, float, float]
+# Tables: a ruled grid of at least 2 rows, 2 columns and 3 filled cells; its first row is read as
+# the header when the table has 3+ rows and that row is filled.
+_TABLE_MIN_CELLS = 3
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")  # symbol-font glyphs (check boxes) with no meaning as text
+
+
+class Line(NamedTuple):
+    text: str
+    top: float
+    bottom: float
+    row: bool = False  # a table row: a paragraph of its own
+
 _JUNK_TITLES = re.compile(r"^(microsoft (word|powerpoint)|untitled|sans titre|document\d*$)", re.I)
 
 
 def read_pdf(
-    path: Path, *, ocr_timeout_s: float, ocr_min_confidence: float
+    path: Path, *, page_timeout_s: float, ocr_timeout_s: float, ocr_min_confidence: float
 ) -> tuple[str | None, list[Block], int, list[PageProblem]]:
     """Return (metadata title, paragraphs with their page, page count, pages left out and why).
 
-    A page with no usable text layer (little text, a large image) is read by OCR; a page whose OCR
-    confidence stays under `ocr_min_confidence` (handwriting, a photo) is left out and reported.
+    Pages are read one at a time in a worker process that holds the PDF; this process only receives
+    each page's lines. A page that takes longer than `page_timeout_s` (OCR adds `ocr_timeout_s`) is
+    left out and reported: the worker is stopped and a new one goes on from the next page. A page with
+    no usable text layer is read by OCR; one whose OCR confidence stays under `ocr_min_confidence`
+    (handwriting, a photo) is left out and reported.
     """
+    pages: dict[int, list[list[Line]] | ocr.OcrPage] = {}
+    problems: list[PageProblem] = []
+    first = 1
+    while True:
+        finished, title, count, stopped_on = _read_pages(
+            path, first, pages, problems,
+            page_timeout_s=page_timeout_s, ocr_timeout_s=ocr_timeout_s, ocr_min_confidence=ocr_min_confidence,
+        )
+        if finished or stopped_on >= count:
+            break
+        first = stopped_on + 1
+    repeated = _running_lines([
+        [line for column in content for line in column] for content in pages.values() if isinstance(content, list)
+    ])
+    blocks: list[Block] = []
+    for number in sorted(pages):
+        content = pages[number]
+        if isinstance(content, ocr.OcrPage):
+            blocks.extend(Block(text=t, page=number, ocr_confidence=content.confidence) for t in content.paragraphs)
+            continue
+        for column in content:  # a paragraph never runs from one column into the next
+            kept = [line for line in column if _edge_key(line.text) not in repeated and not _PAGE_NUMBER.match(line.text)]
+            blocks.extend(Block(text=paragraph, page=number) for paragraph in _paragraphs(kept))
+    return title, blocks, count, problems
+
+
+def _read_pages(
+    path: Path,
+    first: int,
+    pages: dict,
+    problems: list[PageProblem],
+    *,
+    page_timeout_s: float,
+    ocr_timeout_s: float,
+    ocr_min_confidence: float,
+) -> tuple[bool, str | None, int, int]:
+    """Run a worker from page `first`, filling `pages` and `problems`. Return (whether it finished,
+    title, page count, the page it was stopped on)."""
+    context = multiprocessing.get_context("forkserver")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=_worker, args=(sender, str(path), first, ocr_timeout_s, ocr_min_confidence), daemon=True
+    )
+    worker.start()
+    sender.close()
+    title, count, current, limit = None, 0, first, page_timeout_s + _WORKER_START_S
+    try:
+        while True:
+            if not receiver.poll(limit):
+                if not count:
+                    raise UnreadableDocument(f"opening the PDF took longer than {limit:g} s")
+                problems.append(PageProblem(page=current, reason=f"reading the page took longer than {page_timeout_s:g} s"))
+                return False, title, count, current
+            try:
+                message = receiver.recv()
+            except EOFError:  # the worker died (out of memory, a crash in the parser)
+                if not count:
+                    raise UnreadableDocument("the PDF reader stopped while opening the file") from None
+                problems.append(PageProblem(page=current, reason="the PDF reader stopped on this page"))
+                return False, title, count, current
+            kind = message[0]
+            if kind == "error":
+                raise UnreadableDocument(message[1])
+            if kind == "open":
+                title, count = message[1], message[2]
+            elif kind == "begin":
+                current, limit = message[1], page_timeout_s
+            elif kind == "ocr":
+                limit = page_timeout_s + ocr_timeout_s
+            elif kind == "page":
+                _, number, content, problem = message
+                pages[number] = content
+                if problem is not None:
+                    problems.append(problem)
+            elif kind == "done":
+                return True, title, count, count
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+
+
+def _worker(conn, path: str, first: int, ocr_timeout_s: float, ocr_min_confidence: float) -> None:
+    """Read pages from `first` on and send each page's content (a worker process's target)."""
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:  # pdfminer raises many types for broken files; pdfplumber wraps them
         if _caused_by(exc, PDFPasswordIncorrect):
-            raise UnreadableDocument("the PDF is protected by a password") from exc
-        raise UnreadableDocument(f"not a readable PDF ({_describe(exc)})") from exc
+            conn.send(("error", "the PDF is protected by a password"))
+        else:
+            conn.send(("error", f"not a readable PDF ({_describe(exc)})"))
+        return
     try:
         with pdf:
-            title = _metadata_title(pdf.metadata)
-            pages, scanned, problems = [], {}, []
-            for number, page in enumerate(pdf.pages, start=1):
-                columns = _page_columns(page)
-                if _is_scanned(page, [line for column in columns for line in column]):
-                    columns = []
-                    try:
-                        result = ocr.read_image(_page_png(page), timeout_s=ocr_timeout_s)
-                    except UnreadableDocument as exc:
-                        problems.append(PageProblem(page=number, reason=str(exc)))
-                    else:
-                        if result.words and result.confidence >= ocr_min_confidence:
-                            scanned[number] = result
-                        else:
-                            problems.append(
-                                PageProblem(
-                                    page=number,
-                                    reason=f"scanned page not readable by OCR (confidence {result.confidence:.0f}%)",
-                                )
-                            )
-                page.close()
-                pages.append(columns)
-    except UnreadableDocument:
-        raise
+            conn.send(("open", _metadata_title(pdf.metadata), len(pdf.pages)))
+            for number in range(first, len(pdf.pages) + 1):
+                conn.send(("begin", number))
+                page = pdf.pages[number - 1]
+                try:
+                    content, problem = _read_page(page, number, conn, ocr_timeout_s, ocr_min_confidence)
+                except Exception as exc:  # one damaged page does not lose the others
+                    content, problem = [], PageProblem(page=number, reason=f"the page is damaged ({_describe(exc)})")
+                finally:
+                    page.close()
+                conn.send(("page", number, content, problem))
     except Exception as exc:
-        raise UnreadableDocument(f"the PDF is damaged ({_describe(exc)})") from exc
-    repeated = _running_lines([[line for column in columns for line in column] for columns in pages])
-    blocks: list[Block] = []
-    for number, columns in enumerate(pages, start=1):
-        if number in scanned:
-            result = scanned[number]
-            blocks.extend(Block(text=t, page=number, ocr_confidence=result.confidence) for t in result.paragraphs)
-            continue
-        for column in columns:  # a paragraph never runs from one column into the next
-            kept = [line for line in column if _edge_key(line[0]) not in repeated and not _PAGE_NUMBER.match(line[0])]
-            blocks.extend(Block(text=paragraph, page=number) for paragraph in _paragraphs(kept))
-    return title, blocks, len(pages), problems
+        conn.send(("error", f"the PDF is damaged ({_describe(exc)})"))
+        return
+    conn.send(("done",))
+
+
+def _read_page(page, number: int, conn, ocr_timeout_s: float, ocr_min_confidence: float):
+    """(columns of lines or an OCR result, problem or None) for one page."""
+    columns = _page_columns(page)
+    if not _is_scanned(page, [line for column in columns for line in column]):
+        return columns, None
+    conn.send(("ocr", number))
+    try:
+        result = ocr.read_image(_page_png(page), timeout_s=ocr_timeout_s)
+    except UnreadableDocument as exc:
+        return [], PageProblem(page=number, reason=str(exc))
+    if result.words and result.confidence >= ocr_min_confidence:
+        return result, None
+    reason = f"scanned page not readable by OCR (confidence {result.confidence:.0f}%)"
+    return [], PageProblem(page=number, reason=reason)
 
 
 def _caused_by(exc: BaseException, kind: type) -> bool:
@@ -162,26 +261,86 @@ def _gutter(page) -> float | None:
 
 
 def _is_prose(lines: list[Line]) -> bool:
-    return len(lines) >= _COLUMN_MIN_LINES and sum(len(t) for t, _, _ in lines) / len(lines) >= _COLUMN_MIN_MEAN_CHARS
+    return (
+        len(lines) >= _COLUMN_MIN_LINES
+        and sum(len(line.text) for line in lines) / len(lines) >= _COLUMN_MIN_MEAN_CHARS
+    )
 
 
 def _page_lines(page) -> list[Line]:
-    lines = []
+    """Text lines top to bottom; a table's lines are replaced by one line per row."""
+    tables = _tables(page)
+    lines = [row for _, rows in tables for row in rows]
     for line in page.extract_text_lines(return_chars=False):
         text = normalize(line["text"])
-        if text:
-            lines.append((text, float(line["top"]), float(line["bottom"])))
-    return lines
+        if text and not any(_inside(line, box) for box, _ in tables):
+            lines.append(Line(text, float(line["top"]), float(line["bottom"])))
+    return sorted(lines, key=lambda line: line.top)
 
 
-def _is_scanned(page, lines: list[tuple[str, float, float]]) -> bool:
+def _tables(page) -> list[tuple[tuple[float, float, float, float], list[Line]]]:
+    """Ruled tables of the page: (bounding box, one line per row)."""
+    if not page.edges:  # no ruling: nothing for the lines strategy to find
+        return []
+    found = []
+    for table in page.find_tables():
+        cells = [[_cell(cell) for cell in row] for row in table.extract()]
+        if len(cells) < 2 or max(len(row) for row in cells) < 2:
+            continue
+        if sum(1 for row in cells for cell in row if cell) < _TABLE_MIN_CELLS:
+            continue
+        rows = [
+            Line(text, float(row.bbox[1]), float(row.bbox[3]), row=True)
+            for row, text in zip(table.rows, table_rows(cells), strict=True)
+            if text
+        ]
+        found.append((tuple(float(v) for v in table.bbox), rows))
+    return found
+
+
+def _cell(raw: str | None) -> str:
+    if not raw:
+        return ""
+    lines = [line for line in (normalize(_PRIVATE_USE.sub("", part)) for part in raw.split("\n")) if line]
+    return join_lines(lines).replace("/ ", "/")  # "Approuvée/" + "Rejetée"
+
+
+def table_rows(cells: list[list[str]]) -> list[str]:
+    """One readable text per row (empty for the header row): "Header : value ; Header : value", or
+    "value | value" when the table has no header. A row with one filled cell is a caption."""
+    header: list[str] | None = None
+    body_seen = False
+    texts = []
+    for row in cells:
+        filled = [cell for cell in row if cell]
+        if len(filled) == 1 and len(row) > 1:
+            texts.append(filled[0])
+        elif header is None and not body_seen and len(cells) >= 3 and len(filled) == len(row) > 1:
+            header = row
+            texts.append("")
+        elif header is not None and len(header) == len(row):
+            texts.append(" ; ".join(f"{name} : {cell}" for name, cell in zip(header, row, strict=True) if cell))
+        else:
+            body_seen = body_seen or len(filled) > 1
+            texts.append(" | ".join(filled))
+    return texts
+
+
+def _inside(line: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    middle = (float(line["top"]) + float(line["bottom"])) / 2
+    overlap = min(float(line["x1"]), x1) - max(float(line["x0"]), x0)
+    return top <= middle <= bottom and overlap > 0.5 * (float(line["x1"]) - float(line["x0"]))
+
+
+def _is_scanned(page, lines: list[Line]) -> bool:
     """No usable text layer: little text over a large image, or a scan with another tool's OCR layer."""
     area = float(page.width * page.height) or 1.0
     largest = max(
         ((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"])) / area for i in page.images),
         default=0.0,
     )
-    if sum(len(text) for text, _, _ in lines) < _OCR_BELOW_CHARS:
+    if sum(len(line.text) for line in lines) < _OCR_BELOW_CHARS:
         return largest >= _OCR_IMAGE_SHARE
     if largest < _SCAN_IMAGE_SHARE or not page.chars:
         return False
@@ -199,29 +358,31 @@ def _edge_key(text: str) -> str:
     return _DIGITS.sub("#", text.casefold())
 
 
-def _running_lines(pages: list[list[tuple[str, float, float]]]) -> set[str]:
+def _running_lines(pages: list[list[Line]]) -> set[str]:
     """Lines (digits ignored) found at a page edge on most pages of a document of 3+ pages."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
         edges = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
-        counts.update({_edge_key(text) for text, _, _ in edges})
+        counts.update({_edge_key(line.text) for line in edges if not line.row})
     return {key for key, n in counts.items() if n >= max(3, 0.6 * len(pages))}
 
 
-def _paragraphs(lines: list[tuple[str, float, float]]) -> list[str]:
-    if not lines:
-        return []
-    heights = [bottom - top for _, top, bottom in lines]
-    gaps = [lines[i][1] - lines[i - 1][2] for i in range(1, len(lines))]
+def _paragraphs(lines: list[Line]) -> list[str]:
+    """Lines grouped at the larger vertical gaps; a table row is a paragraph of its own."""
+    text_lines = [line for line in lines if not line.row]
+    gaps = [b.top - a.bottom for a, b in zip(text_lines, text_lines[1:])]
     usual_gap = median(gaps) if gaps else 0.0
-    break_gap = max(usual_gap * 1.8, usual_gap + 0.5 * median(heights))
-    paragraphs: list[list[str]] = [[lines[0][0]]]
-    for i in range(1, len(lines)):
-        if gaps[i - 1] > break_gap:
+    height = median(line.bottom - line.top for line in text_lines) if text_lines else 0.0
+    break_gap = max(usual_gap * 1.8, usual_gap + 0.5 * height)
+    paragraphs: list[list[str]] = []
+    previous: Line | None = None
+    for line in lines:
+        if previous is None or line.row or previous.row or line.top - previous.bottom > break_gap:
             paragraphs.append([])
-        paragraphs[-1].append(lines[i][0])
+        paragraphs[-1].append(line.text)
+        previous = line
     return [join_lines(p) for p in paragraphs]
 
 

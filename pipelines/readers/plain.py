@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from pipelines.errors import UnreadableDocument
@@ -20,6 +21,12 @@ _NAMED_LINE = re.compile(
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title:\s*[\"']?(.+?)[\"']?\s*$", re.MULTILINE)
+# Markdown markup that is not text: images, link targets, emphasis, hard breaks, table rulers.
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_TABLE_RULER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
+_HARD_BREAK = re.compile(r"\\$", re.MULTILINE)
 
 
 def decode(data: bytes) -> str:
@@ -79,7 +86,7 @@ def read_text(text: str) -> tuple[str | None, list[Block]]:
         text = text[front.end():]
     blocks: list[Block] = []
     for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        chunk = normalize(chunk)
+        chunk = normalize(_plain(chunk))
         if not chunk:
             continue
         heading = _HEADING.match(chunk)
@@ -87,5 +94,18 @@ def read_text(text: str) -> tuple[str | None, list[Block]]:
             blocks.append(Block(text=heading.group(1), heading=True))
             title = title or heading.group(1)
         else:
-            blocks.append(Block(text=" ".join(chunk.splitlines())))
+            lines = [line for line in chunk.splitlines() if line.strip()]
+            if all(" | " in line for line in lines):  # a table: one block per row
+                blocks.extend(Block(text=line) for line in lines)
+            elif lines:
+                blocks.append(Block(text=" ".join(lines)))
     return title, blocks
+
+
+def _plain(markdown: str) -> str:
+    """The text of a Markdown chunk: markup and HTML entities removed, table rows as "a | b"."""
+    text = html.unescape(_IMAGE.sub("", markdown))
+    text = _EMPHASIS.sub(r"\2", _LINK.sub(r"\1", text))
+    text = _HARD_BREAK.sub("", _TABLE_RULER.sub("", text))
+    lines = [line.strip().strip("|").strip() if line.lstrip().startswith("|") else line for line in text.splitlines()]
+    return "\n".join(lines)

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.metadata import extract_metadata, find_date, find_territory, guess_language
+from pipelines.metadata import extract_metadata, find_date, find_territory, guess_language, words_to_number
 from pipelines.readers import read_document
 from tests.conftest import ACTE, EXTERNAL
 
@@ -15,6 +15,9 @@ from tests.conftest import ACTE, EXTERNAL
         ("Assemblée 2021. Rendez-vous le 10/09", "2021-09-10"),
         ("Aucune date ici.", None),
         ("Le 31 février 2021 n'existe pas", None),
+        ("Le vingt-neuf juin deux mille vingt et un à vingt heures. Convocation du 23 juin 2021", "2021-06-29"),
+        ("Conseil Municipal du 20/11/2025. Approbation du procès-verbal de la séance du 29 septembre 2025", "2025-11-20"),
+        ("L’an deux mille vingt-cinq, le 20 novembre à 19h00, le conseil s'est réuni", "2025-11-20"),
     ],
 )
 def test_dates(text, iso):
@@ -36,6 +39,13 @@ def test_territories(text, territory):
     assert find_territory(text) == territory
 
 
+def test_numbers_in_words():
+    assert [words_to_number(w) for w in ("deux mille vingt et un", "trente et un", "mil neuf cent quatre-vingt-dix-neuf")] == [
+        2021, 31, 1999,
+    ]
+    assert words_to_number("vingt heures") is None
+
+
 def test_language():
     assert guess_language("Le conseil municipal s'est réuni pour voter le budget de la commune.") == "fr"
     assert guess_language("The council met and voted the budget of the town for this year.") == "en"
@@ -55,6 +65,8 @@ def test_sample_act_metadata():
         ("CM-13-JANVIER-2022.pdf", "2022-01-13", "Pierrefonds"),
         ("CM-04-juillet-2022.pdf", "2022-07-04", "Pierrefonds"),
         ("CR_reunion_20210604.pdf", "2021-06-04", None),
+        ("20251120-PV.pdf", "2025-11-20", "Pierrefonds"),
+        ("1-DE2021-060Approbation-du-plan-local-durbanisme-.pdf", "2021-06-29", "Audierne"),
     ],
 )
 def test_external_minutes_metadata(name, iso, territory):

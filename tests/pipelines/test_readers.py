@@ -4,7 +4,7 @@ import pytest
 
 from pipelines.errors import EmptyDocument, UnreadableDocument
 from pipelines.readers import content_id, discover, read_document
-from pipelines.readers.pdf import join_lines
+from pipelines.readers.pdf import join_lines, table_rows
 from tests.conftest import ACTE, CORPUS, EXTERNAL, RAPPORT, TRANSCRIPT
 
 MAX = 200_000_000
@@ -169,3 +169,28 @@ def test_columns_are_read_one_after_the_other():
     story = next(t for t in page_six if t.startswith("La Pierre qui tourne, c’est d’abord"))
     assert "Attichy. Implantée à Couloisy, depuis janvier 2020" in story  # the left column read on
     assert "Un peu d’histoire" not in story
+
+
+def test_table_rows_read_as_header_value_pairs():
+    cells = [["Registre 2024", "", ""], ["DATE", "Numéro", "OBJET"], ["23/01/2024", "2024_01", "Voirie"], ["", "2024_02", "Budget"]]
+    assert table_rows(cells) == [
+        "Registre 2024", "", "DATE : 23/01/2024 ; Numéro : 2024_01 ; OBJET : Voirie", "Numéro : 2024_02 ; OBJET : Budget",
+    ]
+    assert table_rows([["Carte", "GRATUIT"], ["Pénalité", "1 €"]]) == ["Carte | GRATUIT", "Pénalité | 1 €"]
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+def test_pdf_tables_become_one_readable_line_per_row():
+    document = read_document(EXTERNAL / "pdf" / "REPERTOIRE-CHRONOLOGIQUE-2024-POUR-AFFICHAGE.pdf", max_bytes=MAX)
+    texts = [block.text for block in document.blocks if block.page == 1]
+    row = next(t for t in texts if "Numéro : 2024_01" in t)
+    assert row.startswith("DATE : 23/01/2024 ; Numéro : 2024_01 ; OBJET : Aménagement de la Rue de l’Armistice")
+    assert row.endswith("Approuvée/Rejetée : Approuvée")
+    assert sum("2024_01" in t for t in texts) == 1  # the cells' text is not read a second time
+
+
+def test_a_page_slower_than_the_limit_is_reported_and_the_document_fails_when_no_page_is_left():
+    with pytest.raises(EmptyDocument, match=r"page 1: reading the page took longer than 0.001 s"):
+        read_document(ACTE, max_bytes=MAX, page_timeout_s=0.001)
+    document = read_document(ACTE, max_bytes=MAX, page_timeout_s=30)
+    assert document.problems == []

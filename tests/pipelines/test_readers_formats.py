@@ -137,3 +137,24 @@ def test_zip_that_is_not_an_office_document_is_unsupported(tmp_path):
         archive.writestr("notes.txt", "rien")
     with pytest.raises(UnsupportedFileType, match="neither a DOCX nor an ODT"):
         read_document(path, max_bytes=MAX)
+
+
+def test_a_transcript_without_a_title_is_named_after_its_file_made_readable(tmp_path):
+    path = tmp_path / "reunion_publique-2024_03.txt"
+    path.write_text("00:00:05 Marie Dupont\nBonjour à toutes et à tous.\n\n00:00:40 Paul Martin\nMerci.\n", encoding="utf-8")
+    document = read_document(path, max_bytes=10**9)
+    assert document.doc_type == "transcription"
+    assert document.title == "Reunion publique 2024 03"
+
+
+def test_markdown_markup_is_not_indexed_as_text(tmp_path):
+    path = tmp_path / "ag.md"
+    path.write_text(
+        "# Assemblée générale\n\nLe président de séance,\n&nbsp;\nJean LE METAYER\n![](images/signature.jpg)\\\n"
+        "voir [le site](https://example.org) **adopté**\n\n| Année | Montant |\n|---|---|\n| 2023 | 10 € |\n",
+        encoding="utf-8",
+    )
+    texts = [block.text for block in read_document(path, max_bytes=10**9).blocks]
+    assert texts == [
+        "Assemblée générale", "Le président de séance, Jean LE METAYER voir le site adopté", "Année | Montant", "2023 | 10 €",
+    ]
