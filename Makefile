@@ -13,7 +13,7 @@ export ANONYMIZED_TELEMETRY := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: install system-deps run ingest serve test bench clean
+.PHONY: install system-deps run ingest serve test train bench clean
 
 install: system-deps $(STAMP) ## Create .venv and install everything pinned (fast when nothing changed)
 
@@ -44,6 +44,9 @@ run: ingest serve ## Install, ingest the sample corpus, then serve (Ctrl-C stops
 
 test: install ## Run the test suite
 	$(BIN)/python -m pytest
+
+train: install ## Retrain the tagger from corpus/gold/tagging.jsonl (+ staff corrections); writes models/tagger/
+	$(BIN)/patrimoine train tagger
 
 bench: install ## Print speed figures (ingestion and search)
 	$(BIN)/python -m pipelines.bench

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
+from typing import Protocol
 
+from pipelines.classifier import TrainedTagger, load_tagger
 from pipelines.embedding import load_embedder
 from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
 from pipelines.lexicons import PracticeMatcher
 from pipelines.settings import Settings
 from pipelines.tagging import Taxonomy, ZeroShotTagger
-from pipelines.types import Analysis
+from pipelines.types import Analysis, TagScore
+
+
+class Tagger(Protocol):
+    version: str
+
+    def predict(self, texts: list[str]) -> list[list[TagScore]]: ...
 
 
 class Analyzer:
-    def __init__(self, *, extractor: ActorExtractor, tagger: ZeroShotTagger, practices: PracticeMatcher) -> None:
+    def __init__(self, *, extractor: ActorExtractor, tagger: Tagger, practices: PracticeMatcher) -> None:
         self.extractor = extractor
         self.tagger = tagger
         self.practices = practices
@@ -26,20 +35,31 @@ class Analyzer:
 
 
 def load_analyzer(settings: Settings) -> Analyzer:
-    return _cached_analyzer(
-        str(settings.models_dir), settings.spacy_model, settings.tag_threshold, settings.embedding_batch_size
+    models = Path(settings.models_dir)
+    return Analyzer(
+        extractor=_extractor(settings.spacy_model, str(models)),
+        tagger=load_tagger_for(settings),
+        practices=PracticeMatcher.from_file(models / "practices.yaml"),
     )
+
+
+def load_tagger_for(settings: Settings) -> Tagger:
+    """The trained tagger of `models/tagger/` when `settings.tagger` is "trained" and one was trained,
+    else the zero-shot baseline."""
+    return _tagger(str(settings.models_dir), settings.tagger, settings.tag_threshold, settings.embedding_batch_size)
 
 
 @functools.lru_cache(maxsize=2)
-def _cached_analyzer(models_dir: str, spacy_model: str, threshold: float | None, batch_size: int) -> Analyzer:
-    from pathlib import Path
+def _extractor(spacy_model: str, models_dir: str) -> ActorExtractor:
+    models = Path(models_dir)
+    return ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml"))
 
+
+@functools.lru_cache(maxsize=4)
+def _tagger(models_dir: str, kind: str, threshold: float | None, batch_size: int) -> Tagger:
     models = Path(models_dir)
     taxonomy = Taxonomy.from_file(models / "taxonomy.yaml")
-    embedder = load_embedder(taxonomy.embedding_model, batch_size=batch_size)
-    return Analyzer(
-        extractor=ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml")),
-        tagger=ZeroShotTagger(taxonomy, embedder, threshold=threshold),
-        practices=PracticeMatcher.from_file(models / "practices.yaml"),
-    )
+    model = load_tagger(models / "tagger") if kind == "trained" else None
+    if model is not None:
+        return TrainedTagger(model, load_embedder(model.embedding_model, batch_size=batch_size))
+    return ZeroShotTagger(taxonomy, load_embedder(taxonomy.embedding_model, batch_size=batch_size), threshold=threshold)

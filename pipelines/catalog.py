@@ -20,10 +20,11 @@ from pipelines.schemas import (
     DocumentPublic,
     IngestReport,
     PassagePublic,
+    TagCount,
     TagPublic,
 )
 from pipelines.text import STOPWORDS, fold
-from pipelines.types import Analysis, Passage, SourceDocument
+from pipelines.types import Analysis, Passage, SourceDocument, TagScore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -85,6 +86,16 @@ CREATE TABLE IF NOT EXISTS passage_practices (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     passage_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS tag_corrections (
+    passage_id TEXT PRIMARY KEY,
+    labels TEXT NOT NULL,
+    text TEXT NOT NULL,
+    corrected_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -156,7 +167,9 @@ def save_document(
     model: str,
     run_id: str | None,
 ) -> None:
-    """Replace the document and everything derived from it, in one transaction."""
+    """Replace the document and everything derived from it, in one transaction. Tags corrected by
+    staff replace the tagger's on passages whose text did not change."""
+    corrections = _corrections_for(conn, passages)
     with conn:
         _delete_document(conn, document.document_id)
         conn.execute(
@@ -193,10 +206,7 @@ def save_document(
                 ),
             )
             conn.execute("INSERT INTO passages_fts VALUES (?, ?)", (passage.passage_id, passage.text))
-            conn.executemany(
-                "INSERT INTO passage_tags VALUES (?, ?, ?, ?)",
-                [(passage.passage_id, t.id, t.score, t.evidence) for t in analysis.tags],
-            )
+            _insert_tags(conn, passage.passage_id, analysis.tags, corrections.get(passage.passage_id))
             conn.executemany(
                 "INSERT OR IGNORE INTO passage_practices VALUES (?, ?)",
                 [(passage.passage_id, name) for name in analysis.practices],
@@ -207,6 +217,102 @@ def save_document(
                     "INSERT INTO actor_mentions VALUES (?, ?, ?, ?, ?)",
                     (actor_id, passage.passage_id, mention.name, mention.role, mention.evidence),
                 )
+
+
+# --- tags and their corrections --------------------------------------------------------------
+
+
+def _insert_tags(conn: sqlite3.Connection, passage_id: str, tags: list[TagScore], corrected: list[str] | None) -> None:
+    if corrected is not None:  # staff's labels, with the tagger's evidence where it had one
+        evidence = {t.id: t.evidence for t in tags}
+        tags = [TagScore(id=label, score=1.0, evidence=evidence.get(label)) for label in corrected]
+    conn.executemany(
+        "INSERT INTO passage_tags VALUES (?, ?, ?, ?)", [(passage_id, t.id, t.score, t.evidence) for t in tags]
+    )
+
+
+def _corrections_for(conn: sqlite3.Connection, passages: list[Passage]) -> dict[str, list[str]]:
+    if not passages:
+        return {}
+    texts = {p.passage_id: p.text for p in passages}
+    marks = ",".join("?" * len(texts))
+    rows = conn.execute(f"SELECT * FROM tag_corrections WHERE passage_id IN ({marks})", list(texts))
+    return {r["passage_id"]: json.loads(r["labels"]) for r in rows if r["text"] == texts[r["passage_id"]]}
+
+
+def correct_tags(conn: sqlite3.Connection, passage_id: str, labels: list[str]) -> list[str]:
+    """Record staff's labels for a passage and apply them; return the labels it had before.
+    Raises KeyError when the passage is unknown."""
+    row = conn.execute("SELECT text FROM passages WHERE passage_id = ?", (passage_id,)).fetchone()
+    if row is None:
+        raise KeyError(passage_id)
+    before = [r["tag_id"] for r in conn.execute(
+        "SELECT tag_id FROM passage_tags WHERE passage_id = ? ORDER BY score DESC", (passage_id,)
+    )]
+    evidence = {r["tag_id"]: r["evidence"] for r in conn.execute(
+        "SELECT tag_id, evidence FROM passage_tags WHERE passage_id = ?", (passage_id,)
+    )}
+    with conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO tag_corrections VALUES (?, ?, ?, ?)",
+            (passage_id, json.dumps(sorted(labels)), row["text"], now()),
+        )
+        conn.execute("DELETE FROM passage_tags WHERE passage_id = ?", (passage_id,))
+        _insert_tags(conn, passage_id, [TagScore(id=k, score=0.0, evidence=v) for k, v in evidence.items()], sorted(labels))
+    return before
+
+
+def tag_corrections(conn: sqlite3.Connection) -> list[tuple[str, str, list[str]]]:
+    """(passage id, text, labels) of every correction, oldest first: training data for the tagger."""
+    rows = conn.execute("SELECT * FROM tag_corrections ORDER BY corrected_at, passage_id")
+    return [(r["passage_id"], r["text"], json.loads(r["labels"])) for r in rows]
+
+
+def passages_to_retag(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(passage id, text) of every passage whose tags were not corrected by staff."""
+    rows = conn.execute(
+        """SELECT passage_id, text FROM passages WHERE passage_id NOT IN
+           (SELECT c.passage_id FROM tag_corrections c JOIN passages p USING (passage_id) WHERE c.text = p.text)
+           ORDER BY document_id, ordinal"""
+    )
+    return [(r["passage_id"], r["text"]) for r in rows]
+
+
+def replace_tags(conn: sqlite3.Connection, tags: dict[str, list[TagScore]]) -> int:
+    """Replace the tags of these passages; return how many passages' labels changed."""
+    changed = 0
+    with conn:
+        for passage_id, new in tags.items():
+            old = {r["tag_id"] for r in conn.execute("SELECT tag_id FROM passage_tags WHERE passage_id = ?", (passage_id,))}
+            changed += old != {t.id for t in new}
+            conn.execute("DELETE FROM passage_tags WHERE passage_id = ?", (passage_id,))
+            _insert_tags(conn, passage_id, new, None)
+    return changed
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row["value"] if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def tag_counts(conn: sqlite3.Connection, *, document_id: str | None = None, actor_id: int | None = None) -> list[TagCount]:
+    """Tags rolled up from passages: how many passages carry each tag (of a document, of an actor)."""
+    where, params = "", []
+    if document_id is not None:
+        where, params = "WHERE p.document_id = ?", [document_id]
+    elif actor_id is not None:
+        where, params = "WHERE p.passage_id IN (SELECT passage_id FROM actor_mentions WHERE actor_id = ?)", [actor_id]
+    rows = conn.execute(
+        f"""SELECT t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passages p USING (passage_id) {where}
+            GROUP BY t.tag_id ORDER BY n DESC, t.tag_id""",
+        params,
+    )
+    return [TagCount(id=r["tag_id"], passages=r["n"]) for r in rows]
 
 
 def _upsert_actor(conn: sqlite3.Connection, name: str, kind: str, role: str | None, evidence: str | None) -> int:
@@ -234,7 +340,9 @@ def get_document(conn: sqlite3.Connection, document_id: str) -> DocumentDetail |
         for r in conn.execute("SELECT passage_id FROM passages WHERE document_id = ? ORDER BY ordinal", (document_id,))
     ]
     passages = get_passages(conn, ids)
-    return DocumentDetail(**_document_fields(row), passages=[passages[i] for i in ids])
+    return DocumentDetail(
+        **_document_fields(row), tags=tag_counts(conn, document_id=document_id), passages=[passages[i] for i in ids]
+    )
 
 
 def _document_fields(row: sqlite3.Row) -> dict:
@@ -254,9 +362,14 @@ def get_passages(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, 
     marks = ",".join("?" * len(passage_ids))
     tags: dict[str, list[TagPublic]] = defaultdict(list)
     for row in conn.execute(
-        f"SELECT * FROM passage_tags WHERE passage_id IN ({marks}) ORDER BY score DESC", passage_ids
+        f"""SELECT t.*, c.passage_id IS NOT NULL AS corrected FROM passage_tags t
+            LEFT JOIN tag_corrections c USING (passage_id) WHERE t.passage_id IN ({marks})
+            ORDER BY t.score DESC, t.tag_id""",
+        passage_ids,
     ):
-        tags[row["passage_id"]].append(TagPublic(id=row["tag_id"], score=row["score"], evidence=row["evidence"]))
+        tags[row["passage_id"]].append(
+            TagPublic(id=row["tag_id"], score=row["score"], evidence=row["evidence"], corrected=bool(row["corrected"]))
+        )
     actors: dict[str, list[ActorPublic]] = defaultdict(list)
     for row in conn.execute(
         f"""SELECT DISTINCT m.passage_id, a.name, a.kind, a.role FROM actor_mentions m
@@ -312,6 +425,7 @@ def list_actors(conn: sqlite3.Connection) -> list[ActorSummary]:
                 role=row["role"],
                 aliases=sorted(surfaces[actor_id] - {row["name"]}),
                 mentions=mentions[actor_id],
+                tags=tag_counts(conn, actor_id=actor_id),
                 documents=[ActorDocument(document_id=d, source_path=p) for d, p in documents[actor_id].items()],
             )
         )

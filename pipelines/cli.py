@@ -214,5 +214,165 @@ def serve(
     uvicorn.run("search_api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
+# --- tagger: training, evaluation, corrections, re-tagging ------------------------------------
+
+GOLD_TAGS = Path(__file__).resolve().parents[1] / "corpus" / "gold" / "tagging.jsonl"
+train_app = typer.Typer(help="Train models from the gold data of corpus/gold/.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure quality on the gold data of corpus/gold/.", no_args_is_help=True)
+tags_app = typer.Typer(help="Correct the tags of stored passages.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+app.add_typer(tags_app, name="tags")
+GoldOption = Annotated[Path, typer.Option("--gold", help="Gold passages (JSONL with labels and split).")]
+
+
+def _labels(settings: Settings) -> list[str]:
+    from pipelines.tagging import Taxonomy
+
+    return [label.id for label in Taxonomy.from_file(Path(settings.models_dir) / "taxonomy.yaml").labels]
+
+
+def _gold(path: Path):
+    from pipelines.training import load_gold
+
+    try:
+        return load_gold(path)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(f"{path}: {exc}")
+
+
+@train_app.command("tagger")
+def train_tagger(
+    gold: GoldOption = GOLD_TAGS,
+    seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 0,
+    corrections: Annotated[
+        bool, typer.Option(help="Add the tag corrections of PATRIMOINE_HOME's catalog to the training data.")
+    ] = True,
+) -> None:
+    """Train the tagger, write it and its model card to models/tagger/, and print its test figures."""
+    from pipelines import catalog
+    from pipelines.classifier import TrainedTagger, save_tagger
+    from pipelines.embedding import load_embedder
+    from pipelines.tagging import Taxonomy, ZeroShotTagger
+    from pipelines.training import GoldPassage, evaluate, model_card, train
+
+    settings = _settings()
+    taxonomy = Taxonomy.from_file(Path(settings.models_dir) / "taxonomy.yaml")
+    labels = [label.id for label in taxonomy.labels]
+    passages = _gold(gold)
+    extra = []
+    if corrections and settings.catalog_path.exists():
+        conn = catalog.connect(settings.catalog_path)
+        extra = [
+            GoldPassage(id=f"correction:{pid}", text=text, labels=frozenset(found), split="train", source="correction")
+            for pid, text, found in catalog.tag_corrections(conn)
+        ]
+        conn.close()
+    embedder = load_embedder(taxonomy.embedding_model, batch_size=settings.embedding_batch_size)
+    try:
+        model = train([*passages, *extra], embedder, labels=labels, embedding_model=taxonomy.embedding_model, seed=seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    test = [p for p in passages if p.split == "test"]
+    tagger = TrainedTagger(model, embedder)
+    metrics = evaluate(lambda texts: tagger.predict(texts, evidence=False), test, labels=labels, thresholds=model.thresholds)
+    real = [p for p in test if not p.written]
+    metrics_real = evaluate(lambda texts: tagger.predict(texts, evidence=False), real, labels=labels)
+    baseline = evaluate(ZeroShotTagger(taxonomy, embedder).predict, test, labels=labels)
+    model.info["test"] = metrics.as_dict()
+    model.info["test_real"] = metrics_real.as_dict()
+    model.info["zero_shot_test"] = baseline.as_dict()
+    directory = Path(settings.models_dir) / "tagger"
+    path = save_tagger(model, directory)
+    (directory / "MODEL_CARD.md").write_text(model_card(model, metrics, baseline, test_real=metrics_real), encoding="utf-8")
+    trained_on = sum(p.split != "test" for p in passages) + len(extra)
+    typer.echo(
+        f"trained on {trained_on} passages ({len(extra)} corrections), tested on {len(test)}: macro-F1 "
+        f"{metrics.macro_f1:.3f} (zero-shot {baseline.macro_f1:.3f}); model {model.version} written to {path}"
+    )
+    typer.echo("run `patrimoine retag` (or the next ingest does it) to tag stored passages with it")
+
+
+@eval_app.command("tags")
+def eval_tags(gold: GoldOption = GOLD_TAGS, as_json: JsonOption = False) -> None:
+    """Per-label precision, recall and F1 of the trained tagger and of the zero-shot baseline on the test split."""
+    from pipelines.classifier import TrainedTagger, load_tagger
+    from pipelines.embedding import load_embedder
+    from pipelines.tagging import Taxonomy, ZeroShotTagger
+    from pipelines.training import evaluate
+
+    settings = _settings()
+    taxonomy = Taxonomy.from_file(Path(settings.models_dir) / "taxonomy.yaml")
+    labels = [label.id for label in taxonomy.labels]
+    model = load_tagger(Path(settings.models_dir) / "tagger")
+    if model is None:
+        _fail("no trained tagger in models/tagger/: run `patrimoine train tagger` first")
+    test = [p for p in _gold(gold) if p.split == "test"]
+    real = [p for p in test if not p.written]
+    embedder = load_embedder(model.embedding_model, batch_size=settings.embedding_batch_size)
+    trained = TrainedTagger(model, embedder)
+    zero_shot = ZeroShotTagger(taxonomy, embedder)
+    results = {}
+    for name, predict in (("trained", lambda t: trained.predict(t, evidence=False)), ("zero_shot", zero_shot.predict)):
+        results[name] = evaluate(predict, test, labels=labels, thresholds=model.thresholds if name == "trained" else None)
+        results[name + "_real"] = evaluate(predict, real, labels=labels)
+    if as_json:
+        typer.echo(json.dumps({"model": model.version, **{k: v.as_dict() for k, v in results.items()}}, indent=2))
+        return
+    typer.echo(f"test split of {gold}: {len(test)} passages ({len(real)} from real documents); model {model.version}")
+    typer.echo(f"{'label':6} {'P':>5} {'R':>5} {'F1':>5} {'n':>4}   zero-shot F1")
+    for m, b in zip(results["trained"].labels, results["zero_shot"].labels, strict=True):
+        typer.echo(f"{m.label:6} {m.precision:5.2f} {m.recall:5.2f} {m.f1:5.2f} {m.support:4d}   {b.f1:5.2f}")
+    for name in ("trained", "zero_shot"):
+        every, real_only = results[name], results[name + "_real"]
+        typer.echo(
+            f"{name}: macro-F1 {every.macro_f1:.3f} (real passages only {real_only.macro_f1:.3f}); routine passages "
+            f"tagged {every.routine_tagged:.1%} of {every.routine_passages}"
+        )
+
+
+@tags_app.command("set")
+def tags_set(
+    passage_id: Annotated[str, typer.Argument(help="The passage's id (as in search hits).")],
+    labels: Annotated[list[str] | None, typer.Argument(help="Its labels, e.g. F2 O1.")] = None,
+    no_label: Annotated[bool, typer.Option("--none", help="The passage has no label.")] = False,
+) -> None:
+    """Set a passage's tags by hand; the correction is kept across re-ingestion and joins the next training."""
+    from pipelines import catalog
+
+    settings = _settings()
+    chosen = sorted({label.upper() for label in labels or []})
+    if not chosen and not no_label:
+        _fail("give the passage's labels (e.g. F2 O1), or --none for no label")
+    unknown = sorted(set(chosen) - set(_labels(settings)))
+    if unknown:
+        _fail(f"unknown labels: {', '.join(unknown)} (use {', '.join(_labels(settings))})")
+    conn = catalog.connect(settings.catalog_path)
+    try:
+        previous = catalog.correct_tags(conn, passage_id, chosen)
+    except KeyError:
+        _fail(f"no passage {passage_id} in the catalog of {settings.home}")
+    finally:
+        conn.close()
+    typer.echo(f"{passage_id}: {', '.join(chosen) or 'no label'} (was: {', '.join(previous) or 'no label'}); 1 correction kept")
+
+
+@app.command()
+def retag(as_json: JsonOption = False) -> None:
+    """Tag the stored passages again with the current tagger, without reading files (one Prefect flow run)."""
+    settings = _settings()
+    configure_prefect(settings)
+    from pipelines.flows import retag as retag_flow
+
+    report = retag_flow()
+    if as_json:
+        _print_json(report)
+        return
+    typer.echo(
+        f"{report.passages_retagged} passages re-tagged with {report.tagger_version}, {report.passages_changed} changed; "
+        f"{report.passages_corrected_kept} corrected by staff kept"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

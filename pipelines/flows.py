@@ -15,11 +15,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from pipelines import catalog
-from pipelines.analysis import load_analyzer
+from pipelines.analysis import Tagger, load_analyzer, load_tagger_for
 from pipelines.embedding import load_embedder
 from pipelines.errors import PatrimoineError
 from pipelines.readers import discover, read_document
-from pipelines.schemas import IngestFailure, IngestReport, IngestWarning
+from pipelines.schemas import IngestFailure, IngestReport, IngestWarning, RetagReport
 from pipelines.segmentation import segment
 from pipelines.settings import Settings
 from pipelines.store import Store
@@ -71,6 +71,55 @@ def store_task(
             catalog.delete_document(store.conn, old_id)
 
 
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def replace_tags_task(store: Store, tags: dict) -> int:
+    return catalog.replace_tags(store.conn, tags)
+
+
+_RETAG_BATCH = 64
+_TAGGER_VERSION = "tagger_version"
+
+
+def retag_store(store: Store, tagger: Tagger) -> RetagReport:
+    """Tag every stored passage again with `tagger`, keeping the tags staff corrected; no file is read."""
+    todo = catalog.passages_to_retag(store.conn)
+    changed = 0
+    for start in range(0, len(todo), _RETAG_BATCH):
+        batch = todo[start : start + _RETAG_BATCH]
+        predictions = tagger.predict([text for _, text in batch])  # pure
+        changed += replace_tags_task(store, {pid: tags for (pid, _), tags in zip(batch, predictions, strict=True)})
+    catalog.set_meta(store.conn, _TAGGER_VERSION, tagger.version)
+    return RetagReport(
+        tagger_version=tagger.version,
+        passages_retagged=len(todo),
+        passages_changed=changed,
+        passages_corrected_kept=len(catalog.tag_corrections(store.conn)),
+    )
+
+
+@flow(name="retag", validate_parameters=False)
+def retag() -> RetagReport:
+    """Re-tag the stored passages with the current tagger (after `patrimoine train tagger`)."""
+    settings = Settings()
+    store = Store.open(settings)
+    try:
+        return retag_store(store, load_tagger_for(settings))
+    finally:
+        store.close()
+
+
+def _retag_if_the_tagger_changed(store: Store, settings: Settings) -> int:
+    """Passages tagged by another tagger than the current one are tagged again; return how many."""
+    tagger = load_tagger_for(settings)
+    stored = catalog.get_meta(store.conn, _TAGGER_VERSION)
+    if stored == tagger.version:
+        return 0
+    if stored is None and not catalog.counts(store.conn)["passages"]:
+        catalog.set_meta(store.conn, _TAGGER_VERSION, tagger.version)
+        return 0
+    return retag_store(store, tagger).passages_retagged
+
+
 def _current_run_id() -> str:
     return str(flow_run.get_id() or uuid.uuid4())
 
@@ -84,6 +133,7 @@ def ingest(paths: list[str]) -> IngestReport:
     store = Store.open(settings)
     catalog.start_run(store.conn, report.run_id, [str(p) for p in paths])
     try:
+        report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
         for path in discover(paths):
             report.documents_seen += 1
             try:

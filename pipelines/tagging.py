@@ -77,6 +77,7 @@ class ZeroShotTagger:
         self._prototypes = embedder.embed_passages(prototypes)
         self._owner_array = np.array(self._owner)
         self._keywords = [phrase_pattern(label.keywords) for label in taxonomy.labels]
+        self.version = f"zero-shot-t{self.threshold:g}"
 
     def score(self, texts: list[str]) -> list[list[TagScore]]:
         """Every label's score and evidence sentence for each text (no threshold applied)."""

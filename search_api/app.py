@@ -1,19 +1,18 @@
-"""FastAPI app: /health, /search, /documents/{id}, and the French search page at /."""
+"""FastAPI app: /health, /search, /documents/{id}, admin endpoints, and the French search page at /."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from pipelines import query as queries
-from pipelines.embedding import Embedder, load_embedder
 from pipelines.errors import NotFound
 from pipelines.schemas import DocumentDetail, SearchResponse
 from pipelines.settings import Settings
-from pipelines.store import Store
+from search_api import admin
+from search_api.deps import K, EmbedderDep, StoreDep
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TAG_NAMES = {
@@ -29,30 +28,6 @@ TAG_NAMES = {
 ROLE_NAMES = {"elu": "élu", "agent": "agent", "etat": "État", "socio_economique": "socio-économique"}
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-def get_store(settings: SettingsDep) -> Iterator[Store]:
-    store = Store.open(settings)  # a connection per request: SQLite connections are not shared
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def get_embedder(settings: SettingsDep) -> Embedder:
-    return load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
-K = Annotated[int, Query(ge=1, le=100, description="How many passages to return.")]
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -61,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
+    app.include_router(admin.router)
 
     @app.get("/health")
     def health(store: StoreDep) -> dict:

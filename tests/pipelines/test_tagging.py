@@ -1,7 +1,8 @@
 import pytest
 
-from pipelines.analysis import load_analyzer
+from pipelines.analysis import load_analyzer, load_tagger_for
 from pipelines.settings import Settings
+from pipelines.tagging import Taxonomy, ZeroShotTagger
 
 ROUTINE = (
     "Le procès-verbal de la séance du 12 décembre est approuvé à l'unanimité. Le conseil autorise le maire "
@@ -14,8 +15,8 @@ def analyzer():
     return load_analyzer(Settings())
 
 
-def test_taxonomy_has_the_eight_labels_with_seed_wording(analyzer):
-    labels = {label.id: label for label in analyzer.tagger.taxonomy.labels}
+def test_taxonomy_has_the_eight_labels_with_seed_wording():
+    labels = {label.id: label for label in Taxonomy.from_file(Settings().models_dir / "taxonomy.yaml").labels}
     assert sorted(labels) == ["F1", "F2", "F3", "F4", "O1", "O2", "O3", "O4"]
     assert labels["F2"].wording == "Faciliter leur coopération, mettre les conflits au travail"
     assert labels["O1"].wording == "Constituer une communauté apprenante pour enrichir un patrimoine commun"
@@ -43,7 +44,10 @@ def test_routine_administration_gets_no_tag(analyzer):
     assert routine.tags == []
 
 
-def test_scores_cover_every_label_and_predict_applies_the_threshold(analyzer):
-    [scores] = analyzer.tagger.score([ROUTINE])
+def test_the_zero_shot_baseline_scores_every_label_and_applies_its_threshold():
+    tagger = load_tagger_for(Settings(tagger="zero-shot"))
+    assert isinstance(tagger, ZeroShotTagger)
+    [scores] = tagger.score([ROUTINE])
     assert len(scores) == 8 and all(0.0 <= t.score <= 1.0 for t in scores)
-    assert all(t.score < analyzer.tagger.threshold for t in scores)
+    assert all(t.score < tagger.threshold for t in scores)
+    assert tagger.predict([ROUTINE]) == [[]]
