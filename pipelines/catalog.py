@@ -432,6 +432,29 @@ def list_actors(conn: sqlite3.Connection) -> list[ActorSummary]:
     return sorted(actors, key=lambda a: (-a.mentions, a.name))
 
 
+# --- what documents share (for similarity) -----------------------------------------------------
+
+
+def document_profiles(conn: sqlite3.Connection) -> dict[str, dict]:
+    """Per document: its metadata and the sets of tags, practices and actor roles of its passages."""
+    profiles = {
+        row["document_id"]: {**_document_fields(row), "tags": set(), "practices": set(), "roles": set()}
+        for row in conn.execute("SELECT * FROM documents")
+    }
+    queries = {
+        "tags": "SELECT DISTINCT p.document_id, t.tag_id AS value FROM passage_tags t JOIN passages p USING (passage_id)",
+        "practices": """SELECT DISTINCT p.document_id, x.practice AS value FROM passage_practices x
+                        JOIN passages p USING (passage_id)""",
+        "roles": """SELECT DISTINCT p.document_id, a.role AS value FROM actor_mentions m JOIN actors a USING (actor_id)
+                    JOIN passages p USING (passage_id) WHERE a.role IS NOT NULL""",
+    }
+    for field, sql in queries.items():
+        for row in conn.execute(sql):
+            if row["document_id"] in profiles:
+                profiles[row["document_id"]][field].add(row["value"])
+    return profiles
+
+
 # --- runs and counts -------------------------------------------------------------------------
 
 

@@ -214,6 +214,48 @@ def serve(
     uvicorn.run("search_api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
+@app.command()
+def similar(
+    document_id: Annotated[str | None, typer.Argument(help="A document id (as in search hits).")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Or a description of an initiative, in French.")] = None,
+    territory: Annotated[str | None, typer.Option(help="With --text: its territory, whose documents are left out.")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many documents.")] = 5,
+    as_json: JsonOption = False,
+) -> None:
+    """Documents like a document, or like a description: by meaning and by what they share, each with why."""
+    from pipelines import query as queries
+    from pipelines.errors import NotFound
+
+    if (document_id is None) == (text is None):
+        _fail("give either a document id or --text")
+    store = _open_store()
+    try:
+        if text is None:
+            response = queries.similar_documents(store, document_id, k=k)
+        else:
+            from pipelines.analysis import load_analyzer
+            from pipelines.embedding import load_embedder
+
+            settings = _settings()
+            embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+            response = queries.similar_to_text(store, embedder, load_analyzer(settings), text, territory=territory, k=k)
+    except NotFound as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    _print_similar(response, as_json=as_json)
+
+
+def _print_similar(response, *, as_json: bool) -> None:
+    if as_json:
+        _print_json(response)
+        return
+    for number, item in enumerate(response.results, start=1):
+        why = "; ".join(f"{kind}: {', '.join(values)}" for kind, values in item.shared.items()) or "meaning only"
+        typer.echo(f"{number}. {item.title} [{item.document_id}] score {item.score:.2f} (meaning {item.meaning:.2f}; {why})")
+    typer.echo(f"{len(response.results)} similar documents")
+
+
 # --- tagger: training, evaluation, corrections, re-tagging ------------------------------------
 
 GOLD_TAGS = Path(__file__).resolve().parents[1] / "corpus" / "gold" / "tagging.jsonl"

@@ -47,6 +47,21 @@ class VectorIndex:
             for pid, distance in zip(result["ids"][0], result["distances"][0])
         ]
 
+    def document_vectors(self) -> dict[str, np.ndarray]:
+        """Each document's centroid: the normalised mean of its passages' vectors."""
+        if self.count() == 0:
+            return {}
+        found = self._collection.get(include=["embeddings", "metadatas"])
+        grouped: dict[str, list] = {}
+        for vector, metadata in zip(found["embeddings"], found["metadatas"], strict=True):
+            grouped.setdefault(metadata["document_id"], []).append(vector)
+        centroids = {}
+        for document_id, vectors in grouped.items():
+            mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            centroids[document_id] = mean / norm if norm else mean
+        return centroids
+
     def delete_document(self, document_id: str) -> None:
         self._collection.delete(where={"document_id": document_id})
 

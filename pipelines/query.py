@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelines import catalog
 from pipelines.embedding import Embedder
 from pipelines.errors import NotFound
 from pipelines.index import VectorHit
-from pipelines.schemas import ActorsResponse, DocumentDetail, SearchHit, SearchResponse, StatsResponse
+from pipelines.schemas import (
+    ActorsResponse,
+    DocumentDetail,
+    SearchHit,
+    SearchResponse,
+    SimilarDocument,
+    SimilarResponse,
+    StatsResponse,
+)
+from pipelines.similar import Profile, rank
+
+if TYPE_CHECKING:  # the analyzer loads spaCy: only its type is needed here
+    from pipelines.analysis import Analyzer
 from pipelines.store import Store
 
 RRF_K0 = 60  # the usual constant of reciprocal-rank fusion
@@ -81,3 +95,63 @@ def actors(store: Store) -> ActorsResponse:
 
 def stats(store: Store) -> StatsResponse:
     return StatsResponse(**catalog.counts(store.conn), vectors=store.index.count())
+
+
+def _profiles(store: Store) -> tuple[dict[str, dict], list[Profile]]:
+    documents = catalog.document_profiles(store.conn)
+    vectors = store.index.document_vectors()
+    profiles = [
+        Profile(
+            key=document_id,
+            vector=vectors[document_id],
+            tags=frozenset(info["tags"]),
+            practices=frozenset(info["practices"]),
+            roles=frozenset(info["roles"]),
+            territory=info["territory"],
+        )
+        for document_id, info in documents.items()
+        if document_id in vectors
+    ]
+    return documents, profiles
+
+
+def _similar(documents: dict[str, dict], target: Profile, profiles: list[Profile], *, k: int,
+             other_territories: bool) -> SimilarResponse:
+    results = [
+        SimilarDocument(
+            **{name: documents[m.key][name] for name in ("document_id", "title", "source_path", "doc_type", "date",
+                                                         "territory")},
+            score=m.score,
+            meaning=m.meaning,
+            shared=m.shared,
+        )
+        for m in rank(target, profiles, k=k, other_territories=other_territories)
+    ]
+    return SimilarResponse(of=target.key, results=results)
+
+
+def similar_documents(store: Store, document_id: str, *, k: int = 5, other_territories: bool = False) -> SimilarResponse:
+    """Documents like this one, by meaning and by what they share."""
+    documents, profiles = _profiles(store)
+    target = next((p for p in profiles if p.key == document_id), None)
+    if target is None:
+        raise NotFound(f"no document with id {document_id!r}")
+    return _similar(documents, target, profiles, k=k, other_territories=other_territories)
+
+
+def similar_to_text(
+    store: Store, embedder: Embedder, analyzer: Analyzer, text: str, *, territory: str | None = None, k: int = 5
+) -> SimilarResponse:
+    """Documents like a pasted description, by its meaning and by its tags, practices and actor roles."""
+    [analysis] = analyzer.predict([text])
+    vector = embedder.embed_passages([text])[0]
+    documents, profiles = _profiles(store)
+    target = Profile(
+        key="text",
+        vector=vector,
+        tags=frozenset(t.id for t in analysis.tags),
+        practices=frozenset(analysis.practices),
+        roles=frozenset(a.role for a in analysis.actors if a.role),
+        territory=territory,
+    )
+    return _similar(documents, target, profiles, k=k, other_territories=territory is not None)

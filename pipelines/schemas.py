@@ -168,3 +168,29 @@ class DocumentPublic(BaseModel):
 class DocumentDetail(DocumentPublic):
     tags: list[TagCount] = Field(default_factory=list, description="Tags of the document's passages, with counts.")
     passages: list[PassagePublic]
+
+
+class SimilarDocument(BaseModel):
+    document_id: str
+    title: str
+    source_path: str
+    doc_type: str
+    date: str | None = None
+    territory: str | None = None
+    score: float = Field(description="0.6 x meaning + 0.2 x shared tags + 0.1 x shared practices + 0.05 x shared "
+                         "actor roles + 0.05 when the territories are of the same kind (Jaccard overlaps).")
+    meaning: float = Field(description="Cosine similarity of the documents' mean passage vectors.")
+    shared: dict[str, list[str]] = Field(
+        description="Why, beyond meaning: shared `tags`, `practices`, `roles` and `territory_kind` "
+        "(commune, intercommunalite, departement, region)."
+    )
+
+
+class SimilarResponse(BaseModel):
+    of: str = Field(description="The document id, or `text` for a pasted description.")
+    results: list[SimilarDocument]
+
+
+class SimilarText(BaseModel):
+    text: str = Field(min_length=20, description="A description of an initiative, in French.")
+    territory: str | None = Field(default=None, description="Its territory: results from it are left out.")

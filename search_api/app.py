@@ -9,7 +9,8 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines import query as queries
 from pipelines.errors import NotFound
-from pipelines.schemas import DocumentDetail, SearchResponse
+from pipelines.analysis import load_analyzer
+from pipelines.schemas import DocumentDetail, SearchResponse, SimilarResponse, SimilarText
 from pipelines.settings import Settings
 from search_api import admin
 from search_api.deps import K, EmbedderDep, StoreDep
@@ -57,6 +58,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return queries.document(store, document_id)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+    @app.get("/documents/{document_id}/similar", response_model=SimilarResponse)
+    def similar(
+        store: StoreDep,
+        document_id: str,
+        k: Annotated[int, Query(ge=1, le=50, description="How many documents to return.")] = 5,
+        other_territories: Annotated[bool, Query(description="Leave out documents of the same territory.")] = False,
+    ) -> SimilarResponse:
+        """Documents like this one, ranked by meaning and by what they share (tags, practices, roles, territory)."""
+        try:
+            return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+    @app.post("/similar", response_model=SimilarResponse)
+    def similar_to_text(
+        store: StoreDep, embedder: EmbedderDep, body: SimilarText,
+        k: Annotated[int, Query(ge=1, le=50, description="How many documents to return.")] = 5,
+    ) -> SimilarResponse:
+        """Documents like a pasted description of an initiative (from other territories when one is given)."""
+        analyzer = load_analyzer(settings)
+        return queries.similar_to_text(store, embedder, analyzer, body.text, territory=body.territory, k=k)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page(request: Request, store: StoreDep, embedder: EmbedderDep, q: str = "", k: K = 10) -> HTMLResponse:

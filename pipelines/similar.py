@@ -1,0 +1,83 @@
+"""Similarity between documents (or a description and documents): meaning plus what they share.
+
+Pure: profiles in, ranked results with their reasons out. The score is the cosine of the documents'
+centroids (weight 0.6) plus the overlap (Jaccard) of their tags (0.2), practices (0.1) and actor roles
+(0.05), and 0.05 when their territories are of the same kind (commune, intercommunality...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines.text import fold
+
+WEIGHTS = {"meaning": 0.6, "tags": 0.2, "practices": 0.1, "roles": 0.05, "territory_kind": 0.05}
+_KINDS = (
+    ("intercommunalite", re.compile(r"communaute (de communes|d'agglomeration|urbaine)|agglomeration|metropole|pays ")),
+    ("departement", re.compile(r"departement|conseil departemental")),
+    ("region", re.compile(r"^region|conseil regional")),
+)
+
+
+def territory_kind(territory: str | None) -> str | None:
+    """commune, intercommunalite, departement or region; None when unknown."""
+    if not territory:
+        return None
+    folded = fold(territory)
+    for kind, pattern in _KINDS:
+        if pattern.search(folded):
+            return kind
+    return "commune"
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str  # a document id, or "text" for a description
+    vector: np.ndarray
+    tags: frozenset[str] = frozenset()
+    practices: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    territory: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    score: float
+    meaning: float  # cosine of the centroids
+    shared: dict[str, list[str]] = field(default_factory=dict)  # reason kind -> shared values
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def rank(target: Profile, candidates: list[Profile], *, k: int, other_territories: bool = False) -> list[Match]:
+    """The k candidates most similar to the target, best first, each with what it shares with it."""
+    kind = territory_kind(target.territory)
+    matches = []
+    for candidate in candidates:
+        if candidate.key == target.key:
+            continue
+        if other_territories and target.territory and candidate.territory == target.territory:
+            continue
+        cosine = float(np.dot(target.vector, candidate.vector))
+        same_kind = kind is not None and territory_kind(candidate.territory) == kind
+        score = (
+            WEIGHTS["meaning"] * cosine
+            + WEIGHTS["tags"] * _jaccard(target.tags, candidate.tags)
+            + WEIGHTS["practices"] * _jaccard(target.practices, candidate.practices)
+            + WEIGHTS["roles"] * _jaccard(target.roles, candidate.roles)
+            + WEIGHTS["territory_kind"] * same_kind
+        )
+        shared = {
+            "tags": sorted(target.tags & candidate.tags),
+            "practices": sorted(target.practices & candidate.practices),
+            "roles": sorted(target.roles & candidate.roles),
+            "territory_kind": [kind] if same_kind else [],
+        }
+        matches.append(Match(key=candidate.key, score=round(score, 4), meaning=round(cosine, 4), shared={k_: v for k_, v in shared.items() if v}))
+    return sorted(matches, key=lambda m: (-m.score, m.key))[:k]
