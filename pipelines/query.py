@@ -18,10 +18,10 @@ from pipelines.schemas import (
     StatsResponse,
 )
 from pipelines.similar import Profile, rank
+from pipelines.store import Store
 
 if TYPE_CHECKING:  # the analyzer loads spaCy: only its type is needed here
     from pipelines.analysis import Analyzer
-from pipelines.store import Store
 
 RRF_K0 = 60  # the usual constant of reciprocal-rank fusion
 _FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model",
