@@ -9,6 +9,7 @@ from typing import Protocol
 from pipelines.classifier import TrainedTagger, load_tagger
 from pipelines.embedding import load_embedder
 from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
+from pipelines.initiatives import InitiativeFinder
 from pipelines.lexicons import PracticeMatcher
 from pipelines.settings import Settings
 from pipelines.tagging import Taxonomy, ZeroShotTagger
@@ -22,16 +23,23 @@ class Tagger(Protocol):
 
 
 class Analyzer:
-    def __init__(self, *, extractor: ActorExtractor, tagger: Tagger, practices: PracticeMatcher) -> None:
+    def __init__(
+        self, *, extractor: ActorExtractor, tagger: Tagger, practices: PracticeMatcher, initiatives: InitiativeFinder
+    ) -> None:
         self.extractor = extractor
         self.tagger = tagger
         self.practices = practices
+        self.initiatives = initiatives
 
     def predict(self, texts: list[str]) -> list[Analysis]:
         tags = self.tagger.predict(texts)
         actors = self.extractor.predict(texts)
         practices = self.practices.predict(texts)
-        return [Analysis(tags=t, actors=a, practices=p) for t, a, p in zip(tags, actors, practices, strict=True)]
+        initiatives = self.initiatives.predict(texts)
+        return [
+            Analysis(tags=t, actors=a, practices=p, initiatives=i)
+            for t, a, p, i in zip(tags, actors, practices, initiatives, strict=True)
+        ]
 
 
 def load_analyzer(settings: Settings) -> Analyzer:
@@ -40,6 +48,7 @@ def load_analyzer(settings: Settings) -> Analyzer:
         extractor=_extractor(settings.spacy_model, str(models)),
         tagger=load_tagger_for(settings),
         practices=PracticeMatcher.from_file(models / "practices.yaml"),
+        initiatives=InitiativeFinder.from_file(models / "initiatives.yaml"),
     )
 
 

@@ -19,10 +19,12 @@ from pipelines.schemas import (
     DocumentDetail,
     DocumentPublic,
     IngestReport,
+    InitiativeSummary,
     PassagePublic,
     TagCount,
     TagPublic,
 )
+from pipelines.initiatives import initiative_key
 from pipelines.text import STOPWORDS, fold
 from pipelines.types import Analysis, Passage, SourceDocument, TagScore
 
@@ -87,6 +89,18 @@ CREATE TABLE IF NOT EXISTS passage_practices (
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     passage_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS initiatives (
+    initiative_id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS initiative_mentions (
+    initiative_id INTEGER NOT NULL REFERENCES initiatives(initiative_id),
+    passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE,
+    carriers TEXT NOT NULL,
+    evidence TEXT
+);
+CREATE INDEX IF NOT EXISTS initiative_mentions_passage ON initiative_mentions(passage_id);
 CREATE TABLE IF NOT EXISTS tag_corrections (
     passage_id TEXT PRIMARY KEY,
     labels TEXT NOT NULL,
@@ -211,6 +225,13 @@ def save_document(
                 "INSERT OR IGNORE INTO passage_practices VALUES (?, ?)",
                 [(passage.passage_id, name) for name in analysis.practices],
             )
+            for initiative in analysis.initiatives:
+                initiative_id = _upsert_initiative(conn, initiative.name)
+                conn.execute(
+                    "INSERT INTO initiative_mentions VALUES (?, ?, ?, ?)",
+                    (initiative_id, passage.passage_id, json.dumps(initiative.carriers, ensure_ascii=False),
+                     initiative.evidence),
+                )
             for mention in analysis.actors:
                 actor_id = _upsert_actor(conn, mention.name, mention.kind, mention.role, mention.evidence)
                 conn.execute(
@@ -432,6 +453,56 @@ def list_actors(conn: sqlite3.Connection) -> list[ActorSummary]:
     return sorted(actors, key=lambda a: (-a.mentions, a.name))
 
 
+# --- initiatives -----------------------------------------------------------------------------
+
+
+def _upsert_initiative(conn: sqlite3.Connection, name: str) -> int:
+    key = initiative_key(name)
+    row = conn.execute("SELECT initiative_id FROM initiatives WHERE key = ?", (key,)).fetchone()
+    if row is not None:
+        return int(row["initiative_id"])
+    return int(conn.execute("INSERT INTO initiatives (key, name) VALUES (?, ?)", (key, name)).lastrowid)
+
+
+def list_initiatives(conn: sqlite3.Connection, *, initiative_id: int | None = None) -> list[InitiativeSummary]:
+    """Initiatives that still have mentions, most mentioned first, with carriers, territories, practices
+    and the tags of their passages."""
+    where, params = ("WHERE m.initiative_id = ?", [initiative_id]) if initiative_id is not None else ("", [])
+    grouped: dict[int, dict] = {}
+    for row in conn.execute(
+        f"""SELECT m.initiative_id, i.name, m.carriers, m.passage_id, p.document_id, d.territory
+            FROM initiative_mentions m JOIN initiatives i USING (initiative_id)
+            JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id {where}""",
+        params,
+    ):
+        item = grouped.setdefault(row["initiative_id"], {
+            "name": row["name"], "carriers": {}, "passages": set(), "documents": set(), "territories": set(),
+        })
+        for carrier in json.loads(row["carriers"]):
+            item["carriers"].setdefault(fold(carrier), carrier)
+        item["passages"].add(row["passage_id"])
+        item["documents"].add(row["document_id"])
+        if row["territory"]:
+            item["territories"].add(row["territory"])
+    summaries = []
+    for key, item in grouped.items():
+        passages = sorted(item["passages"])
+        marks = ",".join("?" * len(passages))
+        practices = [r["practice"] for r in conn.execute(
+            f"SELECT DISTINCT practice FROM passage_practices WHERE passage_id IN ({marks}) ORDER BY practice", passages
+        )]
+        tags = [TagCount(id=r["tag_id"], passages=r["n"]) for r in conn.execute(
+            f"""SELECT tag_id, COUNT(*) AS n FROM passage_tags WHERE passage_id IN ({marks})
+                GROUP BY tag_id ORDER BY n DESC, tag_id""", passages
+        )]
+        summaries.append(InitiativeSummary(
+            initiative_id=key, name=item["name"], carriers=sorted(item["carriers"].values()),
+            territories=sorted(item["territories"]), mentions=len(passages), documents=sorted(item["documents"]),
+            practices=practices, tags=tags, passage_ids=passages,
+        ))
+    return sorted(summaries, key=lambda s: (-s.mentions, s.name))
+
+
 # --- what documents share (for similarity) -----------------------------------------------------
 
 
@@ -482,5 +553,6 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
         "documents": one("SELECT COUNT(*) FROM documents"),
         "passages": one("SELECT COUNT(*) FROM passages"),
         "actors": one("SELECT COUNT(DISTINCT actor_id) FROM actor_mentions"),
+        "initiatives": one("SELECT COUNT(DISTINCT initiative_id) FROM initiative_mentions"),
         "runs": one("SELECT COUNT(*) FROM runs"),
     }

@@ -215,9 +215,29 @@ def serve(
 
 
 @app.command()
+def initiatives(as_json: JsonOption = False) -> None:
+    """List the named initiatives (projects, programmes) found, with their carriers, most mentioned first."""
+    from pipelines import query as queries
+
+    store = _open_store()
+    try:
+        response = queries.initiatives(store)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(response)
+        return
+    for item in response.initiatives:
+        carriers = f", carried by {', '.join(item.carriers)}" if item.carriers else ""
+        typer.echo(f"[{item.initiative_id}] {item.name}{carriers}: {item.mentions} passages in {len(item.documents)} documents")
+    typer.echo(f"{len(response.initiatives)} initiatives")
+
+
+@app.command()
 def similar(
     document_id: Annotated[str | None, typer.Argument(help="A document id (as in search hits).")] = None,
     text: Annotated[str | None, typer.Option("--text", help="Or a description of an initiative, in French.")] = None,
+    initiative: Annotated[int | None, typer.Option("--initiative", help="Or an initiative id: similar initiatives.")] = None,
     territory: Annotated[str | None, typer.Option(help="With --text: its territory, whose documents are left out.")] = None,
     k: Annotated[int, typer.Option("-k", help="How many documents.")] = 5,
     as_json: JsonOption = False,
@@ -226,11 +246,13 @@ def similar(
     from pipelines import query as queries
     from pipelines.errors import NotFound
 
-    if (document_id is None) == (text is None):
-        _fail("give either a document id or --text")
+    if sum(x is not None for x in (document_id, text, initiative)) != 1:
+        _fail("give either a document id, --text or --initiative")
     store = _open_store()
     try:
-        if text is None:
+        if initiative is not None:
+            response = queries.similar_initiatives(store, initiative, k=k)
+        elif text is None:
             response = queries.similar_documents(store, document_id, k=k)
         else:
             from pipelines.analysis import load_analyzer
@@ -252,8 +274,10 @@ def _print_similar(response, *, as_json: bool) -> None:
         return
     for number, item in enumerate(response.results, start=1):
         why = "; ".join(f"{kind}: {', '.join(values)}" for kind, values in item.shared.items()) or "meaning only"
-        typer.echo(f"{number}. {item.title} [{item.document_id}] score {item.score:.2f} (meaning {item.meaning:.2f}; {why})")
-    typer.echo(f"{len(response.results)} similar documents")
+        label = f"{item.title} [{item.document_id}]" if hasattr(item, "title") else f"{item.name} [{item.initiative_id}]"
+        typer.echo(f"{number}. {label} score {item.score:.2f} (meaning {item.meaning:.2f}; {why})")
+    kind = "documents" if response.results and hasattr(response.results[0], "title") else "results"
+    typer.echo(f"{len(response.results)} similar {kind}")
 
 
 # --- tagger: training, evaluation, corrections, re-tagging ------------------------------------

@@ -47,6 +47,12 @@ class VectorIndex:
             for pid, distance in zip(result["ids"][0], result["distances"][0])
         ]
 
+    def passage_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        found = self._collection.get(ids=ids, include=["embeddings"])
+        return {pid: np.asarray(vector, dtype=np.float32) for pid, vector in zip(found["ids"], found["embeddings"])}
+
     def document_vectors(self) -> dict[str, np.ndarray]:
         """Each document's centroid: the normalised mean of its passages' vectors."""
         if self.count() == 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from pipelines import catalog
 from pipelines.embedding import Embedder
 from pipelines.errors import NotFound
@@ -11,6 +13,10 @@ from pipelines.index import VectorHit
 from pipelines.schemas import (
     ActorsResponse,
     DocumentDetail,
+    InitiativeDetail,
+    InitiativesResponse,
+    SimilarInitiative,
+    SimilarInitiativesResponse,
     SearchHit,
     SearchResponse,
     SimilarDocument,
@@ -155,3 +161,44 @@ def similar_to_text(
         territory=territory,
     )
     return _similar(documents, target, profiles, k=k, other_territories=territory is not None)
+
+
+def initiatives(store: Store) -> InitiativesResponse:
+    return InitiativesResponse(initiatives=catalog.list_initiatives(store.conn))
+
+
+def initiative(store: Store, initiative_id: int) -> InitiativeDetail:
+    found = catalog.list_initiatives(store.conn, initiative_id=initiative_id)
+    if not found:
+        raise NotFound(f"no initiative with id {initiative_id}")
+    passages = catalog.get_passages(store.conn, found[0].passage_ids)
+    return InitiativeDetail(**found[0].model_dump(), passages=[passages[p] for p in found[0].passage_ids])
+
+
+def similar_initiatives(store: Store, initiative_id: int, *, k: int = 5, other_territories: bool = False
+                        ) -> SimilarInitiativesResponse:
+    """Initiatives like this one: by the meaning of their passages and by their tags and practices."""
+    summaries = {s.initiative_id: s for s in catalog.list_initiatives(store.conn)}
+    if initiative_id not in summaries:
+        raise NotFound(f"no initiative with id {initiative_id}")
+    vectors = store.index.passage_vectors(sorted({p for s in summaries.values() for p in s.passage_ids}))
+    profiles = []
+    for summary in summaries.values():
+        found = [vectors[p] for p in summary.passage_ids if p in vectors]
+        if not found:
+            continue
+        mean = np.mean(found, axis=0)
+        profiles.append(Profile(
+            key=str(summary.initiative_id), vector=mean / (np.linalg.norm(mean) or 1.0),
+            tags=frozenset(t.id for t in summary.tags), practices=frozenset(summary.practices),
+            territory=summary.territories[0] if summary.territories else None,
+        ))
+    target = next((p for p in profiles if p.key == str(initiative_id)), None)
+    if target is None:
+        return SimilarInitiativesResponse(of=initiative_id, results=[])
+    results = [
+        SimilarInitiative(initiative_id=int(m.key), name=summaries[int(m.key)].name,
+                          territories=summaries[int(m.key)].territories, score=m.score, meaning=m.meaning, shared=m.shared)
+        for m in rank(target, profiles, k=k, other_territories=other_territories)
+    ]
+    return SimilarInitiativesResponse(of=initiative_id, results=results)

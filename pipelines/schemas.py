@@ -134,6 +134,7 @@ class StatsResponse(BaseModel):
     vectors: int
     actors: int
     runs: int
+    initiatives: int = 0
 
 
 class PassagePublic(BaseModel):
@@ -194,3 +195,37 @@ class SimilarResponse(BaseModel):
 class SimilarText(BaseModel):
     text: str = Field(min_length=20, description="A description of an initiative, in French.")
     territory: str | None = Field(default=None, description="Its territory: results from it are left out.")
+
+
+class InitiativeSummary(BaseModel):
+    initiative_id: int
+    name: str
+    carriers: list[str] = Field(description="Who carries it, as the documents say (\"porté par\", \"animé par\"…).")
+    territories: list[str] = Field(description="Territories of the documents that mention it.")
+    mentions: int = Field(description="Passages that mention it.")
+    documents: list[str] = Field(description="Ids of the documents that mention it.")
+    practices: list[str] = Field(description="Practices found in those passages.")
+    tags: list[TagCount] = Field(description="Tags of those passages, with counts.")
+    passage_ids: list[str]
+
+
+class InitiativesResponse(BaseModel):
+    initiatives: list[InitiativeSummary]
+
+
+class InitiativeDetail(InitiativeSummary):
+    passages: list[PassagePublic]
+
+
+class SimilarInitiative(BaseModel):
+    initiative_id: int
+    name: str
+    territories: list[str]
+    score: float
+    meaning: float
+    shared: dict[str, list[str]]
+
+
+class SimilarInitiativesResponse(BaseModel):
+    of: int
+    results: list[SimilarInitiative]

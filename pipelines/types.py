@@ -74,6 +74,15 @@ class TagScore:
     evidence: str | None = None
 
 
+@dataclass(frozen=True)
+class InitiativeMention:
+    """A named project or programme, with who carries it, as one passage states it."""
+
+    name: str
+    carriers: list[str] = field(default_factory=list)
+    evidence: str = ""
+
+
 @dataclass
 class Analysis:
     """What the pipeline understood of one passage."""
@@ -81,3 +90,4 @@ class Analysis:
     tags: list[TagScore] = field(default_factory=list)
     actors: list[ActorMention] = field(default_factory=list)
     practices: list[str] = field(default_factory=list)
+    initiatives: list[InitiativeMention] = field(default_factory=list)

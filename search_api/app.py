@@ -10,7 +10,15 @@ from fastapi.templating import Jinja2Templates
 from pipelines import query as queries
 from pipelines.errors import NotFound
 from pipelines.analysis import load_analyzer
-from pipelines.schemas import DocumentDetail, SearchResponse, SimilarResponse, SimilarText
+from pipelines.schemas import (
+    DocumentDetail,
+    InitiativeDetail,
+    InitiativesResponse,
+    SearchResponse,
+    SimilarInitiativesResponse,
+    SimilarResponse,
+    SimilarText,
+)
 from pipelines.settings import Settings
 from search_api import admin
 from search_api.deps import K, EmbedderDep, StoreDep
@@ -69,6 +77,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Documents like this one, ranked by meaning and by what they share (tags, practices, roles, territory)."""
         try:
             return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+    @app.get("/initiatives", response_model=InitiativesResponse)
+    def initiatives(store: StoreDep) -> InitiativesResponse:
+        """Named projects and programmes found in the documents, most mentioned first."""
+        return queries.initiatives(store)
+
+    @app.get("/initiatives/{initiative_id}", response_model=InitiativeDetail)
+    def initiative(store: StoreDep, initiative_id: int) -> InitiativeDetail:
+        try:
+            return queries.initiative(store, initiative_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+    @app.get("/initiatives/{initiative_id}/similar", response_model=SimilarInitiativesResponse)
+    def similar_initiatives(
+        store: StoreDep,
+        initiative_id: int,
+        k: Annotated[int, Query(ge=1, le=50, description="How many initiatives to return.")] = 5,
+        other_territories: Annotated[bool, Query(description="Leave out initiatives of the same territory.")] = False,
+    ) -> SimilarInitiativesResponse:
+        """Initiatives like this one, by the meaning of their passages and the tags and practices they share."""
+        try:
+            return queries.similar_initiatives(store, initiative_id, k=k, other_territories=other_territories)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
 

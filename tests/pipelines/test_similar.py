@@ -83,4 +83,4 @@ def test_similar_commands_and_endpoints(store, ingested):
     text = CliRunner().invoke(cli, ["similar", "--text", description, "--json"])
     assert text.exit_code == 0 and '"of": "text"' in text.stdout
     neither = CliRunner().invoke(cli, ["similar"])
-    assert neither.exit_code == 1 and "give either a document id or --text" in neither.output
+    assert neither.exit_code == 1 and "give either a document id, --text or --initiative" in neither.output

@@ -1,0 +1,70 @@
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from pipelines.cli import app as cli
+from pipelines.initiatives import InitiativeFinder, carrier_names, initiative_key
+from pipelines.settings import Settings
+from search_api.app import create_app
+from tests.conftest import ROOT
+
+SEED_LINES = (
+    "La dynamique régionale en Pays de Loire animée par le Collège des transitions sociétales "
+    '"Plateformes en communs" par la Coop des communs PACT2 "parcours apprenants et communs des transitions '
+    'des territoires" porté par Ouishare & Colab-Studio.'
+)
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return InitiativeFinder.from_file(Settings().models_dir / "initiatives.yaml")
+
+
+def test_initiatives_and_their_carriers(finder):
+    [found] = finder.predict([SEED_LINES])
+    by_name = {m.name: m for m in found}
+    assert by_name["PACT2"].carriers == ["Ouishare", "Colab-Studio"]
+    assert by_name["Plateformes en communs"].carriers == ["Coop des communs"]
+    [plan] = finder.predict(["Le conseil approuve le PCAET de Dinan Agglomération, porté par le service climat."])
+    assert [m.name for m in plan] == ["PCAET"]
+    [routine] = finder.predict(["Le procès-verbal de la séance précédente est approuvé à l'unanimité."])
+    assert routine == []
+
+
+def test_carrier_names_stop_where_the_name_ends():
+    assert carrier_names("la Coop des communs PACT2 suite") == ["Coop des communs"]
+    assert carrier_names("Dinan Agglomération et la Région Bretagne, avec") == ["Dinan Agglomération", "Région Bretagne"]
+    assert carrier_names("la commune pour ses habitants") == []
+
+
+def test_initiatives_found_in_the_gold_passages(finder):
+    """Regression guard on the annotated passages (the rules were written reading them: optimistic)."""
+    gold = [json.loads(line) for line in (ROOT / "corpus" / "gold" / "actors.jsonl").read_text(encoding="utf-8").splitlines()]
+    found = expected = hits = 0
+    for row in gold:
+        predicted = {initiative_key(m.name) for m in finder.predict([row["text"]])[0]}
+        wanted = {initiative_key(i["name"]) for i in row["initiatives"]}
+        found, expected = found + len(predicted), expected + len(wanted)
+        hits += sum(any(w == p or w in p or p in w for p in predicted) for w in wanted)
+    assert expected >= 30
+    assert hits / expected >= 0.5 and hits / found >= 0.6
+
+
+def test_initiatives_are_listed_detailed_and_compared(ingested):
+    listed = CliRunner().invoke(cli, ["initiatives", "--json"])
+    assert listed.exit_code == 0, listed.output
+    initiatives = {i["name"]: i for i in json.loads(listed.stdout)["initiatives"]}
+    assert initiatives["PACT2"]["carriers"] == ["Colab-Studio", "Ouishare"]
+    client = TestClient(create_app())
+    pact = initiatives["PACT2"]["initiative_id"]
+    detail = client.get(f"/initiatives/{pact}").json()
+    assert detail["passages"] and "PACT2" in detail["passages"][0]["text"]
+    similar = client.get(f"/initiatives/{pact}/similar", params={"k": 3}).json()
+    assert similar["of"] == pact and 0 < len(similar["results"]) <= 3
+    assert pact not in [r["initiative_id"] for r in similar["results"]]
+    assert client.get("/initiatives/999999").status_code == 404
+    assert client.get("/initiatives/999999/similar").status_code == 404
+    text = CliRunner().invoke(cli, ["similar", "--initiative", str(pact)])
+    assert text.exit_code == 0 and text.stdout.strip().endswith("similar results")
