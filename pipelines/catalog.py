@@ -418,3 +418,8 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
         "actors": one("SELECT COUNT(DISTINCT actor_id) FROM actor_mentions"),
         "runs": one("SELECT COUNT(*) FROM runs"),
     }
+
+
+def source_paths(conn: sqlite3.Connection) -> list[str]:
+    """The source path of every document, sorted."""
+    return [row["source_path"] for row in conn.execute("SELECT DISTINCT source_path FROM documents ORDER BY 1")]
