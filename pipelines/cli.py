@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -89,13 +90,23 @@ def _open_store():
     return Store.open(_settings())
 
 
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="A question or keywords, in French.")],
+    query: Annotated[str, typer.Argument(help="A question or keywords, in French; \"an exact phrase\" in double quotes.")],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="How many passages to return.")] = 10,
-    as_json: JsonOption = False,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="text for people, json, or csv (one row per hit, with its citation).")
+    ] = OutputFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
-    """Search the indexed passages by meaning."""
+    """Search the indexed passages by meaning and by words."""
+    from pipelines import export
     from pipelines import query as queries
     from pipelines.embedding import load_embedder
 
@@ -108,24 +119,19 @@ def search(
         _fail(str(exc))
     finally:
         store.close()
-    if as_json:
+    if as_json or output is OutputFormat.json:
         _print_json(response)
+        return
+    if output is OutputFormat.csv:
+        typer.echo(export.search_csv(response), nl=False)
         return
     if not response.hits:
         typer.echo("no passage found")
     for rank, hit in enumerate(response.hits, start=1):
-        where = f"p. {hit.page}" if hit.page else (f"{hit.speaker} {_clock(hit.start_s)}" if hit.speaker else "")
         tags = " ".join(t.id for t in hit.tags)
-        typer.echo(f"{rank}. [{hit.score:.3f}] {hit.title} — {where} {f'[{tags}]' if tags else ''}".rstrip())
+        typer.echo(f"{rank}. [{hit.score:.3f}] {export.citation(hit)} {f'[{tags}]' if tags else ''}".rstrip())
         typer.echo(f"   {hit.text[:240].replace(chr(10), ' ')}{'…' if len(hit.text) > 240 else ''}")
     typer.echo(f"{len(response.hits)} hits")
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 @app.command()

@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pipelines import export
 from pipelines import query as queries
 from pipelines.embedding import Embedder, load_embedder
 from pipelines.errors import NotFound
@@ -51,6 +52,7 @@ def get_embedder(settings: SettingsDep) -> Embedder:
 StoreDep = Annotated[Store, Depends(get_store)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 K = Annotated[int, Query(ge=1, le=100, description="How many passages to return.")]
+Q = Annotated[str, Query(description='A question or keywords, in French; "an exact phrase" in double quotes.')]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,10 +72,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search(
         store: StoreDep,
         embedder: EmbedderDep,
-        q: Annotated[str, Query(description="A question or keywords, in French.")],
+        q: Q,
         k: K = 10,
     ) -> SearchResponse:
         return queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+
+    @app.get(
+        "/search.csv",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}, "description": "The hits as CSV, with their citations."}},
+    )
+    def search_csv(store: StoreDep, embedder: EmbedderDep, q: Q, k: K = 10) -> Response:
+        """The hits of /search as a CSV file: rank, score, citation, title, source_file, page, page_end,
+        speaker, start_s, date, territory, doc_type, tags, text."""
+        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+        return Response(
+            content="\ufeff" + export.search_csv(response),  # the BOM lets spreadsheets read UTF-8 accents
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{export.csv_filename(q)}"'},
+        )
 
     @app.get("/documents/{document_id}", response_model=DocumentDetail)
     def document(store: StoreDep, document_id: str) -> DocumentDetail:
@@ -90,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "index.html",
             {
                 "q": q,
+                "k": k,
                 "response": response,
                 "stats": queries.stats(store),
                 "tag_names": TAG_NAMES,
