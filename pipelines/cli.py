@@ -288,6 +288,12 @@ def _print_eval(report) -> None:
                 f"  {mode.mode:<8} {mode.ndcg_at_10:>8.3f} {mode.recall_at_10:>10.3f} {_figure(mode.page_hit_at_10):>12} "
                 f"{_figure(mode.answer_hit_at_10):>10} {mode.seconds:>8.1f}"
             )
+        kinds = {kind for mode in result.modes for kind in mode.by_kind}
+        if len(kinds) > 1:
+            typer.echo("  nDCG@10 by kind of question: " + "; ".join(
+                f"{mode.mode} " + ", ".join(f"{k} {v.ndcg_at_10:.3f} ({v.questions})" for k, v in mode.by_kind.items())
+                for mode in result.modes
+            ))
     typer.echo(f"evaluated {sum(r.questions for r in report.sets)} questions in {len(report.sets)} sets")
 
 

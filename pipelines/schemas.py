@@ -142,6 +142,12 @@ class DocumentDetail(DocumentPublic):
     passages: list[PassagePublic]
 
 
+class EvalKindResult(BaseModel):
+    questions: int
+    ndcg_at_10: float
+    recall_at_10: float
+
+
 class EvalModeResult(BaseModel):
     mode: Literal["hybrid", "dense", "lexical"]
     questions: int
@@ -156,6 +162,9 @@ class EvalModeResult(BaseModel):
     )
     questions_with_answer: int = 0
     seconds: float = Field(description="Wall-clock time of the mode's queries.")
+    by_kind: dict[str, EvalKindResult] = Field(
+        default_factory=dict, description="nDCG@10 and recall@10 of each kind of question (fact, theme, keywords...)."
+    )
 
 
 class EvalSetResult(BaseModel):

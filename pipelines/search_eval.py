@@ -20,7 +20,7 @@ from pipelines import catalog, query
 from pipelines.embedding import Embedder
 from pipelines.errors import PatrimoineError
 from pipelines.query import Mode
-from pipelines.schemas import EvalModeResult, SearchHit
+from pipelines.schemas import EvalKindResult, EvalModeResult, SearchHit
 from pipelines.store import Store
 from pipelines.text import one_line
 
@@ -167,6 +167,18 @@ class _Scores:
     recall: list[float] = field(default_factory=list)
     pages: list[float] = field(default_factory=list)
     answers: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    def by_kind(self) -> dict[str, EvalKindResult]:
+        result = {}
+        for kind in sorted(set(self.kinds)):
+            rows = [i for i, k in enumerate(self.kinds) if k == kind]
+            result[kind] = EvalKindResult(
+                questions=len(rows),
+                ndcg_at_10=mean([self.ndcg[i] for i in rows]) or 0.0,
+                recall_at_10=mean([self.recall[i] for i in rows]) or 0.0,
+            )
+        return result
 
 
 def score_question(question: GoldQuestion, hits: Sequence[SearchHit], scores: _Scores, k: int = K) -> None:
@@ -175,6 +187,7 @@ def score_question(question: GoldQuestion, hits: Sequence[SearchHit], scores: _S
     keyed = [(gold_source(hit.source_path, sources), hit) for hit in hits]
     documents = dedupe(source or hit.document_id for source, hit in keyed)
     relevant = set(sources)
+    scores.kinds.append(question.kind or "unknown")
     scores.ndcg.append(ndcg_at_k(documents, relevant, k))
     scores.recall.append(recall_at_k(documents, relevant, k))
     if any(question.relevant.values()):
@@ -213,6 +226,7 @@ def evaluate(
                 answer_hit_at_10=mean(scores.answers),
                 questions_with_answer=len(scores.answers),
                 seconds=round(time.perf_counter() - started, 2),
+                by_kind=scores.by_kind(),
             )
         )
     return results

@@ -117,6 +117,8 @@ def test_runner_measures_every_mode_on_the_sample_corpus_questions(store, settin
     for result in results:
         assert result.questions == 27 and result.questions_with_pages > 0 and result.questions_with_answer == 27
         assert 0.0 <= result.ndcg_at_10 <= 1.0 and result.recall_at_10 <= 1.0
+        assert sum(kind.questions for kind in result.by_kind.values()) == 27
+        assert set(result.by_kind) == {"fact", "theme", "keywords"}
     # Five documents only: every mode ranks the right one high.
     assert by_mode["hybrid"].ndcg_at_10 >= 0.8 and by_mode["lexical"].recall_at_10 >= 0.9
 
@@ -141,6 +143,7 @@ def test_eval_search_command_reports_the_sample_questions_and_the_missing_docume
     text = runner.invoke(app, ["eval", "search"])
     assert "own set" in text.stdout and "nDCG@10" in text.stdout
     assert "evaluated 27 questions in 1 sets" in text.stdout
+    assert "nDCG@10 by kind of question: dense fact" in text.stdout
 
 
 def test_eval_search_fails_clearly_on_an_empty_home(home):
