@@ -24,8 +24,9 @@ from pipelines.schemas import (
     TagCount,
     TagPublic,
 )
+from pipelines import analysis_fr
 from pipelines.initiatives import initiative_key
-from pipelines.text import STOPWORDS, fold
+from pipelines.text import fold
 from pipelines.types import Analysis, Passage, SourceDocument, TagScore
 
 SCHEMA = """
@@ -86,8 +87,9 @@ CREATE TABLE IF NOT EXISTS passage_practices (
     practice TEXT NOT NULL,
     PRIMARY KEY (passage_id, practice)
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    passage_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+CREATE TABLE IF NOT EXISTS catalog_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS initiatives (
     initiative_id INTEGER PRIMARY KEY,
@@ -107,10 +109,6 @@ CREATE TABLE IF NOT EXISTS tag_corrections (
     text TEXT NOT NULL,
     corrected_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     started_at TEXT NOT NULL,
@@ -121,6 +119,15 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+# The lexical index: `terms` holds the French analysis of the passage (stems, accents folded; see
+# pipelines/analysis_fr.py), `words` its plain text for exact phrases. Its version is kept in catalog_meta;
+# a catalog whose index has another version (or none: made by older code) gets it rebuilt from `passages`.
+FTS_VERSION = "2-fr-snowball"
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    passage_id UNINDEXED, terms, words, tokenize = 'unicode61 remove_diacritics 2'
+)
+"""
 _ARTICLE = re.compile(r"^(l'|la |le |les |du |de la |des |d')")
 
 
@@ -131,7 +138,37 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.executescript(SCHEMA)
+    _ensure_lexical_index(conn)
     return conn
+
+
+def fts_version(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM catalog_meta WHERE key = 'fts_version'").fetchone()
+    return row["value"] if row else None
+
+
+def _ensure_lexical_index(conn: sqlite3.Connection) -> None:
+    """Create the lexical index, or rebuild it from the passages when its version differs."""
+    if fts_version(conn) == FTS_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")  # one process rebuilds; the others wait, then see the new version
+    try:
+        if fts_version(conn) != FTS_VERSION:
+            conn.execute("DROP TABLE IF EXISTS passages_fts")
+            conn.execute(FTS_SCHEMA)
+            rows = conn.execute("SELECT passage_id, text FROM passages").fetchall()
+            conn.executemany("INSERT INTO passages_fts VALUES (?, ?, ?)", (_fts_row(r[0], r[1]) for r in rows))
+            conn.execute(
+                "INSERT OR REPLACE INTO catalog_meta VALUES ('fts_version', ?)", (FTS_VERSION,)
+            )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def _fts_row(passage_id: str, text: str) -> tuple[str, str, str]:
+    return (passage_id, analysis_fr.indexed_form(text), text)
 
 
 def now() -> str:
@@ -219,7 +256,7 @@ def save_document(
                     passage.ocr_confidence,
                 ),
             )
-            conn.execute("INSERT INTO passages_fts VALUES (?, ?)", (passage.passage_id, passage.text))
+            conn.execute("INSERT INTO passages_fts VALUES (?, ?, ?)", _fts_row(passage.passage_id, passage.text))
             _insert_tags(conn, passage.passage_id, analysis.tags, corrections.get(passage.passage_id))
             conn.executemany(
                 "INSERT OR IGNORE INTO passage_practices VALUES (?, ?)",
@@ -312,13 +349,13 @@ def replace_tags(conn: sqlite3.Connection, tags: dict[str, list[TagScore]]) -> i
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    row = conn.execute("SELECT value FROM catalog_meta WHERE key = ?", (key,)).fetchone()
     return row["value"] if row else None
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     with conn:
-        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        conn.execute("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", (key, value))
 
 
 def tag_counts(conn: sqlite3.Connection, *, document_id: str | None = None, actor_id: int | None = None) -> list[TagCount]:
@@ -407,16 +444,46 @@ def get_passages(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, 
 
 
 def lexical_search(conn: sqlite3.Connection, query: str, *, k: int) -> list[str]:
-    """Passage ids ranked by BM25 (FTS5) for any of the query's words (accents and case ignored)."""
-    words = [w for w in re.findall(r"\w+", fold(query)) if len(w) > 1 and w not in STOPWORDS]
-    if not words:
+    """Passage ids ranked by BM25 (FTS5) on the French analysis of the query (pipelines/analysis_fr.py).
+
+    Any term may match; when the query holds phrases between double quotes, every phrase must occur
+    (unstemmed, accents and case ignored).
+    """
+    match = _match_expression(analysis_fr.parse_query(query))
+    if not match:
         return []
-    match = " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
     rows = conn.execute(
-        "SELECT passage_id FROM passages_fts WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts) LIMIT ?",
+        "SELECT passage_id FROM passages_fts WHERE passages_fts MATCH ? "
+        "ORDER BY bm25(passages_fts, 0.0, 1.0, 0.2) LIMIT ?",
         (match, k),
     )
     return [row["passage_id"] for row in rows]
+
+
+def with_phrases(conn: sqlite3.Connection, passage_ids: list[str], query: str) -> list[str]:
+    """The given passages, in order, that contain every exact phrase of the query (all when it has none)."""
+    phrases = analysis_fr.parse_query(query).phrases
+    if not phrases or not passage_ids:
+        return passage_ids
+    marks = ",".join("?" * len(passage_ids))
+    rows = conn.execute(
+        f"SELECT passage_id FROM passages_fts WHERE passages_fts MATCH ? AND passage_id IN ({marks})",
+        (_match_expression(analysis_fr.LexicalQuery(terms=[], phrases=phrases)), *passage_ids),
+    )
+    found = {row["passage_id"] for row in rows}
+    return [pid for pid in passage_ids if pid in found]
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _match_expression(parsed: analysis_fr.LexicalQuery) -> str:
+    """An FTS5 query: every phrase in `words` AND any term in `terms`."""
+    parts = [f"words : {_quoted(phrase)}" for phrase in parsed.phrases]
+    if parsed.terms:
+        parts.append("terms : (" + " OR ".join(_quoted(term) for term in parsed.terms) + ")")
+    return " AND ".join(parts)
 
 
 # --- actors ----------------------------------------------------------------------------------
@@ -556,3 +623,8 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
         "initiatives": one("SELECT COUNT(DISTINCT initiative_id) FROM initiative_mentions"),
         "runs": one("SELECT COUNT(*) FROM runs"),
     }
+
+
+def source_paths(conn: sqlite3.Connection) -> list[str]:
+    """The source path of every document, sorted."""
+    return [row["source_path"] for row in conn.execute("SELECT DISTINCT source_path FROM documents ORDER BY 1")]

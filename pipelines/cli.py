@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+eval_app = typer.Typer(help="Measure the pipeline against gold data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_QUERIES = ROOT / "corpus" / "gold" / "queries.jsonl"
+DEFAULT_PIAF = ROOT.parent / "shared" / "external" / "datasets" / "spf_qr_test.json"
 
 
 def _settings() -> Settings:
@@ -83,13 +90,23 @@ def _open_store():
     return Store.open(_settings())
 
 
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="A question or keywords, in French.")],
+    query: Annotated[str, typer.Argument(help="A question or keywords, in French; \"an exact phrase\" in double quotes.")],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="How many passages to return.")] = 10,
-    as_json: JsonOption = False,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="text for people, json, or csv (one row per hit, with its citation).")
+    ] = OutputFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
-    """Search the indexed passages by meaning."""
+    """Search the indexed passages by meaning and by words."""
+    from pipelines import export
     from pipelines import query as queries
     from pipelines.embedding import load_embedder
 
@@ -102,24 +119,19 @@ def search(
         _fail(str(exc))
     finally:
         store.close()
-    if as_json:
+    if as_json or output is OutputFormat.json:
         _print_json(response)
+        return
+    if output is OutputFormat.csv:
+        typer.echo(export.search_csv(response), nl=False)
         return
     if not response.hits:
         typer.echo("no passage found")
     for rank, hit in enumerate(response.hits, start=1):
-        where = f"p. {hit.page}" if hit.page else (f"{hit.speaker} {_clock(hit.start_s)}" if hit.speaker else "")
         tags = " ".join(t.id for t in hit.tags)
-        typer.echo(f"{rank}. [{hit.score:.3f}] {hit.title} — {where} {f'[{tags}]' if tags else ''}".rstrip())
+        typer.echo(f"{rank}. [{hit.score:.3f}] {export.citation(hit)} {f'[{tags}]' if tags else ''}".rstrip())
         typer.echo(f"   {hit.text[:240].replace(chr(10), ' ')}{'…' if len(hit.text) > 240 else ''}")
     typer.echo(f"{len(response.hits)} hits")
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 @app.command()
@@ -200,6 +212,126 @@ def stats(as_json: JsonOption = False) -> None:
         _print_json(response)
         return
     typer.echo(", ".join(f"{value} {name}" for name, value in response.model_dump().items()))
+
+
+@eval_app.command("search")
+def eval_search(
+    queries: Annotated[
+        Path, typer.Option("--queries", help="Gold questions (JSON lines) over the documents of PATRIMOINE_HOME.")
+    ] = DEFAULT_QUERIES,
+    piaf: Annotated[
+        bool,
+        typer.Option(
+            "--piaf/--no-piaf",
+            help="Also evaluate the PIAF questions; the first run ingests its 530 fiches into PATRIMOINE_HOME/piaf.",
+        ),
+    ] = False,
+    piaf_dataset: Annotated[Path, typer.Option(help="The PIAF dataset (SQuAD-shaped JSON).")] = DEFAULT_PIAF,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure search: document nDCG@10 and recall@10, page hit@10, for dense, lexical and hybrid search."""
+    from pipelines import search_eval
+    from pipelines.embedding import load_embedder
+    from pipelines.schemas import EvalSetResult, SearchEvalReport
+    from pipelines.store import Store
+
+    settings = _settings()
+    try:
+        embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+        sets = [("own", str(queries), settings, search_eval.load_questions(queries))]
+        if piaf:
+            piaf_settings = settings.model_copy(update={"home": settings.home / "piaf"})
+            sets.append(("piaf", str(piaf_dataset), piaf_settings, _prepare_piaf(settings, piaf_settings, piaf_dataset)))
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    report = SearchEvalReport(k=search_eval.K, sets=[])
+    for name, origin, set_settings, questions in sets:
+        store = Store.open(set_settings)
+        try:
+            missing = search_eval.missing_sources(questions, search_eval.catalog_sources(store))
+            kept = search_eval.answerable(questions, missing)
+            if missing:
+                typer.echo(
+                    f"warning: {name} set: {len(missing)} gold documents are not in the catalog of "
+                    f"{set_settings.home}, {len(questions) - len(kept)} questions left out; ingest them first: "
+                    + ", ".join(missing),
+                    err=True,
+                )
+            modes = search_eval.evaluate(store, embedder, kept, weights=settings.search_weights) if kept else []
+        finally:
+            store.close()
+        report.sets.append(
+            EvalSetResult(
+                name=name,
+                queries=origin,
+                home=str(set_settings.home),
+                questions=len(kept),
+                questions_skipped=len(questions) - len(kept),
+                missing_documents=missing,
+                modes=modes,
+            )
+        )
+    if as_json:
+        _print_json(report)
+    else:
+        _print_eval(report)
+    if not any(result.questions for result in report.sets):
+        _fail("no question could be evaluated: their gold documents are not in the catalog")
+
+
+def _print_eval(report) -> None:
+    for result in report.sets:
+        typer.echo(f"{result.name} set ({result.queries}): {result.questions} questions, {result.questions_skipped} left out")
+        typer.echo(f"  {'mode':<8} {'nDCG@10':>8} {'recall@10':>10} {'page hit@10':>12} {'answer@10':>10} {'seconds':>8}")
+        for mode in result.modes:
+            typer.echo(
+                f"  {mode.mode:<8} {mode.ndcg_at_10:>8.3f} {mode.recall_at_10:>10.3f} {_figure(mode.page_hit_at_10):>12} "
+                f"{_figure(mode.answer_hit_at_10):>10} {mode.seconds:>8.1f}"
+            )
+        kinds = {kind for mode in result.modes for kind in mode.by_kind}
+        if len(kinds) > 1:
+            typer.echo("  nDCG@10 by kind of question: " + "; ".join(
+                f"{mode.mode} " + ", ".join(f"{k} {v.ndcg_at_10:.3f} ({v.questions})" for k, v in mode.by_kind.items())
+                for mode in result.modes
+            ))
+    typer.echo(f"evaluated {sum(r.questions for r in report.sets)} questions in {len(report.sets)} sets")
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _prepare_piaf(settings: Settings, piaf_settings: Settings, dataset: Path):
+    """Write the PIAF fiches under PATRIMOINE_HOME/piaf and ingest them there unless already done."""
+    from pipelines import search_eval
+    from pipelines.store import Store
+
+    paths, questions = search_eval.write_piaf_fiches(dataset, piaf_settings.home / "fiches")
+    store = Store.open(piaf_settings)
+    try:
+        ingested = len(search_eval.catalog_sources(store))
+    finally:
+        store.close()
+    if ingested < len(paths):
+        typer.echo(f"ingesting {len(paths)} PIAF fiches into {piaf_settings.home} (first run only)", err=True)
+        configure_prefect(settings)
+        from pipelines.flows import ingest as ingest_flow
+
+        previous = os.environ.get("PATRIMOINE_HOME")
+        os.environ["PATRIMOINE_HOME"] = str(piaf_settings.home)  # the flow reads its settings from the environment
+        try:
+            run = ingest_flow([str(piaf_settings.home / "fiches")])
+        finally:
+            if previous is None:
+                del os.environ["PATRIMOINE_HOME"]
+            else:
+                os.environ["PATRIMOINE_HOME"] = previous
+        typer.echo(
+            f"PIAF: {run.documents_ingested} fiches ingested, {run.documents_unchanged} unchanged, "
+            f"{run.documents_failed} failed",
+            err=True,
+        )
+    return questions
 
 
 @app.command()
@@ -284,10 +416,8 @@ def _print_similar(response, *, as_json: bool) -> None:
 
 GOLD_TAGS = Path(__file__).resolve().parents[1] / "corpus" / "gold" / "tagging.jsonl"
 train_app = typer.Typer(help="Train models from the gold data of corpus/gold/.", no_args_is_help=True)
-eval_app = typer.Typer(help="Measure quality on the gold data of corpus/gold/.", no_args_is_help=True)
 tags_app = typer.Typer(help="Correct the tags of stored passages.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
-app.add_typer(eval_app, name="eval")
 app.add_typer(tags_app, name="tags")
 GoldOption = Annotated[Path, typer.Option("--gold", help="Gold passages (JSONL with labels and split).")]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -33,6 +33,8 @@ RRF_K0 = 60  # the usual constant of reciprocal-rank fusion
 _FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model",
                  "ocr_confidence"}
 _FROM_DOCUMENT = {"title", "source_path", "doc_type", "date", "territory"}
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 
 
 def fuse(rankings: list[tuple[list[str], float]], *, k0: int = RRF_K0) -> list[tuple[str, float]]:
@@ -46,22 +48,35 @@ def fuse(rankings: list[tuple[list[str], float]], *, k0: int = RRF_K0) -> list[t
 
 def search(
     store: Store,
-    embedder: Embedder,
+    embedder: Embedder | None,
     query: str,
     *,
     k: int = 10,
     weights: tuple[float, float] = (1.0, 1.0),
+    mode: Mode = "hybrid",
 ) -> SearchResponse:
     """The k best passages for the query, best first: meaning (Chroma) fused with words (FTS5 BM25).
 
-    `weights` are those of the (dense, lexical) rankings in the fusion.
+    `weights` are those of the (dense, lexical) rankings in the fusion. `mode` "dense" or "lexical" keeps
+    one ranking only (evaluation); the embedder is not used in "lexical" mode. Phrases between double
+    quotes must occur in every hit of the lexical and hybrid modes.
     """
     query = query.strip()
     if not query:
         return SearchResponse(query=query, hits=[])
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}")
     depth = max(3 * k, 30)
-    dense = [hit.passage_id for hit in store.index.query(embedder.embed_queries([query])[0], k=depth)]
-    lexical = catalog.lexical_search(store.conn, query, k=depth)
+    dense: list[str] = []
+    lexical: list[str] = []
+    if mode in ("hybrid", "dense"):
+        if embedder is None:
+            raise ValueError(f"search mode {mode!r} needs an embedder")
+        dense = [hit.passage_id for hit in store.index.query(embedder.embed_queries([query])[0], k=depth)]
+    if mode in ("hybrid", "lexical"):
+        lexical = catalog.lexical_search(store.conn, query, k=depth)
+    if mode == "hybrid":
+        dense = catalog.with_phrases(store.conn, dense, query)
     found = [
         VectorHit(passage_id=pid, score=round(score, 6))
         for pid, score in fuse([(dense, weights[0]), (lexical, weights[1])])

@@ -229,3 +229,43 @@ class SimilarInitiative(BaseModel):
 class SimilarInitiativesResponse(BaseModel):
     of: int
     results: list[SimilarInitiative]
+
+
+class EvalKindResult(BaseModel):
+    questions: int
+    ndcg_at_10: float
+    recall_at_10: float
+
+
+class EvalModeResult(BaseModel):
+    mode: Literal["hybrid", "dense", "lexical"]
+    questions: int
+    ndcg_at_10: float = Field(description="Mean nDCG@10 over documents (hits deduplicated by document, binary relevance).")
+    recall_at_10: float = Field(description="Mean share of the relevant documents among the first 10 documents.")
+    page_hit_at_10: float | None = Field(
+        default=None, description="Share of questions with pages whose first 10 passages hold a relevant page."
+    )
+    questions_with_pages: int = 0
+    answer_hit_at_10: float | None = Field(
+        default=None, description="Share of questions with an answer whose first 10 passages contain it."
+    )
+    questions_with_answer: int = 0
+    seconds: float = Field(description="Wall-clock time of the mode's queries.")
+    by_kind: dict[str, EvalKindResult] = Field(
+        default_factory=dict, description="nDCG@10 and recall@10 of each kind of question (fact, theme, keywords...)."
+    )
+
+
+class EvalSetResult(BaseModel):
+    name: str
+    queries: str = Field(description="Where the questions come from.")
+    home: str = Field(description="The PATRIMOINE_HOME searched.")
+    questions: int = Field(description="Questions evaluated.")
+    questions_skipped: int = Field(description="Questions left out because a relevant document is not in the catalog.")
+    missing_documents: list[str] = Field(description="Gold documents not found in the catalog.")
+    modes: list[EvalModeResult]
+
+
+class SearchEvalReport(BaseModel):
+    k: int
+    sets: list[EvalSetResult]

@@ -4,9 +4,10 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pipelines import export
 from pipelines import query as queries
 from pipelines.errors import NotFound
 from pipelines.analysis import load_analyzer
@@ -37,6 +38,9 @@ TAG_NAMES = {
 ROLE_NAMES = {"elu": "élu", "agent": "agent", "etat": "État", "socio_economique": "socio-économique"}
 
 
+Q = Annotated[str, Query(description='A question or keywords, in French; "an exact phrase" in double quotes.')]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -55,10 +59,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search(
         store: StoreDep,
         embedder: EmbedderDep,
-        q: Annotated[str, Query(description="A question or keywords, in French.")],
+        q: Q,
         k: K = 10,
     ) -> SearchResponse:
         return queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+
+    @app.get(
+        "/search.csv",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}, "description": "The hits as CSV, with their citations."}},
+    )
+    def search_csv(store: StoreDep, embedder: EmbedderDep, q: Q, k: K = 10) -> Response:
+        """The hits of /search as a CSV file: rank, score, citation, title, source_file, page, page_end,
+        speaker, start_s, date, territory, doc_type, tags, text."""
+        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+        return Response(
+            content="\ufeff" + export.search_csv(response),  # the BOM lets spreadsheets read UTF-8 accents
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{export.csv_filename(q)}"'},
+        )
 
     @app.get("/documents/{document_id}", response_model=DocumentDetail)
     def document(store: StoreDep, document_id: str) -> DocumentDetail:
@@ -122,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "index.html",
             {
                 "q": q,
+                "k": k,
                 "response": response,
                 "stats": queries.stats(store),
                 "tag_names": TAG_NAMES,

@@ -20,6 +20,13 @@ def test_every_setting_has_a_description(name):
     assert Settings.model_fields[name].description
 
 
-@pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])
+def _commands(typer_app, prefix="patrimoine"):
+    for command in typer_app.registered_commands:
+        yield f"{prefix} {command.name or command.callback.__name__}"
+    for group in typer_app.registered_groups:
+        yield from _commands(group.typer_instance, f"{prefix} {group.name}")
+
+
+@pytest.mark.parametrize("command", list(_commands(app)))
 def test_every_command_is_in_the_readme(command):
-    assert f"patrimoine {command}" in README
+    assert command in README

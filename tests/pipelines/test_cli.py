@@ -15,9 +15,9 @@ def _json(args):
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("command", ["ingest", "search", "analyze", "actors", "stats", "serve"])
+@pytest.mark.parametrize("command", ["ingest", "search", "analyze", "actors", "stats", "serve", "eval search"])
 def test_every_command_has_help(command):
-    result = runner.invoke(app, [command, "--help"])
+    result = runner.invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0
     assert "--help" in result.stdout
 
@@ -83,3 +83,22 @@ def test_analyze_bad_line_names_the_file_and_line(tmp_path, home):
     result = runner.invoke(app, ["analyze", str(source)])
     assert result.exit_code == 1
     assert "bad.jsonl: line 1" in result.stderr
+
+
+def test_search_formats_text_json_and_csv(ingested):
+    import csv
+    import io
+
+    question = "médiation sur le parc éolien"
+    as_json = _json(["search", question, "-k", "3"])
+    as_format_json = runner.invoke(app, ["search", question, "-k", "3", "--format", "json"])
+    assert json.loads(as_format_json.stdout) == as_json
+    as_csv = runner.invoke(app, ["search", question, "-k", "3", "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [row["text"] for row in rows] == [hit["text"] for hit in as_json["hits"]]
+    assert all(row["citation"].startswith(row["title"]) for row in rows)
+    text = runner.invoke(app, ["search", question, "-k", "3"])
+    assert text.stdout.startswith("1. [") and rows[0]["citation"] in text.stdout
+    assert text.stdout.rstrip().endswith("3 hits")
+    assert runner.invoke(app, ["search", question, "--format", "xml"]).exit_code == 2

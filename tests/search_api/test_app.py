@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,3 +64,44 @@ def test_page_escapes_the_query(client):
     page = client.get("/", params={"q": "<script>alert(1)</script>"})
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def _csv_rows(text):
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_search_csv_exports_the_hits_with_citations(client):
+    question = "journées d'initiation à l'approche systémique"
+    api = client.get("/search", params={"q": question, "k": 5}).json()
+    response = client.get("/search.csv", params={"q": question, "k": 5})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert 'filename="patrimoine-recherche-journees-d-initiation-a-l-approche-systemique.csv"' in (
+        response.headers["content-disposition"]
+    )
+    rows = _csv_rows(response.content.decode("utf-8-sig"))
+    assert list(rows[0]) == [
+        "rank", "score", "citation", "title", "source_file", "page", "page_end", "speaker", "start_s",
+        "date", "territory", "doc_type", "tags", "text",
+    ]
+    assert [row["text"] for row in rows] == [hit["text"] for hit in api["hits"]]
+    assert [row["rank"] for row in rows] == [str(i) for i in range(1, 6)]
+    top = rows[0]
+    assert top["citation"] == f"{top['title']}, p. 2"
+    assert top["source_file"] == "rapport-activite-2023-cooperative-transitions.pdf"
+    assert top["tags"] == " ".join(t["id"] for t in api["hits"][0]["tags"])
+
+
+def test_search_csv_cites_transcripts_by_speaker_and_time(client):
+    rows = _csv_rows(client.get("/search.csv", params={"q": "réduit nos prélèvements de 30 %", "k": 3}).text.lstrip("\ufeff"))
+    transcript = next(row for row in rows if row["speaker"])
+    assert transcript["page"] == ""
+    assert re.fullmatch(r".+, .+ à \d\d:\d\d:\d\d", transcript["citation"])
+
+
+def test_page_links_to_the_csv_export(client):
+    page = client.get("/", params={"q": "parc éolien", "k": 3})
+    assert "/search.csv?q=parc%20%C3%A9olien&amp;k=3" in page.text

@@ -1,0 +1,23 @@
+from pipelines.export import citation, clock, csv_filename
+from pipelines.schemas import SearchHit
+
+
+def _hit(**fields):
+    base = dict(passage_id="p", document_id="d", title="Compte rendu", source_path="/x/cr.pdf", page=None,
+                text="t", score=0.1, tags=[], actors=[])
+    return SearchHit(**{**base, **fields})
+
+
+def test_citations():
+    assert citation(_hit(page=12)) == "Compte rendu, p. 12"
+    assert citation(_hit(page=12, page_end=13)) == "Compte rendu, p. 12-13"
+    assert citation(_hit(page=12, page_end=12)) == "Compte rendu, p. 12"
+    assert citation(_hit(speaker="Jeanne Roux", start_s=723.4)) == "Compte rendu, Jeanne Roux à 00:12:03"
+    assert citation(_hit(start_s=3600)) == "Compte rendu, à 01:00:00"
+    assert citation(_hit()) == "Compte rendu"
+    assert clock(None) == ""
+
+
+def test_csv_filename_is_ascii():
+    assert csv_filename("Qu’est-ce que l’éolien ?") == "patrimoine-recherche-qu-est-ce-que-l-eolien.csv"
+    assert csv_filename("   ") == "patrimoine-recherche-vide.csv"
