@@ -25,6 +25,20 @@ class Analyzer:
         return [Analysis(tags=t, actors=a, practices=p) for t, a, p in zip(tags, actors, practices, strict=True)]
 
 
+def load_extractors(settings: Settings) -> tuple[ActorExtractor, PracticeMatcher]:
+    """The actor extractor and the practice matcher alone (no embedding model), e.g. for `eval actors`."""
+    return _cached_extractors(str(settings.models_dir), settings.spacy_model)
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_extractors(models_dir: str, spacy_model: str) -> tuple[ActorExtractor, PracticeMatcher]:
+    from pathlib import Path
+
+    models = Path(models_dir)
+    extractor = ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml"))
+    return extractor, PracticeMatcher.from_file(models / "practices.yaml")
+
+
 def load_analyzer(settings: Settings) -> Analyzer:
     return _cached_analyzer(
         str(settings.models_dir), settings.spacy_model, settings.tag_threshold, settings.embedding_batch_size
@@ -38,8 +52,7 @@ def _cached_analyzer(models_dir: str, spacy_model: str, threshold: float | None,
     models = Path(models_dir)
     taxonomy = Taxonomy.from_file(models / "taxonomy.yaml")
     embedder = load_embedder(taxonomy.embedding_model, batch_size=batch_size)
+    extractor, practices = _cached_extractors(models_dir, spacy_model)
     return Analyzer(
-        extractor=ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml")),
-        tagger=ZeroShotTagger(taxonomy, embedder, threshold=threshold),
-        practices=PracticeMatcher.from_file(models / "practices.yaml"),
+        extractor=extractor, tagger=ZeroShotTagger(taxonomy, embedder, threshold=threshold), practices=practices
     )

@@ -21,6 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+eval_app = typer.Typer(help="Measure the pipeline against the gold data of corpus/gold/.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
 
 
@@ -184,6 +187,61 @@ def actors(as_json: JsonOption = False) -> None:
         role = f", {actor.role}" if actor.role else ""
         typer.echo(f"{actor.name} ({actor.kind}{role}): {actor.mentions} mentions in {len(actor.documents)} documents")
     typer.echo(f"{len(response.actors)} actors")
+
+
+GOLD = Path(__file__).resolve().parent.parent / "corpus" / "gold"
+
+
+@eval_app.command("actors")
+def eval_actors(
+    gold: Annotated[Path, typer.Option(help="Gold passages (JSONL, see corpus/gold/README.md).")] = GOLD / "actors.jsonl",
+    errors: Annotated[bool, typer.Option("--errors", help="Also print the mistakes on the dev split.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Precision, recall and F1 of actors per kind, role accuracy and practice recall, on dev, test and all."""
+    from pipelines.actors_eval import Predicted, score_splits, split_of
+    from pipelines.analysis import load_extractors
+
+    try:
+        passages = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"{gold}: {exc}")
+    try:
+        extractor, practices = load_extractors(_settings())
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    texts = [p["text"] for p in passages]
+    found = extractor.predict(texts)
+    matched = practices.predict(texts)
+    predicted = {
+        p["id"]: Predicted(actors=[(a.name, a.kind, a.role) for a in actors], practices=names)
+        for p, actors, names in zip(passages, found, matched, strict=True)
+    }
+    scores = score_splits(passages, predicted)
+    if as_json:
+        typer.echo(json.dumps({split: s.as_dict() for split, s in scores.items()}, indent=2))
+        return
+    typer.echo(f"{'split':8} {'kind':13} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+    for split, s in scores.items():
+        for kind, c in [*s.kinds.items(), ("all", s.overall)]:
+            typer.echo(
+                f"{split:8} {kind:13} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:5d} {c.fn:5d}"
+            )
+    for split, s in scores.items():
+        typer.echo(
+            f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}); "
+            f"practice recall {s.practice_recall:.3f} ({s.practices_found}/{s.practices_total})"
+        )
+    if errors:
+        for e in scores["dev"].errors:
+            if e.missed or e.spurious or e.wrong_roles:
+                typer.echo(f"-- {e.passage_id} ({split_of(e.passage_id)})")
+                for surface, kind in e.missed:
+                    typer.echo(f"   missed   {kind:12} {surface}")
+                for surface, kind in e.spurious:
+                    typer.echo(f"   spurious {kind:12} {surface}")
+                for surface, want, got in e.wrong_roles:
+                    typer.echo(f"   role     {surface}: gold {want}, predicted {got}")
 
 
 @app.command()
