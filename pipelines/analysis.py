@@ -35,7 +35,7 @@ def _cached_extractors(models_dir: str, spacy_model: str) -> tuple[ActorExtracto
     from pathlib import Path
 
     models = Path(models_dir)
-    extractor = ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml"))
+    extractor = ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml"), RoleCues.from_file(models / "roles.yaml"))
     return extractor, PracticeMatcher.from_file(models / "practices.yaml")
 
 
