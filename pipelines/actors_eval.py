@@ -8,35 +8,14 @@ that carry a role and were found; practice recall over the gold practices of the
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pipelines.actors import KINDS, normalise
 from pipelines.text import fold
 
-KINDS = ("person", "organisation", "place")
+__all__ = ["KINDS", "Predicted", "normalise", "score", "score_splits", "split_of"]
 DEV_SHARE = 60  # percent of the gold passages in the dev split (the rest is the test split)
-
-_LINE_BREAK_HYPHEN = re.compile(r"(\w)-\s+(\w)")
-_CIVILITY = re.compile(
-    r"^(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|maitre|me|dr|docteur|pr)\s+"
-)
-_ARTICLE = re.compile(r"^(l'|la |le |les |du |des |de la |de l'|d'|de |au |aux )")
-_EDGES = " \t\n,.;:!?()[]«»\"'“”-–—•"
-
-
-def normalise(surface: str) -> str:
-    """The comparison form of a name: case, accents, spaces, hyphens, leading articles and civilities folded."""
-    text = fold(surface).replace("’", "'")
-    text = _LINE_BREAK_HYPHEN.sub(r"\1-\2", text)  # "Jean- François" cut across lines
-    text = " ".join(text.split()).strip(_EDGES)
-    for _ in range(3):  # "Mme la" / "M. le"
-        stripped = _ARTICLE.sub("", _CIVILITY.sub("", text))
-        if stripped == text:
-            break
-        text = stripped
-    text = re.sub(r"[-‐‑–]", " ", text)
-    return " ".join(text.split()).strip(_EDGES)
 
 
 def split_of(passage_id: str) -> str:

@@ -170,23 +170,119 @@ def analyze(
         typer.echo(f"{len(items)} texts analysed")
 
 
-@app.command()
-def actors(as_json: JsonOption = False) -> None:
+actors_app = typer.Typer(
+    help="List the actors found in the indexed documents; merge, rename, ignore them or set their role.",
+    invoke_without_command=True,
+)
+app.add_typer(actors_app, name="actors")
+KindOption = Annotated[
+    str | None, typer.Option("--kind", help="person, organisation or place (needed when a name has several).")
+]
+
+
+@actors_app.callback()
+def actors(
+    ctx: typer.Context,
+    kind: KindOption = None,
+    role: Annotated[str | None, typer.Option("--role", help="elu, agent, etat or socio_economique.")] = None,
+    document: Annotated[
+        str | None, typer.Option("--document", help="Only actors of this document (id, path or file name).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """List the actors found in the indexed documents, most mentioned first."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pipelines import query as queries
 
     store = _open_store()
     try:
-        response = queries.actors(store)
+        response = queries.actors(store, kind=kind, role=role, document=document)
     finally:
         store.close()
     if as_json:
         _print_json(response)
         return
     for actor in response.actors:
-        role = f", {actor.role}" if actor.role else ""
-        typer.echo(f"{actor.name} ({actor.kind}{role}): {actor.mentions} mentions in {len(actor.documents)} documents")
+        role_text = f", {actor.role}" if actor.role else ""
+        seen = f", seen {actor.first_seen} to {actor.last_seen}" if actor.first_seen else ""
+        aliases = f"; also {', '.join(actor.aliases)}" if actor.aliases else ""
+        typer.echo(
+            f"{actor.name} ({actor.kind}{role_text}): {actor.mentions} mentions in {len(actor.documents)} documents"
+            f"{seen}{aliases}"
+        )
     typer.echo(f"{len(response.actors)} actors")
+
+
+def _one_actor(conn, name: str, kind: str | None):
+    """The single actor a name designates, or a clear error."""
+    from pipelines import catalog
+
+    found = catalog.find_actors(conn, name, kind)
+    if not found:
+        _fail(f"no actor is named {name!r}{f' ({kind})' if kind else ''}")
+    if len(found) > 1:
+        _fail(f"{name!r} names several actors ({', '.join(r['kind'] for r in found)}): add --kind")
+    return found[0]
+
+
+ActorName = Annotated[str, typer.Argument(help="An actor's name: any spelling, alias or acronym of it.")]
+
+
+def _curate(action: str, name: str, value: str | None, kind: str | None) -> None:
+    """Record one curation and print what it changed."""
+    from pipelines import catalog
+    from pipelines.actors import ROLES
+
+    if action == "set-role" and value not in ROLES:
+        _fail(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
+    store = _open_store()
+    try:
+        actor = _one_actor(store.conn, name, kind)
+        count = store.conn.execute("SELECT COUNT(*) FROM actor_mentions WHERE actor_id = ?", (actor["actor_id"],))
+        mentions = f"{actor['kind']}, {count.fetchone()[0]} mentions"
+        if action == "merge":
+            value = _one_actor(store.conn, value, actor["kind"])["name"]
+        catalog.curate(store.conn, action, actor["kind"], actor["name"], value)
+    finally:
+        store.close()
+    changed = {
+        "merge": f"merged {actor['name']} ({mentions}) into {value}",
+        "rename": f"renamed {actor['name']} ({mentions}) to {value}",
+        "ignore": f"ignored {actor['name']} ({mentions} hidden)",
+        "set-role": f"role of {actor['name']} ({mentions}): {actor['role'] or 'none'} -> {value}",
+    }[action]
+    typer.echo(f"{changed}; 1 curation recorded")
+
+
+@actors_app.command("merge")
+def actors_merge(name: ActorName, into: ActorName, kind: KindOption = None) -> None:
+    """Merge actor NAME into actor INTO, which keeps its name and takes NAME's mentions (kept across re-ingestion)."""
+    _curate("merge", name, into, kind)
+
+
+@actors_app.command("rename")
+def actors_rename(
+    name: ActorName, new_name: Annotated[str, typer.Argument(help="The name to show.")], kind: KindOption = None
+) -> None:
+    """Show an actor under a new name (kept across re-ingestion)."""
+    _curate("rename", name, new_name, kind)
+
+
+@actors_app.command("ignore")
+def actors_ignore(name: ActorName, kind: KindOption = None) -> None:
+    """Hide a false actor from listings, search hits and documents (kept across re-ingestion)."""
+    _curate("ignore", name, None, kind)
+
+
+@actors_app.command("set-role")
+def actors_set_role(
+    name: ActorName,
+    role: Annotated[str, typer.Argument(help="elu, agent, etat or socio_economique.")],
+    kind: KindOption = None,
+) -> None:
+    """Set an actor's role by hand; it wins over the role read in the documents (kept across re-ingestion)."""
+    _curate("set-role", name, role, kind)
 
 
 GOLD = Path(__file__).resolve().parent.parent / "corpus" / "gold"

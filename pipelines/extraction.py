@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
+from pipelines.actors import is_acronym
 from pipelines.errors import ModelUnavailable
 from pipelines.lexicons import load_yaml, phrase_pattern
 from pipelines.text import fold, one_line
@@ -338,7 +339,7 @@ def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
     ("Direction départementale des territoires et de la" + "Mer des Côtes d'Armor", "Entente Oise" + "-Aisne")."""
     merged: list[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
-        if merged and span.label_ != "PER" and merged[-1].label_ != "PER":
+        if merged and merged[-1].label_ in ("ORG", "LOC") and span.label_ in ("ORG", "LOC", "MISC"):
             last = merged[-1]
             gap = doc[last.end : span.start]
             ends_with_link = last[-1].lower_ in _CONNECTORS or last[-1].text.endswith("-")
@@ -462,6 +463,8 @@ class ActorExtractor:
 
     def _mentions(self, doc) -> list[ActorMention]:
         mentions: dict[tuple[str, str], ActorMention] = {}
+        for acronym, long_form, kind in _acronym_pairs(doc):
+            mentions[(acronym, kind)] = ActorMention(name=acronym, kind=kind, same_as=long_form)
         for ent in doc.ents:
             kind = _KINDS.get(ent.label_)
             name = one_line(ent.text) if ent.id_ == LEXICON_ID else clean_name(ent.text)
@@ -470,5 +473,33 @@ class ActorExtractor:
             role = ent._.role
             key = (name, kind)
             if key not in mentions or (role and not mentions[key].role):
-                mentions[key] = ActorMention(name=name, kind=kind, role=role, evidence=ent._.role_evidence)
+                same_as = mentions[key].same_as if key in mentions else None
+                mentions[key] = ActorMention(
+                    name=name, kind=kind, role=role, evidence=ent._.role_evidence, same_as=same_as
+                )
+        for key, mention in mentions.items():  # an acronym takes the role its long form shows
+            long_form = mentions.get((mention.same_as, mention.kind)) if mention.same_as else None
+            if long_form is not None and long_form.role and not mention.role:
+                mentions[key] = ActorMention(mention.name, mention.kind, long_form.role, long_form.evidence, mention.same_as)
         return list(mentions.values())
+
+
+def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
+    """(acronym, long form, kind) of each body the text names both ways: "Long Form (ACR)" or "ACR (Long Form)"."""
+    pairs = []
+    ents = [e for e in doc.ents if e.label_ == "ORG"]
+    by_start = {e.start: e for e in ents}
+    for ent in ents:
+        name = one_line(ent.text) if ent.id_ == LEXICON_ID else clean_name(ent.text)
+        if name is None or ent.end + 2 >= len(doc) or doc[ent.end].text != "(":
+            continue
+        inside = doc[ent.end + 1]
+        closing = doc[ent.end + 2] if ent.end + 2 < len(doc) else None
+        if closing is not None and closing.text == ")" and is_acronym(inside.text) and not is_acronym(name):
+            pairs.append((inside.text, name, "organisation"))
+        elif is_acronym(name) and ent.end + 1 in by_start:
+            long_ent = by_start[ent.end + 1]
+            long_name = clean_name(long_ent.text) if long_ent.id_ != LEXICON_ID else one_line(long_ent.text)
+            if long_name and long_ent.end < len(doc) and doc[long_ent.end].text == ")":
+                pairs.append((name, long_name, "organisation"))
+    return pairs
