@@ -25,6 +25,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
@@ -503,3 +504,34 @@ def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
             if long_name and long_ent.end < len(doc) and doc[long_ent.end].text == ")":
                 pairs.append((name, long_name, "organisation"))
     return pairs
+
+
+class PracticeLemmas:
+    """Practices of models/practices.yaml found by their lemmas: "territoires pilotes" is "territoire pilote"."""
+
+    _ANALYSIS_ONLY = ("parser", "ner", "entity_ruler", "patrimoine_names", "patrimoine_actor_filter", "patrimoine_roles")
+
+    def __init__(self, nlp, entries: list[dict]) -> None:
+        self._nlp = nlp
+        self._disabled = [name for name in self._ANALYSIS_ONLY if name in nlp.pipe_names]
+        self._matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self._names: list[str] = []
+        for entry in entries:
+            phrases = [entry["name"], *entry.get("variants", [])]
+            docs = [d for d in nlp.pipe(phrases, disable=self._disabled) if len(d) > 1]  # one word: the regex
+            if docs:
+                self._matcher.add(entry["name"], [self._lowered(d) for d in docs])
+                self._names.append(entry["name"])
+
+    def _lowered(self, doc):
+        for token in doc:
+            token.lemma_ = fold(token.lemma_)
+        return doc
+
+    def predict(self, texts: list[str]) -> list[list[str]]:
+        results = []
+        for doc in self._nlp.pipe(texts, batch_size=16, disable=self._disabled):
+            doc = self._lowered(doc)
+            found = {self._nlp.vocab.strings[match_id] for match_id, _, _ in self._matcher(doc)}
+            results.append([name for name in self._names if name in found])
+        return results

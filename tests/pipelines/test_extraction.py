@@ -118,3 +118,24 @@ def test_seed_000_gives_its_people_without_headings_months_or_cut_names(extracto
     assert capitals <= {"LA FABRIQUE DES TRANSITIONS"}  # a body of the lexicon, no heading in capitals
     assert not names & {"Mars", "MARS", "Pilotés", "CONJURER"}
     assert "Association de Promotion de la Fabrique des transitions" in names
+
+
+def test_practices_are_found_by_their_lemmas_and_as_written():
+    from pipelines.analysis import load_extractors
+
+    _, practices = load_extractors(Settings())
+    found = practices.predict(
+        ["Nous avons animé deux ateliers de cartographie ; des territoires pilotes ont signé des portages fonciers.",
+         "Une fresque du climat et un tiers-lieu.", "Rien à signaler."]
+    )
+    assert set(found[0]) == {"atelier de cartographie", "territoire pilote", "portage foncier"}
+    assert set(found[1]) == {"fresque du climat", "tiers-lieu"}
+    assert found[2] == []
+
+
+def test_every_practice_has_a_definition(settings):
+    from pipelines.lexicons import load_yaml
+
+    entries = load_yaml(settings.models_dir / "practices.yaml")
+    assert len(entries) > 30
+    assert all(e["name"] and e["definition"].strip() and e["variants"] for e in entries)
