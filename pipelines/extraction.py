@@ -29,7 +29,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
-from pipelines.actors import is_acronym
+from pipelines.actors import is_acronym, normalise
 from pipelines.errors import ModelUnavailable
 from pipelines.lexicons import load_yaml, phrase_pattern
 from pipelines.text import fold, one_line
@@ -368,6 +368,8 @@ def filter_actors(doc):
         folded = fold(name)
         if folded in _NOT_ACTOR_WORDS or (len(name) <= 2 and not lexicon):
             continue
+        if folded == "etat" and _state_as_complement(ent):
+            continue
         if not lexicon:
             if len(ent) == 1 and ent[0].pos_ not in ("PROPN", "X") and not ent[0].is_upper and not _TOPONYM.match(ent.text):
                 continue  # a single common word ("Pilotés", "Rapporteure", "Délibération")
@@ -386,6 +388,16 @@ def filter_actors(doc):
         kept.append(Span(doc, ent.start, ent.end, label=label, span_id=ent.id_))
     doc.ents = kept
     return doc
+
+
+def _state_as_complement(ent) -> bool:
+    """"les services de l'État", "agents de l'Etat", "l'État territorial": a category, not the State acting."""
+    doc = ent.doc
+    before = [t.lower_ for t in doc[max(0, ent.start - 2) : ent.start]]
+    after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    return (len(before) == 2 and before[1] in ("l'", "l’") and before[0] in ("de", "des", "du")) or after in (
+        "territorial", "territoriale"
+    )
 
 
 def _title_role(ent, cues: RoleCues) -> str | None:
@@ -478,11 +490,27 @@ class ActorExtractor:
                 mentions[key] = ActorMention(
                     name=name, kind=kind, role=role, evidence=ent._.role_evidence, same_as=same_as
                 )
+        _one_person_per_passage(mentions)
         for key, mention in mentions.items():  # an acronym takes the role its long form shows
             long_form = mentions.get((mention.same_as, mention.kind)) if mention.same_as else None
             if long_form is not None and long_form.role and not mention.role:
                 mentions[key] = ActorMention(mention.name, mention.kind, long_form.role, long_form.evidence, mention.same_as)
         return list(mentions.values())
+
+
+def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> None:
+    """"GOUPIL" then "Sylvain GOUPIL" in one passage are one person, named as first written (keeping a role)."""
+    people = [key for key in mentions if key[1] == "person"]
+    for i, first in enumerate(people):
+        if first not in mentions:
+            continue
+        words = set(normalise(first[0]).split())
+        for later in people[i + 1 :]:
+            other = set(normalise(later[0]).split())
+            if later in mentions and words and other and (words <= other or other <= words):
+                kept, dropped = mentions[first], mentions.pop(later)
+                if dropped.role and not kept.role:
+                    mentions[first] = ActorMention(kept.name, kept.kind, dropped.role, dropped.evidence, kept.same_as)
 
 
 def _acronym_pairs(doc) -> list[tuple[str, str, str]]:

@@ -139,3 +139,27 @@ def test_every_practice_has_a_definition(settings):
     entries = load_yaml(settings.models_dir / "practices.yaml")
     assert len(entries) > 30
     assert all(e["name"] and e["definition"].strip() and e["variants"] for e in entries)
+
+
+def test_the_state_acting_is_an_actor_not_the_state_as_a_category(extractor):
+    [acting, category] = extractor.predict(
+        ["Partenaires : Etat, Agence de l'eau Loire Bretagne, Région.",
+         "Les agents de l'État et les services de l'État participent aux ateliers."]
+    )
+    assert ("Etat", "organisation", "etat") in {(m.name, m.kind, m.role) for m in acting}
+    assert not [m for m in category if fold_name(m.name) == "etat"]
+
+
+def test_one_person_per_passage_named_as_first_written(extractor):
+    [mentions] = extractor.predict(
+        ["Monsieur GOUPIL présente le budget. Rapporteur : Sylvain GOUPIL. Le conseil approuve."]
+    )
+    people = [m for m in mentions if m.kind == "person"]
+    assert [m.name for m in people] == ["GOUPIL"]
+    assert people[0].role == "elu"
+
+
+def fold_name(name: str) -> str:
+    from pipelines.actors import normalise
+
+    return normalise(name)
