@@ -390,6 +390,18 @@ def filter_actors(doc):
     return doc
 
 
+def _predicate_role(ent, cues: RoleCues) -> str | None:
+    """The role an organisation's name is given by a copula or an apposition after it ("X est un réseau …")."""
+    root = ent.root
+    head = root.head
+    if root.dep_.startswith("nsubj") and any(child.dep_ == "cop" for child in head.children):
+        return cues.in_name(" ".join(t.text for t in [t for t in head.subtree if t.i >= ent.end][:6]))
+    for child in root.children:
+        if child.dep_ == "appos" and child.i >= ent.end:
+            return cues.in_name(" ".join(t.text for t in list(child.subtree)[:6]))
+    return None
+
+
 def _state_as_complement(ent) -> bool:
     """"les services de l'État", "agents de l'Etat", "l'État territorial": a category, not the State acting."""
     doc = ent.doc
@@ -450,6 +462,8 @@ def _assign_roles(doc, cues: RoleCues) -> None:
                 role = cues.in_name(left)
                 if role is None and ent.root.head.i < ent.start and ent.root.dep_ in ("appos", "nmod", "flat:name"):
                     role = cues.in_name(ent.root.head.text)
+                if role is None:  # "Capt'air Bretagne est une association régionale"
+                    role = _predicate_role(ent, cues)
         elif kind == "person":
             role = _title_role(ent, cues)
             if role is None:

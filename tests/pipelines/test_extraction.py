@@ -163,3 +163,12 @@ def fold_name(name: str) -> str:
     from pipelines.actors import normalise
 
     return normalise(name)
+
+
+def test_an_organisation_takes_the_role_its_predicate_or_apposition_gives(extractor):
+    [copula, apposition] = extractor.predict(
+        ["Initiative France est le premier réseau associatif de financement des créateurs.",
+         "La SAUR, entreprise délégataire, gère le service."]
+    )
+    assert [(m.name, m.role) for m in copula] == [("Initiative France", "socio_economique")]
+    assert [(m.name, m.role) for m in apposition] == [("SAUR", "socio_economique")]
