@@ -157,8 +157,17 @@ def documents_at_path(conn: sqlite3.Connection, source_path: str) -> list[str]:
 
 def delete_document(conn: sqlite3.Connection, document_id: str) -> None:
     with conn:
+        touched = _actors_of_document(conn, document_id)
         _delete_document(conn, document_id)
-        _refresh_roles(conn)
+        _refresh_roles(conn, touched)
+
+
+def _actors_of_document(conn: sqlite3.Connection, document_id: str) -> set[int]:
+    rows = conn.execute(
+        "SELECT DISTINCT m.actor_id FROM actor_mentions m JOIN passages p USING (passage_id) WHERE p.document_id = ?",
+        (document_id,),
+    )
+    return {row["actor_id"] for row in rows}
 
 
 def _delete_document(conn: sqlite3.Connection, document_id: str) -> None:
@@ -180,6 +189,7 @@ def save_document(
 ) -> None:
     """Replace the document and everything derived from it, in one transaction."""
     with conn:
+        touched = _actors_of_document(conn, document.document_id)
         _delete_document(conn, document.document_id)
         conn.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -235,7 +245,7 @@ def save_document(
                     (actor_id, passage.passage_id, mention.name, mention.role, mention.evidence),
                 )
         _apply_curations(conn)
-        _refresh_roles(conn)
+        _refresh_roles(conn, touched | _actors_of_document(conn, document.document_id))
 
 
 # --- actor identity and curation -------------------------------------------------------------
@@ -268,17 +278,27 @@ def _merge_actor_ids(conn: sqlite3.Connection, source: int, target: int) -> None
     conn.execute("DELETE FROM actors WHERE actor_id = ?", (source,))
 
 
-def _refresh_roles(conn: sqlite3.Connection) -> None:
-    """Each actor's role: the curated one, else the one its mentions show (the most recent document wins)."""
+def _refresh_roles(conn: sqlite3.Connection, actor_ids: set[int] | None = None) -> None:
+    """Each actor's role (of `actor_ids`, or of all): the curated one, else the one its mentions show
+    (the most recent document wins)."""
+    where, params = "", []
+    if actor_ids is not None:
+        if not actor_ids:
+            return
+        params = sorted(actor_ids)
+        where = f"actor_id IN ({','.join('?' * len(params))})"
     seen: dict[int, list[tuple[str | None, str | None, str | None]]] = defaultdict(list)
     for row in conn.execute(
-        """SELECT m.actor_id, m.role, m.evidence, d.date FROM actor_mentions m JOIN passages p USING (passage_id)
-           JOIN documents d ON d.document_id = p.document_id WHERE m.role IS NOT NULL
-           ORDER BY d.date, d.ingested_at, p.ordinal"""
+        f"""SELECT m.actor_id, m.role, m.evidence, d.date FROM actor_mentions m JOIN passages p USING (passage_id)
+           JOIN documents d ON d.document_id = p.document_id WHERE m.role IS NOT NULL {'AND m.' + where if where else ''}
+           ORDER BY d.date, d.ingested_at, p.ordinal""",
+        params,
     ):
         seen[row["actor_id"]].append((row["role"], row["evidence"], row["date"]))
     updates = []
-    for row in conn.execute("SELECT actor_id, curated_role, role, role_evidence FROM actors"):
+    for row in conn.execute(
+        f"SELECT actor_id, curated_role, role, role_evidence FROM actors {'WHERE ' + where if where else ''}", params
+    ):
         if row["curated_role"]:
             role, evidence = row["curated_role"], "set by curation"
         else:

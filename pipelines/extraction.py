@@ -90,7 +90,6 @@ _NAME_TAILS = [
     [_OF, _PROPER, _LINK, _PROPER],
     [_OF, _ARTICLE, _PROPER, _LINK, _PROPER],
 ]
-_NOT_ACTOR_WORDS: set[str] = set()  # filled from models/organisations.yaml (not_actors)
 LEXICON_ID = "lexicon"  # entities found by the EntityRuler of models/organisations.yaml
 CIVILITY_ID = "civility"  # people found by the civility rule of the EntityRuler
 _WINDOW = 12  # tokens around a person's name searched for a role cue
@@ -120,6 +119,7 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
             {"IS_UPPER": True, "IS_ALPHA": True, "LENGTH": {">=": 2}, "OP": "+"},
         ]},
     ]
+    not_actors: list[str] = []
     if organisations is not None:
         lexicon = load_yaml(organisations)
         patterns += [{"label": "ORG", "pattern": acronym, "id": LEXICON_ID} for acronym in lexicon.get("acronyms", [])]
@@ -130,11 +130,11 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
         for head in lexicon.get("heads", []):
             words = _words_across_lines(nlp, head)
             patterns += [{"label": "ORG", "id": LEXICON_ID, "pattern": [*words, *tail]} for tail in _NAME_TAILS]
-        _NOT_ACTOR_WORDS.update(fold(word) for word in lexicon.get("not_actors", []))
+        not_actors = [fold(word) for word in lexicon.get("not_actors", [])]
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
     nlp.add_pipe("patrimoine_names", after="ner")
-    nlp.add_pipe("patrimoine_actor_filter", after="patrimoine_names")
+    nlp.add_pipe("patrimoine_actor_filter", after="patrimoine_names", config={"not_actors": not_actors})
     nlp.add_pipe("patrimoine_roles", after="patrimoine_actor_filter", config={"roles": str(roles) if roles else None})
     return nlp
 
@@ -295,7 +295,7 @@ def _bodies_in_capitals(doc, spans: list[Span]) -> list[Span]:
             end = token.i + 1
             while end < len(doc) and _is_upper_word(doc[end]) and end not in taken:
                 end += 1
-            if end > token.i + 1 and fold(doc[token.i + 1 : end].text) not in _NOT_ACTOR_WORDS:
+            if end > token.i + 1:
                 found.append(Span(doc, token.i + 1, end, label="ORG"))
     return found
 
@@ -354,9 +354,15 @@ def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
     return merged
 
 
-@Language.component("patrimoine_actor_filter")
-def filter_actors(doc):
-    """Drop what is not an actor; relabel bodies that spaCy took for places or people."""
+@Language.factory("patrimoine_actor_filter", default_config={"not_actors": []})
+def make_actor_filter(nlp, name: str, not_actors: list[str]):
+    """Drop what is not an actor; relabel bodies that spaCy took for places or people.
+    `not_actors`: folded words of models/organisations.yaml that are never actors."""
+    words = frozenset(not_actors)
+    return lambda doc: filter_actors(doc, words)
+
+
+def filter_actors(doc, not_actor_words: frozenset[str] = frozenset()):
     kept = []
     for ent in doc.ents:
         if ent.label_ not in _KINDS:
@@ -366,7 +372,7 @@ def filter_actors(doc):
         if name is None:
             continue
         folded = fold(name)
-        if folded in _NOT_ACTOR_WORDS or (len(name) <= 2 and not lexicon):
+        if folded in not_actor_words or (len(name) <= 2 and not lexicon):
             continue
         if folded == "etat" and _state_as_complement(ent):
             continue
