@@ -1,4 +1,4 @@
-"""What the pipeline understands of a text: tags, actors and practices. Pure: nothing is written."""
+"""What the pipeline understands of a text: tags, actors, practices, initiatives. Pure: nothing is written."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Protocol
 
 from pipelines.classifier import TrainedTagger, load_tagger
 from pipelines.embedding import load_embedder
-from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
+from pipelines.extraction import ActorExtractor, PracticeLemmas, RoleCues, load_nlp
 from pipelines.initiatives import InitiativeFinder
-from pipelines.lexicons import PracticeMatcher
+from pipelines.lexicons import PracticeMatcher, load_yaml
 from pipelines.settings import Settings
 from pipelines.tagging import Taxonomy, ZeroShotTagger
 from pipelines.types import Analysis, TagScore
@@ -22,9 +22,20 @@ class Tagger(Protocol):
     def predict(self, texts: list[str]) -> list[list[TagScore]]: ...
 
 
+class Practices:
+    """Practices found as written (accents and case folded) or by their lemmas."""
+
+    def __init__(self, phrases: PracticeMatcher, lemmas: PracticeLemmas) -> None:
+        self.phrases = phrases
+        self.lemmas = lemmas
+
+    def predict(self, texts: list[str]) -> list[list[str]]:
+        return self.phrases.predict(texts, also=self.lemmas.predict(texts))
+
+
 class Analyzer:
     def __init__(
-        self, *, extractor: ActorExtractor, tagger: Tagger, practices: PracticeMatcher, initiatives: InitiativeFinder
+        self, *, extractor: ActorExtractor, tagger: Tagger, practices: Practices, initiatives: InitiativeFinder
     ) -> None:
         self.extractor = extractor
         self.tagger = tagger
@@ -42,13 +53,27 @@ class Analyzer:
         ]
 
 
+def load_extractors(settings: Settings) -> tuple[ActorExtractor, Practices]:
+    """The actor extractor and the practice matcher alone (no embedding model), e.g. for `eval actors`."""
+    return _cached_extractors(str(settings.models_dir), settings.spacy_model)
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_extractors(models_dir: str, spacy_model: str) -> tuple[ActorExtractor, Practices]:
+    models = Path(models_dir)
+    nlp = load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml")
+    extractor = ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
+    entries = load_yaml(models / "practices.yaml")
+    return extractor, Practices(PracticeMatcher(entries), PracticeLemmas(nlp, entries))
+
+
 def load_analyzer(settings: Settings) -> Analyzer:
-    models = Path(settings.models_dir)
+    extractor, practices = load_extractors(settings)
     return Analyzer(
-        extractor=_extractor(settings.spacy_model, str(models)),
+        extractor=extractor,
         tagger=load_tagger_for(settings),
-        practices=PracticeMatcher.from_file(models / "practices.yaml"),
-        initiatives=InitiativeFinder.from_file(models / "initiatives.yaml"),
+        practices=practices,
+        initiatives=InitiativeFinder.from_file(Path(settings.models_dir) / "initiatives.yaml"),
     )
 
 
@@ -56,12 +81,6 @@ def load_tagger_for(settings: Settings) -> Tagger:
     """The trained tagger of `models/tagger/` when `settings.tagger` is "trained" and one was trained,
     else the zero-shot baseline."""
     return _tagger(str(settings.models_dir), settings.tagger, settings.tag_threshold, settings.embedding_batch_size)
-
-
-@functools.lru_cache(maxsize=2)
-def _extractor(spacy_model: str, models_dir: str) -> ActorExtractor:
-    models = Path(models_dir)
-    return ActorExtractor(load_nlp(spacy_model, models / "organisations.yaml"), RoleCues.from_file(models / "roles.yaml"))
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pipelines.actors import actor_key, latest_role
 from pipelines.schemas import (
     ActorDocument,
     ActorPublic,
@@ -80,6 +81,21 @@ CREATE TABLE IF NOT EXISTS actor_mentions (
     role TEXT,
     evidence TEXT
 );
+-- Every key (normalised name) an actor answers to: its own, its acronyms, merged and renamed names.
+CREATE TABLE IF NOT EXISTS actor_keys (
+    key TEXT PRIMARY KEY,
+    actor_id INTEGER NOT NULL REFERENCES actors(actor_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS actor_keys_actor ON actor_keys(actor_id);
+-- Staff curation (patrimoine actors merge/rename/ignore/set-role), replayed whenever actors are stored.
+CREATE TABLE IF NOT EXISTS actor_curations (
+    curation_id INTEGER PRIMARY KEY,
+    action TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT,
+    created_at TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS actor_mentions_passage ON actor_mentions(passage_id);
 CREATE INDEX IF NOT EXISTS actor_mentions_actor ON actor_mentions(actor_id);
 CREATE TABLE IF NOT EXISTS passage_practices (
@@ -128,7 +144,12 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     passage_id UNINDEXED, terms, words, tokenize = 'unicode61 remove_diacritics 2'
 )
 """
-_ARTICLE = re.compile(r"^(l'|la |le |les |du |de la |des |d')")
+# Columns added to `actors` after its first release (added to older catalogs by `connect`).
+_ACTOR_COLUMNS = {
+    "ignored": "INTEGER NOT NULL DEFAULT 0",
+    "curated_role": "TEXT",
+    "curated_name": "INTEGER NOT NULL DEFAULT 0",
+}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -139,6 +160,12 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.executescript(SCHEMA)
     _ensure_lexical_index(conn)
+    existing = {row["name"] for row in conn.execute("PRAGMA table_info(actors)")}
+    with conn:
+        for column, definition in _ACTOR_COLUMNS.items():
+            if column not in existing:
+                conn.execute(f"ALTER TABLE actors ADD COLUMN {column} {definition}")
+        conn.execute("INSERT OR IGNORE INTO actor_keys (key, actor_id) SELECT key, actor_id FROM actors")
     return conn
 
 
@@ -175,12 +202,6 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def actor_key(name: str, kind: str) -> str:
-    """Variants of case, accents, articles and hyphens share one key."""
-    folded = _ARTICLE.sub("", fold(name).replace("-", " ").strip())
-    return f"{kind}:{' '.join(folded.split())}"
-
-
 # --- documents -------------------------------------------------------------------------------
 
 
@@ -198,7 +219,17 @@ def documents_at_path(conn: sqlite3.Connection, source_path: str) -> list[str]:
 
 def delete_document(conn: sqlite3.Connection, document_id: str) -> None:
     with conn:
+        touched = _actors_of_document(conn, document_id)
         _delete_document(conn, document_id)
+        _refresh_roles(conn, touched)
+
+
+def _actors_of_document(conn: sqlite3.Connection, document_id: str) -> set[int]:
+    rows = conn.execute(
+        "SELECT DISTINCT m.actor_id FROM actor_mentions m JOIN passages p USING (passage_id) WHERE p.document_id = ?",
+        (document_id,),
+    )
+    return {row["actor_id"] for row in rows}
 
 
 def _delete_document(conn: sqlite3.Connection, document_id: str) -> None:
@@ -222,6 +253,7 @@ def save_document(
     staff replace the tagger's on passages whose text did not change."""
     corrections = _corrections_for(conn, passages)
     with conn:
+        touched = _actors_of_document(conn, document.document_id)
         _delete_document(conn, document.document_id)
         conn.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -270,11 +302,18 @@ def save_document(
                      initiative.evidence),
                 )
             for mention in analysis.actors:
-                actor_id = _upsert_actor(conn, mention.name, mention.kind, mention.role, mention.evidence)
+                actor_id = _upsert_actor(conn, mention.name, mention.kind)
+                if mention.same_as:  # an acronym the passage spells out: one actor with its long form
+                    long_id = _upsert_actor(conn, mention.same_as, mention.kind)
+                    if long_id != actor_id:
+                        _merge_actor_ids(conn, actor_id, long_id)
+                        actor_id = long_id
                 conn.execute(
                     "INSERT INTO actor_mentions VALUES (?, ?, ?, ?, ?)",
                     (actor_id, passage.passage_id, mention.name, mention.role, mention.evidence),
                 )
+        _apply_curations(conn)
+        _refresh_roles(conn, touched | _actors_of_document(conn, document.document_id))
 
 
 # --- tags and their corrections --------------------------------------------------------------
@@ -373,20 +412,118 @@ def tag_counts(conn: sqlite3.Connection, *, document_id: str | None = None, acto
     return [TagCount(id=r["tag_id"], passages=r["n"]) for r in rows]
 
 
-def _upsert_actor(conn: sqlite3.Connection, name: str, kind: str, role: str | None, evidence: str | None) -> int:
+# --- actor identity and curation -------------------------------------------------------------
+
+
+def _resolve(conn: sqlite3.Connection, name: str, kind: str) -> int | None:
+    row = conn.execute("SELECT actor_id FROM actor_keys WHERE key = ?", (actor_key(name, kind),)).fetchone()
+    return int(row["actor_id"]) if row else None
+
+
+def _upsert_actor(conn: sqlite3.Connection, name: str, kind: str) -> int:
+    actor_id = _resolve(conn, name, kind)
+    if actor_id is not None:
+        return actor_id
     key = actor_key(name, kind)
-    row = conn.execute("SELECT actor_id FROM actors WHERE key = ?", (key,)).fetchone()
-    if row is None:
-        cursor = conn.execute(
-            "INSERT INTO actors (key, name, kind, role, role_evidence) VALUES (?, ?, ?, ?, ?)",
-            (key, name, kind, role, evidence if role else None),
-        )
-        return int(cursor.lastrowid)
-    if role:  # the latest role seen wins
+    cursor = conn.execute("INSERT INTO actors (key, name, kind) VALUES (?, ?, ?)", (key, name, kind))
+    conn.execute("INSERT OR REPLACE INTO actor_keys (key, actor_id) VALUES (?, ?)", (key, cursor.lastrowid))
+    return int(cursor.lastrowid)
+
+
+def _merge_actor_ids(conn: sqlite3.Connection, source: int, target: int) -> None:
+    """Move everything of actor `source` to actor `target` and drop `source`."""
+    conn.execute("UPDATE actor_mentions SET actor_id = ? WHERE actor_id = ?", (target, source))
+    conn.execute("UPDATE actor_keys SET actor_id = ? WHERE actor_id = ?", (target, source))
+    row = conn.execute("SELECT ignored, curated_role FROM actors WHERE actor_id = ?", (source,)).fetchone()
+    if row is not None and row["curated_role"]:
         conn.execute(
-            "UPDATE actors SET role = ?, role_evidence = ? WHERE actor_id = ?", (role, evidence, row["actor_id"])
+            "UPDATE actors SET curated_role = COALESCE(curated_role, ?) WHERE actor_id = ?", (row["curated_role"], target)
         )
-    return int(row["actor_id"])
+    conn.execute("DELETE FROM actors WHERE actor_id = ?", (source,))
+
+
+def _refresh_roles(conn: sqlite3.Connection, actor_ids: set[int] | None = None) -> None:
+    """Each actor's role (of `actor_ids`, or of all): the curated one, else the one its mentions show
+    (the most recent document wins)."""
+    where, params = "", []
+    if actor_ids is not None:
+        if not actor_ids:
+            return
+        params = sorted(actor_ids)
+        where = f"actor_id IN ({','.join('?' * len(params))})"
+    seen: dict[int, list[tuple[str | None, str | None, str | None]]] = defaultdict(list)
+    for row in conn.execute(
+        f"""SELECT m.actor_id, m.role, m.evidence, d.date FROM actor_mentions m JOIN passages p USING (passage_id)
+           JOIN documents d ON d.document_id = p.document_id WHERE m.role IS NOT NULL {'AND m.' + where if where else ''}
+           ORDER BY d.date, d.ingested_at, p.ordinal""",
+        params,
+    ):
+        seen[row["actor_id"]].append((row["role"], row["evidence"], row["date"]))
+    updates = []
+    for row in conn.execute(
+        f"SELECT actor_id, curated_role, role, role_evidence FROM actors {'WHERE ' + where if where else ''}", params
+    ):
+        if row["curated_role"]:
+            role, evidence = row["curated_role"], "set by curation"
+        else:
+            role, evidence = latest_role(seen.get(row["actor_id"], []))
+        if (role, evidence) != (row["role"], row["role_evidence"]):
+            updates.append((role, evidence, row["actor_id"]))
+    conn.executemany("UPDATE actors SET role = ?, role_evidence = ? WHERE actor_id = ?", updates)
+
+
+CURATIONS = ("merge", "rename", "ignore", "set-role")
+
+
+def find_actors(conn: sqlite3.Connection, name: str, kind: str | None = None) -> list[sqlite3.Row]:
+    """Actors that answer to a name (any spelling variant, alias or acronym), of one kind or of any."""
+    kinds = [kind] if kind else ["person", "organisation", "place"]
+    rows = []
+    for k in kinds:
+        actor_id = _resolve(conn, name, k)
+        if actor_id is not None:
+            rows.append(conn.execute("SELECT * FROM actors WHERE actor_id = ?", (actor_id,)).fetchone())
+    return rows
+
+
+def curate(conn: sqlite3.Connection, action: str, kind: str, name: str, value: str | None = None) -> None:
+    """Record one curation and apply it now; it is applied again whenever actors are stored."""
+    if action not in CURATIONS:
+        raise ValueError(f"unknown curation {action!r}")
+    with conn:
+        conn.execute(
+            "INSERT INTO actor_curations (action, kind, name, value, created_at) VALUES (?, ?, ?, ?, ?)",
+            (action, kind, name, value, now()),
+        )
+        _apply_curations(conn)
+        _refresh_roles(conn)
+
+
+def list_curations(conn: sqlite3.Connection) -> list[dict]:
+    return [dict(row) for row in conn.execute("SELECT * FROM actor_curations ORDER BY curation_id")]
+
+
+def _apply_curations(conn: sqlite3.Connection) -> None:
+    """Replay the curations in order; each is idempotent, so replaying after every ingestion keeps them."""
+    for row in conn.execute("SELECT * FROM actor_curations ORDER BY curation_id").fetchall():
+        action, kind, name, value = row["action"], row["kind"], row["name"], row["value"]
+        if action == "merge":
+            target = _upsert_actor(conn, value, kind)
+            source = _resolve(conn, name, kind)
+            if source is None:
+                conn.execute("INSERT OR REPLACE INTO actor_keys VALUES (?, ?)", (actor_key(name, kind), target))
+            elif source != target:
+                _merge_actor_ids(conn, source, target)
+        elif action == "rename":
+            actor_id = _resolve(conn, name, kind) or _upsert_actor(conn, value, kind)
+            conn.execute("UPDATE actors SET name = ?, curated_name = 1 WHERE actor_id = ?", (value, actor_id))
+            conn.execute("INSERT OR REPLACE INTO actor_keys VALUES (?, ?)", (actor_key(value, kind), actor_id))
+        elif action == "ignore":
+            actor_id = _upsert_actor(conn, name, kind)
+            conn.execute("UPDATE actors SET ignored = 1 WHERE actor_id = ?", (actor_id,))
+        elif action == "set-role":
+            actor_id = _upsert_actor(conn, name, kind)
+            conn.execute("UPDATE actors SET curated_role = ? WHERE actor_id = ?", (value, actor_id))
 
 
 def get_document(conn: sqlite3.Connection, document_id: str) -> DocumentDetail | None:
@@ -431,7 +568,7 @@ def get_passages(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, 
     actors: dict[str, list[ActorPublic]] = defaultdict(list)
     for row in conn.execute(
         f"""SELECT DISTINCT m.passage_id, a.name, a.kind, a.role FROM actor_mentions m
-            JOIN actors a USING (actor_id) WHERE m.passage_id IN ({marks}) ORDER BY a.name""",
+            JOIN actors a USING (actor_id) WHERE m.passage_id IN ({marks}) AND a.ignored = 0 ORDER BY a.name""",
         passage_ids,
     ):
         actors[row["passage_id"]].append(ActorPublic(name=row["name"], kind=row["kind"], role=row["role"]))
@@ -489,32 +626,45 @@ def _match_expression(parsed: analysis_fr.LexicalQuery) -> str:
 # --- actors ----------------------------------------------------------------------------------
 
 
-def list_actors(conn: sqlite3.Connection) -> list[ActorSummary]:
-    """Actors that still have mentions, most mentioned first."""
+def list_actors(
+    conn: sqlite3.Connection, *, kind: str | None = None, role: str | None = None, document: str | None = None
+) -> list[ActorSummary]:
+    """Actors that have mentions and are not ignored, most mentioned first; `document` is a document id,
+    a source path or a file name."""
     surfaces: dict[int, set[str]] = defaultdict(set)
     documents: dict[int, dict[str, str]] = defaultdict(dict)
     mentions: dict[int, int] = defaultdict(int)
+    dates: dict[int, list[str]] = defaultdict(list)
     for row in conn.execute(
-        """SELECT m.actor_id, m.surface, d.document_id, d.source_path FROM actor_mentions m
+        """SELECT m.actor_id, m.surface, d.document_id, d.source_path, d.date FROM actor_mentions m
            JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id"""
     ):
         surfaces[row["actor_id"]].add(row["surface"])
         documents[row["actor_id"]][row["document_id"]] = row["source_path"]
         mentions[row["actor_id"]] += 1
+        if row["date"]:
+            dates[row["actor_id"]].append(row["date"])
     actors = []
-    for row in conn.execute("SELECT * FROM actors"):
+    for row in conn.execute("SELECT * FROM actors WHERE ignored = 0"):
         actor_id = row["actor_id"]
-        if not mentions[actor_id]:
+        if not mentions[actor_id] or (kind and row["kind"] != kind) or (role and row["role"] != role):
+            continue
+        if document and not any(
+            document in (d, p) or p.endswith("/" + document) for d, p in documents[actor_id].items()
+        ):
             continue
         actors.append(
             ActorSummary(
                 name=row["name"],
                 kind=row["kind"],
                 role=row["role"],
+                role_evidence=row["role_evidence"],
                 aliases=sorted(surfaces[actor_id] - {row["name"]}),
                 mentions=mentions[actor_id],
                 tags=tag_counts(conn, actor_id=actor_id),
                 documents=[ActorDocument(document_id=d, source_path=p) for d, p in documents[actor_id].items()],
+                first_seen=min(dates[actor_id], default=None),
+                last_seen=max(dates[actor_id], default=None),
             )
         )
     return sorted(actors, key=lambda a: (-a.mentions, a.name))
@@ -619,7 +769,9 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {
         "documents": one("SELECT COUNT(*) FROM documents"),
         "passages": one("SELECT COUNT(*) FROM passages"),
-        "actors": one("SELECT COUNT(DISTINCT actor_id) FROM actor_mentions"),
+        "actors": one(
+            "SELECT COUNT(DISTINCT m.actor_id) FROM actor_mentions m JOIN actors a USING (actor_id) WHERE a.ignored = 0"
+        ),
         "initiatives": one("SELECT COUNT(DISTINCT initiative_id) FROM initiative_mentions"),
         "runs": one("SELECT COUNT(*) FROM runs"),
     }

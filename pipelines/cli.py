@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-eval_app = typer.Typer(help="Measure the pipeline against gold data.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure the pipeline against the gold data of corpus/gold/.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
@@ -179,23 +179,174 @@ def analyze(
         typer.echo(f"{len(items)} texts analysed")
 
 
-@app.command()
-def actors(as_json: JsonOption = False) -> None:
+actors_app = typer.Typer(
+    help="List the actors found in the indexed documents; merge, rename, ignore them or set their role.",
+    invoke_without_command=True,
+)
+app.add_typer(actors_app, name="actors")
+KindOption = Annotated[
+    str | None, typer.Option("--kind", help="person, organisation or place (needed when a name has several).")
+]
+
+
+@actors_app.callback()
+def actors(
+    ctx: typer.Context,
+    kind: KindOption = None,
+    role: Annotated[str | None, typer.Option("--role", help="elu, agent, etat or socio_economique.")] = None,
+    document: Annotated[
+        str | None, typer.Option("--document", help="Only actors of this document (id, path or file name).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """List the actors found in the indexed documents, most mentioned first."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pipelines import query as queries
 
     store = _open_store()
     try:
-        response = queries.actors(store)
+        response = queries.actors(store, kind=kind, role=role, document=document)
     finally:
         store.close()
     if as_json:
         _print_json(response)
         return
     for actor in response.actors:
-        role = f", {actor.role}" if actor.role else ""
-        typer.echo(f"{actor.name} ({actor.kind}{role}): {actor.mentions} mentions in {len(actor.documents)} documents")
+        role_text = f", {actor.role}" if actor.role else ""
+        seen = f", seen {actor.first_seen} to {actor.last_seen}" if actor.first_seen else ""
+        aliases = f"; also {', '.join(actor.aliases)}" if actor.aliases else ""
+        typer.echo(
+            f"{actor.name} ({actor.kind}{role_text}): {actor.mentions} mentions in {len(actor.documents)} documents"
+            f"{seen}{aliases}"
+        )
     typer.echo(f"{len(response.actors)} actors")
+
+
+def _one_actor(conn, name: str, kind: str | None):
+    """The single actor a name designates, or a clear error."""
+    from pipelines import catalog
+
+    found = catalog.find_actors(conn, name, kind)
+    if not found:
+        _fail(f"no actor is named {name!r}{f' ({kind})' if kind else ''}")
+    if len(found) > 1:
+        _fail(f"{name!r} names several actors ({', '.join(r['kind'] for r in found)}): add --kind")
+    return found[0]
+
+
+ActorName = Annotated[str, typer.Argument(help="An actor's name: any spelling, alias or acronym of it.")]
+
+
+def _curate(action: str, name: str, value: str | None, kind: str | None) -> None:
+    """Record one curation and print what it changed."""
+    from pipelines import catalog
+    from pipelines.actors import ROLES
+
+    if action == "set-role" and value not in ROLES:
+        _fail(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
+    store = _open_store()
+    try:
+        actor = _one_actor(store.conn, name, kind)
+        count = store.conn.execute("SELECT COUNT(*) FROM actor_mentions WHERE actor_id = ?", (actor["actor_id"],))
+        mentions = f"{actor['kind']}, {count.fetchone()[0]} mentions"
+        if action == "merge":
+            value = _one_actor(store.conn, value, actor["kind"])["name"]
+        catalog.curate(store.conn, action, actor["kind"], actor["name"], value)
+    finally:
+        store.close()
+    changed = {
+        "merge": f"merged {actor['name']} ({mentions}) into {value}",
+        "rename": f"renamed {actor['name']} ({mentions}) to {value}",
+        "ignore": f"ignored {actor['name']} ({mentions} hidden)",
+        "set-role": f"role of {actor['name']} ({mentions}): {actor['role'] or 'none'} -> {value}",
+    }[action]
+    typer.echo(f"{changed}; 1 curation recorded")
+
+
+@actors_app.command("merge")
+def actors_merge(name: ActorName, into: ActorName, kind: KindOption = None) -> None:
+    """Merge actor NAME into actor INTO, which keeps its name and takes NAME's mentions (kept across re-ingestion)."""
+    _curate("merge", name, into, kind)
+
+
+@actors_app.command("rename")
+def actors_rename(
+    name: ActorName, new_name: Annotated[str, typer.Argument(help="The name to show.")], kind: KindOption = None
+) -> None:
+    """Show an actor under a new name (kept across re-ingestion)."""
+    _curate("rename", name, new_name, kind)
+
+
+@actors_app.command("ignore")
+def actors_ignore(name: ActorName, kind: KindOption = None) -> None:
+    """Hide a false actor from listings, search hits and documents (kept across re-ingestion)."""
+    _curate("ignore", name, None, kind)
+
+
+@actors_app.command("set-role")
+def actors_set_role(
+    name: ActorName,
+    role: Annotated[str, typer.Argument(help="elu, agent, etat or socio_economique.")],
+    kind: KindOption = None,
+) -> None:
+    """Set an actor's role by hand; it wins over the role read in the documents (kept across re-ingestion)."""
+    _curate("set-role", name, role, kind)
+
+
+GOLD = Path(__file__).resolve().parent.parent / "corpus" / "gold"
+
+
+@eval_app.command("actors")
+def eval_actors(
+    gold: Annotated[Path, typer.Option(help="Gold passages (JSONL, see corpus/gold/README.md).")] = GOLD / "actors.jsonl",
+    errors: Annotated[bool, typer.Option("--errors", help="Also print the mistakes on the dev split.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Precision, recall and F1 of actors per kind, role accuracy and practice recall, on dev, test and all."""
+    from pipelines.actors_eval import Predicted, score_splits, split_of
+    from pipelines.analysis import load_extractors
+
+    try:
+        passages = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"{gold}: {exc}")
+    try:
+        extractor, practices = load_extractors(_settings())
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    texts = [p["text"] for p in passages]
+    found = extractor.predict(texts)
+    matched = practices.predict(texts)
+    predicted = {
+        p["id"]: Predicted(actors=[(a.name, a.kind, a.role) for a in actors], practices=names)
+        for p, actors, names in zip(passages, found, matched, strict=True)
+    }
+    scores = score_splits(passages, predicted)
+    if as_json:
+        typer.echo(json.dumps({split: s.as_dict() for split, s in scores.items()}, indent=2))
+        return
+    typer.echo(f"{'split':8} {'kind':13} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+    for split, s in scores.items():
+        for kind, c in [*s.kinds.items(), ("all", s.overall)]:
+            typer.echo(
+                f"{split:8} {kind:13} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:5d} {c.fn:5d}"
+            )
+    for split, s in scores.items():
+        typer.echo(
+            f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}); "
+            f"practice recall {s.practice_recall:.3f} ({s.practices_found}/{s.practices_total})"
+        )
+    if errors:
+        for e in scores["dev"].errors:
+            if e.missed or e.spurious or e.wrong_roles:
+                typer.echo(f"-- {e.passage_id} ({split_of(e.passage_id)})")
+                for surface, kind in e.missed:
+                    typer.echo(f"   missed   {kind:12} {surface}")
+                for surface, kind in e.spurious:
+                    typer.echo(f"   spurious {kind:12} {surface}")
+                for surface, want, got in e.wrong_roles:
+                    typer.echo(f"   role     {surface}: gold {want}, predicted {got}")
 
 
 @app.command()

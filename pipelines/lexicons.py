@@ -34,9 +34,11 @@ class PracticeMatcher:
     def from_file(cls, path: Path) -> PracticeMatcher:
         return cls(load_yaml(path))
 
-    def predict(self, texts: list[str]) -> list[list[str]]:
+    def predict(self, texts: list[str], *, also: list[list[str]] | None = None) -> list[list[str]]:
+        """Names found in each text, in the lexicon's order; `also` adds names found another way (lemmas)."""
         results = []
-        for text in texts:
+        for number, text in enumerate(texts):
             folded = fold(text)
-            results.append([name for name, pattern in self._patterns if pattern and pattern.search(folded)])
+            extra = set(also[number]) if also else set()
+            results.append([name for name, pattern in self._patterns if name in extra or (pattern and pattern.search(folded))])
         return results

@@ -110,8 +110,10 @@ def document(store: Store, document_id: str) -> DocumentDetail:
     return found
 
 
-def actors(store: Store) -> ActorsResponse:
-    return ActorsResponse(actors=catalog.list_actors(store.conn))
+def actors(
+    store: Store, *, kind: str | None = None, role: str | None = None, document: str | None = None
+) -> ActorsResponse:
+    return ActorsResponse(actors=catalog.list_actors(store.conn, kind=kind, role=role, document=document))
 
 
 def stats(store: Store) -> StatsResponse:

@@ -118,10 +118,13 @@ class ActorDocument(BaseModel):
 
 
 class ActorSummary(ActorPublic):
+    role_evidence: str | None = Field(default=None, description="The sentence that shows the role.")
     aliases: list[str]
     mentions: int
     documents: list[ActorDocument]
     tags: list[TagCount] = Field(default_factory=list, description="Tags of the passages that mention the actor.")
+    first_seen: str | None = Field(default=None, description="Earliest date of the documents that mention it.")
+    last_seen: str | None = Field(default=None, description="Latest date of the documents that mention it.")
 
 
 class ActorsResponse(BaseModel):

@@ -65,6 +65,7 @@ class ActorMention:
     kind: str  # person | organisation | place
     role: str | None = None  # elu | agent | etat | socio_economique
     evidence: str | None = None
+    same_as: str | None = None  # for an acronym, the long form the passage gives with it
 
 
 @dataclass(frozen=True)

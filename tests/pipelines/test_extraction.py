@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pipelines.extraction import ActorExtractor, RoleCues, clean_name, load_nlp
@@ -41,3 +43,132 @@ def test_predict_returns_one_list_per_text_in_order(extractor):
     results = extractor.predict(["Texte sans nom propre.", "Jean-François Caron parle de Loos-en-Gohelle."])
     assert results[0] == []
     assert {m.name for m in results[1]} >= {"Jean-François Caron"}
+
+
+def test_the_rules_are_spacy_components_of_the_pipeline(extractor):
+    names = extractor._nlp.pipe_names
+    assert names.index("entity_ruler") < names.index("ner") < names.index("patrimoine_names")
+    assert names[-3:] == ["patrimoine_names", "patrimoine_actor_filter", "patrimoine_roles"]
+
+
+def test_a_name_cut_across_lines_is_rejoined(extractor):
+    [mentions] = extractor.predict(["La communauté est présidée par Madame Sylvie Valente Le-\nHir, qui a inauguré l'espace."])
+    people = {m.name for m in mentions if m.kind == "person"}
+    assert "Sylvie Valente Le-Hir" in people
+    assert not people & {"Hir", "Sylvie Valente Le-"}
+
+
+def test_headings_months_urls_and_assemblies_are_not_actors(extractor):
+    [mentions] = extractor.predict(
+        ["CONJURER L'IMPUISSANCE\nLe 16 Mars, le Conseil Municipal de Loos-en-Gohelle s'est réuni. "
+         "Voir https://fabriquedestransitions.net pour le compte rendu."]
+    )
+    names = {m.name for m in mentions}
+    assert not names & {"CONJURER L'IMPUISSANCE", "Mars", "Conseil Municipal", "Conseil Municipal de Loos-en-Gohelle"}
+    assert not any("fabriquedestransitions" in n for n in names)
+    assert "Loos-en-Gohelle" in names
+
+
+def test_council_members_listed_as_present_are_elected(extractor):
+    [mentions] = extractor.predict(
+        ["Le conseil municipal s'est réuni en séance ordinaire.\nEtaient présents :\n"
+         "M. Georges CASTEL, Mme Véronique MADEC, M. Michel COLLOREC."]
+    )
+    people = {m.name: m for m in mentions if m.kind == "person"}
+    assert set(people) >= {"Georges CASTEL", "Véronique MADEC", "Michel COLLOREC"}
+    assert {people[n].role for n in ("Georges CASTEL", "Véronique MADEC", "Michel COLLOREC")} == {"elu"}
+    assert "présents" in people["Georges CASTEL"].evidence
+
+
+def test_a_civility_before_a_surname_in_capitals_makes_a_person(extractor):
+    [mentions] = extractor.predict(["Monsieur GOUPIL présente le budget aux membres du conseil."])
+    assert ("GOUPIL", "person") in {(m.name, m.kind) for m in mentions}
+
+
+def test_public_bodies_of_the_lexicon_are_organisations_with_their_role(extractor):
+    [mentions] = extractor.predict(
+        ["La communauté de communes des Lisières de l'Oise et la préfecture de la Haute-Saône ont signé avec "
+         "l'entreprise LUXEL une convention."]
+    )
+    found = {m.name: m for m in mentions}
+    assert found["communauté de communes des Lisières de l'Oise"].kind == "organisation"
+    assert found["préfecture de la Haute-Saône"].role == "etat"
+    assert found["LUXEL"].kind == "organisation" and found["LUXEL"].role == "socio_economique"
+
+
+def test_a_list_of_communes_gives_one_place_per_commune(extractor):
+    [mentions] = extractor.predict(["Le territoire compte les communes de Couloisy Trosly-Breuil Cuise-la-Motte Jaulzy."])
+    places = {m.name for m in mentions if m.kind == "place"}
+    assert {"Trosly-Breuil", "Cuise-la-Motte"} <= places
+    assert not any(" " in p and "Cuise" in p for p in places)
+
+
+SEED_000 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_900ca09423ac27b3.txt"
+
+
+@pytest.mark.skipif(not SEED_000.exists(), reason="../shared/seeds is absent")
+def test_seed_000_gives_its_people_without_headings_months_or_cut_names(extractor):
+    paragraphs = [p for p in SEED_000.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    mentions = [m for found in extractor.predict(paragraphs) for m in found]
+    people = {m.name for m in mentions if m.kind == "person"}
+    assert {"Jean-François Caron", "Pierre Calame", "Patrick Viveret"} <= people
+    assert not people & {"Jean", "François Caron", "Soundcloud"}
+    names = {m.name for m in mentions}
+    capitals = {n for n in names if n.isupper() and " " in n}
+    assert capitals <= {"LA FABRIQUE DES TRANSITIONS"}  # a body of the lexicon, no heading in capitals
+    assert not names & {"Mars", "MARS", "Pilotés", "CONJURER"}
+    assert "Association de Promotion de la Fabrique des transitions" in names
+
+
+def test_practices_are_found_by_their_lemmas_and_as_written():
+    from pipelines.analysis import load_extractors
+
+    _, practices = load_extractors(Settings())
+    found = practices.predict(
+        ["Nous avons animé deux ateliers de cartographie ; des territoires pilotes ont signé des portages fonciers.",
+         "Une fresque du climat et un tiers-lieu.", "Rien à signaler."]
+    )
+    assert set(found[0]) == {"atelier de cartographie", "territoire pilote", "portage foncier"}
+    assert set(found[1]) == {"fresque du climat", "tiers-lieu"}
+    assert found[2] == []
+
+
+def test_every_practice_has_a_definition(settings):
+    from pipelines.lexicons import load_yaml
+
+    entries = load_yaml(settings.models_dir / "practices.yaml")
+    assert len(entries) > 30
+    assert all(e["name"] and e["definition"].strip() and e["variants"] for e in entries)
+
+
+def test_the_state_acting_is_an_actor_not_the_state_as_a_category(extractor):
+    [acting, category] = extractor.predict(
+        ["Partenaires : Etat, Agence de l'eau Loire Bretagne, Région.",
+         "Les agents de l'État et les services de l'État participent aux ateliers."]
+    )
+    assert ("Etat", "organisation", "etat") in {(m.name, m.kind, m.role) for m in acting}
+    assert not [m for m in category if fold_name(m.name) == "etat"]
+
+
+def test_one_person_per_passage_named_as_first_written(extractor):
+    [mentions] = extractor.predict(
+        ["Monsieur GOUPIL présente le budget. Rapporteur : Sylvain GOUPIL. Le conseil approuve."]
+    )
+    people = [m for m in mentions if m.kind == "person"]
+    assert [m.name for m in people] == ["GOUPIL"]
+    assert people[0].role == "elu"
+
+
+def fold_name(name: str) -> str:
+    from pipelines.actors import normalise
+
+    return normalise(name)
+
+
+def test_an_organisation_takes_the_role_its_predicate_or_apposition_gives(extractor):
+    [copula, apposition] = extractor.predict(
+        ["Initiative France est le premier réseau associatif de financement des créateurs.",
+         "La SAUR, entreprise délégataire, gère le service."]
+    )
+    assert [(m.name, m.role) for m in copula] == [("Initiative France", "socio_economique")]
+    assert [(m.name, m.role) for m in apposition] == [("SAUR", "socio_economique")]

@@ -1,0 +1,155 @@
+"""Scoring of actor, role and practice extraction against `corpus/gold/actors.jsonl`. Pure: no I/O, no model.
+
+Per passage, the set of predicted (normalised surface, kind) is compared with the gold set; precision,
+recall and F1 are summed over passages for each kind. Role accuracy is measured over the gold mentions
+that carry a role and were found; practice recall over the gold practices of the passages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pipelines.actors import KINDS, normalise
+from pipelines.text import fold
+
+__all__ = ["KINDS", "Predicted", "normalise", "score", "score_splits", "split_of"]
+DEV_SHARE = 60  # percent of the gold passages in the dev split (the rest is the test split)
+
+
+def split_of(passage_id: str) -> str:
+    """'dev' or 'test', fixed by a hash of the passage id (60% / 40%)."""
+    bucket = int(hashlib.sha256(passage_id.encode("utf-8")).hexdigest(), 16) % 100
+    return "dev" if bucket < DEV_SHARE else "test"
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """What a system said of one passage."""
+
+    actors: list[tuple[str, str, str | None]]  # (surface, kind, role)
+    practices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Errors:
+    """Mistakes of one passage, for reading (never used to score)."""
+
+    passage_id: str
+    missed: list[tuple[str, str]]
+    spurious: list[tuple[str, str]]
+    wrong_roles: list[tuple[str, str | None, str | None]]  # (surface, gold, predicted)
+
+
+@dataclass
+class Score:
+    passages: int = 0
+    kinds: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
+    roles_correct: int = 0
+    roles_total: int = 0
+    practices_found: int = 0
+    practices_total: int = 0
+    errors: list[Errors] = field(default_factory=list)
+
+    @property
+    def overall(self) -> Counts:
+        return Counts(
+            tp=sum(c.tp for c in self.kinds.values()),
+            fp=sum(c.fp for c in self.kinds.values()),
+            fn=sum(c.fn for c in self.kinds.values()),
+        )
+
+    @property
+    def role_accuracy(self) -> float:
+        return self.roles_correct / self.roles_total if self.roles_total else 0.0
+
+    @property
+    def practice_recall(self) -> float:
+        return self.practices_found / self.practices_total if self.practices_total else 0.0
+
+    def as_dict(self) -> dict:
+        def counts(c: Counts) -> dict:
+            return {"precision": round(c.precision, 3), "recall": round(c.recall, 3), "f1": round(c.f1, 3),
+                    "tp": c.tp, "fp": c.fp, "fn": c.fn}
+
+        return {
+            "passages": self.passages,
+            "kinds": {k: counts(c) for k, c in self.kinds.items()},
+            "overall": counts(self.overall),
+            "role_accuracy": round(self.role_accuracy, 3),
+            "roles_scored": self.roles_total,
+            "practice_recall": round(self.practice_recall, 3),
+            "practices_scored": self.practices_total,
+        }
+
+
+def score(gold: Iterable[dict], predicted: dict[str, Predicted]) -> Score:
+    """Compare gold passages (lines of actors.jsonl) with what was predicted for each passage id."""
+    result = Score()
+    for passage in gold:
+        result.passages += 1
+        guess = predicted.get(passage["id"], Predicted(actors=[]))
+        gold_set = {(normalise(a["text"]), a["kind"]): a for a in passage["actors"]}
+        guess_set: dict[tuple[str, str], str | None] = {}
+        for surface, kind, role in guess.actors:
+            key = (normalise(surface), kind)
+            if key[0] and (key not in guess_set or (role and not guess_set[key])):
+                guess_set[key] = role
+        for kind in KINDS:
+            gold_keys = {k for k in gold_set if k[1] == kind}
+            guess_keys = {k for k in guess_set if k[1] == kind}
+            counts = result.kinds[kind]
+            counts.tp += len(gold_keys & guess_keys)
+            counts.fp += len(guess_keys - gold_keys)
+            counts.fn += len(gold_keys - guess_keys)
+        wrong_roles = []
+        for key, actor in gold_set.items():
+            if actor.get("role") and key in guess_set:
+                result.roles_total += 1
+                if guess_set[key] == actor["role"]:
+                    result.roles_correct += 1
+                else:
+                    wrong_roles.append((actor["text"], actor["role"], guess_set[key]))
+        found = {fold(p) for p in guess.practices}
+        for practice in dict.fromkeys(fold(p) for p in passage.get("practices", [])):
+            result.practices_total += 1
+            result.practices_found += practice in found
+        result.errors.append(
+            Errors(
+                passage_id=passage["id"],
+                missed=sorted(set(gold_set) - set(guess_set)),
+                spurious=sorted(set(guess_set) - set(gold_set)),
+                wrong_roles=wrong_roles,
+            )
+        )
+    return result
+
+
+def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:
+    """Scores of the dev split, the test split and all passages."""
+    return {
+        "dev": score([g for g in gold if split_of(g["id"]) == "dev"], predicted),
+        "test": score([g for g in gold if split_of(g["id"]) == "test"], predicted),
+        "overall": score(gold, predicted),
+    }

@@ -1,0 +1,62 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.actors_eval import Predicted, normalise, score, score_splits, split_of
+from pipelines.cli import GOLD, app
+
+
+def test_names_are_compared_without_case_accents_articles_civilities_or_cut_hyphens():
+    assert normalise("Jean- François Caron") == normalise("jean-francois  CARON") == "jean francois caron"
+    assert normalise("Mme Hélène Marchadier") == "helene marchadier"
+    assert normalise("la Préfecture") == normalise("préfecture")
+    assert normalise("l’ADEME") == "ademe"
+    assert normalise("Saint-Vallier") != normalise("Vallier")
+
+
+def test_the_split_is_fixed_by_the_id_and_close_to_sixty_forty():
+    gold = [json.loads(line) for line in (GOLD / "actors.jsonl").read_text(encoding="utf-8").splitlines()]
+    splits = [split_of(g["id"]) for g in gold]
+    assert splits == [split_of(g["id"]) for g in gold]
+    assert 0.5 <= splits.count("dev") / len(splits) <= 0.7
+
+
+def test_precision_recall_roles_and_practices_are_counted_per_passage():
+    gold = [
+        {"id": "p1", "text": "", "practices": ["groupe de pairs", "podcast"], "actors": [
+            {"text": "Marie Dupont", "kind": "person", "role": "elu"},
+            {"text": "Saint-Vallier", "kind": "place", "role": None},
+            {"text": "ADEME", "kind": "organisation", "role": "etat"},
+        ]},
+    ]
+    predicted = {"p1": Predicted(
+        actors=[("marie dupont", "person", "agent"), ("Saint Vallier", "place", None), ("MARS", "organisation", None),
+                ("l'ADEME", "organisation", "etat")],
+        practices=["Groupe de pairs"],
+    )}
+    result = score(gold, predicted)
+    assert (result.kinds["person"].tp, result.kinds["person"].fp, result.kinds["person"].fn) == (1, 0, 0)
+    assert result.kinds["organisation"].precision == pytest.approx(0.5)
+    assert result.kinds["organisation"].recall == 1.0
+    assert result.roles_total == 2 and result.roles_correct == 1
+    assert result.practice_recall == pytest.approx(0.5)
+    assert result.errors[0].spurious == [("mars", "organisation")]
+
+
+def test_a_passage_without_prediction_counts_every_gold_actor_as_missed():
+    gold = [{"id": "p1", "text": "", "actors": [{"text": "Paul", "kind": "person", "role": None}]}]
+    result = score_splits(gold, {})
+    assert result["overall"].kinds["person"].fn == 1 and result["overall"].overall.f1 == 0.0
+
+
+def test_eval_actors_scores_the_real_extractor_on_the_gold():
+    result = CliRunner().invoke(app, ["eval", "actors", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert set(scores) == {"dev", "test", "overall"}
+    assert scores["overall"]["passages"] == 78
+    assert scores["overall"]["overall"]["tp"] + scores["overall"]["overall"]["fn"] == 507
+    kinds = scores["overall"]["kinds"]
+    assert kinds["person"]["f1"] > 0.85 and kinds["organisation"]["f1"] > 0.55 and kinds["place"]["f1"] > 0.45
+    assert scores["overall"]["role_accuracy"] > 0.8
