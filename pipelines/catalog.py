@@ -22,6 +22,7 @@ from pipelines.schemas import (
     IngestReport,
     InitiativeSummary,
     PassagePublic,
+    PracticeSummary,
     TagCount,
     TagPublic,
 )
@@ -668,6 +669,29 @@ def list_actors(
             )
         )
     return sorted(actors, key=lambda a: (-a.mentions, a.name))
+
+
+# --- practices -------------------------------------------------------------------------------
+
+
+def list_practices(conn: sqlite3.Connection) -> list[PracticeSummary]:
+    """Practices found, most cited first, with their documents and the tags of their passages."""
+    summaries = []
+    for row in conn.execute(
+        """SELECT x.practice, COUNT(*) AS passages, COUNT(DISTINCT p.document_id) AS documents
+           FROM passage_practices x JOIN passages p USING (passage_id) GROUP BY x.practice
+           ORDER BY passages DESC, x.practice"""
+    ):
+        tags = [TagCount(id=r["tag_id"], passages=r["n"]) for r in conn.execute(
+            """SELECT t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passage_practices x USING (passage_id)
+               WHERE x.practice = ? GROUP BY t.tag_id ORDER BY n DESC, t.tag_id""", (row["practice"],)
+        )]
+        documents = [r["document_id"] for r in conn.execute(
+            """SELECT DISTINCT p.document_id FROM passage_practices x JOIN passages p USING (passage_id)
+               WHERE x.practice = ? ORDER BY p.document_id""", (row["practice"],)
+        )]
+        summaries.append(PracticeSummary(name=row["practice"], passages=row["passages"], documents=documents, tags=tags))
+    return summaries
 
 
 # --- initiatives -----------------------------------------------------------------------------

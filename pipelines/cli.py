@@ -498,6 +498,27 @@ def serve(
 
 
 @app.command()
+def practices(as_json: JsonOption = False) -> None:
+    """List the practices (methods and tools) found, most cited first, with their tags."""
+    from pipelines import query as queries
+    from pipelines.lexicons import practice_definitions
+
+    settings = _settings()
+    store = _open_store()
+    try:
+        response = queries.practices(store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"))
+    finally:
+        store.close()
+    if as_json:
+        _print_json(response)
+        return
+    for item in response.practices:
+        tags = ", ".join(f"{t.id} {t.passages}" for t in item.tags) or "no tag"
+        typer.echo(f"{item.name}: {item.passages} passages in {len(item.documents)} documents ({tags})")
+    typer.echo(f"{len(response.practices)} practices")
+
+
+@app.command()
 def initiatives(as_json: JsonOption = False) -> None:
     """List the named initiatives (projects, programmes) found, with their carriers, most mentioned first."""
     from pipelines import query as queries

@@ -42,3 +42,8 @@ class PracticeMatcher:
             extra = set(also[number]) if also else set()
             results.append([name for name, pattern in self._patterns if name in extra or (pattern and pattern.search(folded))])
         return results
+
+
+def practice_definitions(path: Path) -> dict[str, str]:
+    """name -> definition of the practices of the taxonomy file."""
+    return {entry["name"]: " ".join(str(entry.get("definition", "")).split()) or None for entry in load_yaml(path) or []}

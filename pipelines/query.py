@@ -15,6 +15,7 @@ from pipelines.schemas import (
     DocumentDetail,
     InitiativeDetail,
     InitiativesResponse,
+    PracticesResponse,
     SimilarInitiative,
     SimilarInitiativesResponse,
     SearchHit,
@@ -114,6 +115,14 @@ def actors(
     store: Store, *, kind: str | None = None, role: str | None = None, document: str | None = None
 ) -> ActorsResponse:
     return ActorsResponse(actors=catalog.list_actors(store.conn, kind=kind, role=role, document=document))
+
+
+def practices(store: Store, *, definitions: dict[str, str] | None = None) -> PracticesResponse:
+    """Practices found, most cited first; `definitions` (name -> definition) come from the taxonomy."""
+    found = catalog.list_practices(store.conn)
+    for item in found:
+        item.definition = (definitions or {}).get(item.name)
+    return PracticesResponse(practices=found)
 
 
 def stats(store: Store) -> StatsResponse:

@@ -272,3 +272,15 @@ class EvalSetResult(BaseModel):
 class SearchEvalReport(BaseModel):
     k: int
     sets: list[EvalSetResult]
+
+
+class PracticeSummary(BaseModel):
+    name: str
+    definition: str | None = Field(default=None, description="From models/practices.yaml.")
+    passages: int = Field(description="Passages where the practice is found.")
+    documents: list[str] = Field(description="Ids of the documents where it is found.")
+    tags: list[TagCount] = Field(description="Tags of those passages, with counts.")
+
+
+class PracticesResponse(BaseModel):
+    practices: list[PracticeSummary]

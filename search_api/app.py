@@ -10,11 +10,13 @@ from fastapi.templating import Jinja2Templates
 from pipelines import export
 from pipelines import query as queries
 from pipelines.errors import NotFound
+from pipelines.lexicons import practice_definitions
 from pipelines.analysis import load_analyzer
 from pipelines.schemas import (
     DocumentDetail,
     InitiativeDetail,
     InitiativesResponse,
+    PracticesResponse,
     SearchResponse,
     SimilarInitiativesResponse,
     SimilarResponse,
@@ -98,6 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+    @app.get("/practices", response_model=PracticesResponse)
+    def practices(store: StoreDep) -> PracticesResponse:
+        """Practices (methods and tools) found in the documents, most cited first, with their definition."""
+        return queries.practices(store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"))
 
     @app.get("/initiatives", response_model=InitiativesResponse)
     def initiatives(store: StoreDep) -> InitiativesResponse:
