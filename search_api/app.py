@@ -3,18 +3,17 @@
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.staticfiles import StaticFiles
 
 from pipelines import query as queries
 from pipelines.errors import NotFound
 from pipelines.schemas import DocumentDetail, SearchResponse
 from pipelines.settings import Settings
-from search_api import admin
+from search_api import admin, pages
 from search_api.deps import K, EmbedderDep, StoreDep
+from search_api.params import FiltersDep, Group, Page, PerPage
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TAG_NAMES = {
     "F1": "Engagement des acteurs",
     "F2": "Coopération, conflits au travail",
@@ -37,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(admin.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health")
     def health(store: StoreDep) -> dict:
@@ -47,9 +48,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store: StoreDep,
         embedder: EmbedderDep,
         q: Annotated[str, Query(description="A question or keywords, in French.")],
+        filters: FiltersDep,
         k: K = 10,
+        page: Page = 1,
+        per_page: PerPage = None,
+        group: Group = None,
     ) -> SearchResponse:
-        return queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+        return queries.search(
+            store, embedder, q, k=k, weights=settings.search_weights, filters=filters, page=page, per_page=per_page,
+            group=group == "document",
+        )
 
     @app.get("/documents/{document_id}", response_model=DocumentDetail)
     def document(store: StoreDep, document_id: str) -> DocumentDetail:
@@ -57,20 +65,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return queries.document(store, document_id)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page(request: Request, store: StoreDep, embedder: EmbedderDep, q: str = "", k: K = 10) -> HTMLResponse:
-        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights) if q.strip() else None
-        return TEMPLATES.TemplateResponse(
-            request,
-            "index.html",
-            {
-                "q": q,
-                "response": response,
-                "stats": queries.stats(store),
-                "tag_names": TAG_NAMES,
-                "role_names": ROLE_NAMES,
-            },
-        )
 
     return app
