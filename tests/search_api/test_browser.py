@@ -114,7 +114,7 @@ def test_filter_by_tag_changes_hits_and_facet_counts(page, server):
     assert _facet_counts(page, "tag")["F2"] == before["F2"]
     assert after_sources != sources_before
     heading = page.locator("#results-title").inner_text()
-    assert heading.startswith(f"{before['F2']} passage")
+    assert heading.startswith(f"{before['F2']} résultat")
     shot(page, "search-tag-F2")
     with page.expect_navigation(url=lambda url: "tag=F2" not in url):  # removing the filter: counts come back
         page.locator("p.active a").first.click()
@@ -169,11 +169,17 @@ def test_overview_draws_its_charts(page, server):
     shot(page, "overview")
 
 
-def test_keyboard_reaches_the_search_box_and_facets(page, server):
-    page.goto(server + "/?q=eau")
+def test_keyboard_reaches_the_search_box_and_ticks_a_facet(page, server):
+    page.goto(server + "/?q=" + quote("groupes de pairs"))
     page.keyboard.press("Tab")
     expect(page.locator("a.skip")).to_be_focused()
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # skip link: the next stop is the search box
     page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
-    assert focused in ("q", "A")
+    expect(page.locator("#q")).to_be_focused()
+    box = page.get_by_label(re.compile(r"^O1 · "))
+    box.focus()
+    with page.expect_navigation(url=re.compile(r"tag=O1")):
+        page.keyboard.press("Space")
+    expect(page.get_by_label(re.compile(r"^O1 · "))).to_be_focused()  # focus comes back to the ticked box
+    expect(page.get_by_label(re.compile(r"^O1 · "))).to_be_checked()
+    shot(page, "search-keyboard-O1")

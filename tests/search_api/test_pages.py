@@ -131,3 +131,20 @@ def test_document_text_is_escaped_on_every_page(home, copy_file, tmp_path):
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;" in html and "alert(&#39;piège&#39;)" in html
+
+
+def test_search_api_filters_facets_and_pages(client):
+    params = {"q": "conflits autour du projet éolien", "k": 5}
+    body = client.get("/search", params=params).json()
+    assert body["page"] == 1 and body["per_page"] == 5 and body["total"] >= len(body["hits"]) == 5
+    assert set(body["facets"]) == {"doc_type", "year", "territory", "tag", "actor", "role", "practice", "source"}
+    assert body["groups"] is None
+    f2 = next(f["count"] for f in body["facets"]["tag"] if f["value"] == "F2")
+    filtered = client.get("/search", params={**params, "tag": ["F2", "F4"], "page": 2}).json()
+    f4 = next(f["count"] for f in body["facets"]["tag"] if f["value"] == "F4")
+    assert max(f2, f4) <= filtered["total"] <= f2 + f4
+    assert all({"F2", "F4"} & {t["id"] for t in h["tags"]} for h in filtered["hits"])
+    grouped = client.get("/search", params={**params, "group": "document", "per_page": 2}).json()
+    assert grouped["total"] == 5 and len(grouped["groups"]) == 2
+    for bad in ({"date_from": "14/03/2024"}, {"page": 0}, {"per_page": 101}, {"group": "page"}):
+        assert client.get("/search", params={**params, **bad}).status_code == 422
