@@ -564,3 +564,12 @@ def overview(conn: sqlite3.Connection, *, top: int = 10, runs: int = 10) -> dict
         "practices": practices,
         "runs": last_runs,
     }
+
+
+def actor_ids(conn: sqlite3.Connection, names: list[str]) -> dict[tuple[str, str], int]:
+    """Actor ids by (name, kind), for links to actor pages (names without an actor are left out)."""
+    if not names:
+        return {}
+    marks = ",".join("?" * len(names))
+    rows = conn.execute(f"SELECT name, kind, actor_id FROM actors WHERE name IN ({marks})", names)
+    return {(r["name"], r["kind"]): r["actor_id"] for r in rows}

@@ -131,12 +131,12 @@ def document_page(request: Request, store: StoreDep, document_id: str, q: str = 
     by_page: dict[int | None, list] = defaultdict(list)
     for passage in document.passages:
         by_page[passage.page].append(passage)
-    actors: dict[str, dict] = {}
+    actors: dict[tuple[str, str], dict] = {}
     for passage in document.passages:
         for actor in passage.actors:
-            entry = actors.setdefault(actor.name, {"actor": actor, "passages": 0})
+            entry = actors.setdefault((actor.name, actor.kind), {"actor": actor, "passages": 0})
             entry["passages"] += 1
-    ids = {a.name: a.actor_id for a in catalog.list_actors(store.conn)}
+    ids = catalog.actor_ids(store.conn, sorted({name for name, _ in actors}))
     return TEMPLATES.TemplateResponse(
         request,
         "document.html",

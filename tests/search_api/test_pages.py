@@ -76,6 +76,9 @@ def test_hit_links_open_the_document_at_its_page_and_the_pdf_at_that_page(client
     assert document.status_code == 200
     assert f'id="p{number}"' in document.text and "<mark>journées</mark>" in document.text
     assert "Rapport d’activité 2023" in document.text
+    actor = re.search(r'<a href="/acteurs/(\d+)">([^<]+)</a>', document.text)  # the document's actors link to their page
+    assert actor and client.get(f"/acteurs/{actor.group(1)}").status_code == 200
+    assert actor.group(2) in client.get(f"/acteurs/{actor.group(1)}").text
     assert client.get("/document/0000000000000000").status_code == 404
 
 
