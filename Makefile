@@ -17,7 +17,8 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
 install: system-deps $(STAMP) ## Create .venv and install everything pinned (fast when nothing changed)
 
-# Tesseract with its French model reads scanned pages; installed with apt-get when missing and root.
+# Tesseract with its French model reads scanned pages, chromium runs the browser tests; each installed
+# with apt-get when missing and root.
 system-deps:
 	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -25,6 +26,13 @@ system-deps:
 	  apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-fra >/dev/null; \
 	else echo "warning: tesseract-ocr-fra is missing: scanned pages will be reported, not read." \
 	  "Install it with: sudo apt-get install tesseract-ocr tesseract-ocr-fra" >&2; fi
+	@# Debian's chromium runs the browser tests (Playwright never downloads a browser).
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium (browser tests of the web page)"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "warning: /usr/bin/chromium is missing: browser tests will be skipped." \
+	  "Install it with: sudo apt-get install chromium" >&2; fi
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -656,6 +656,7 @@ def list_actors(
             continue
         actors.append(
             ActorSummary(
+                actor_id=actor_id,
                 name=row["name"],
                 kind=row["kind"],
                 role=row["role"],
@@ -804,3 +805,114 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
 def source_paths(conn: sqlite3.Connection) -> list[str]:
     """The source path of every document, sorted."""
     return [row["source_path"] for row in conn.execute("SELECT DISTINCT source_path FROM documents ORDER BY 1")]
+
+
+# --- search discovery and pages (issue 7) ----------------------------------------------------
+
+
+def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, dict]:
+    """What filters and facets read of each passage: its document's id, type, date, year, territory and
+    file name, and its tags, actors' names, actors' roles and practices. Unknown ids are left out."""
+    if not passage_ids:
+        return {}
+    marks = ",".join("?" * len(passage_ids))
+    facts: dict[str, dict] = {}
+    for row in conn.execute(
+        f"""SELECT p.passage_id, d.document_id, d.doc_type, d.date, d.territory, d.source_path
+            FROM passages p JOIN documents d USING (document_id) WHERE p.passage_id IN ({marks})""",
+        passage_ids,
+    ):
+        facts[row["passage_id"]] = {
+            "document_id": row["document_id"],
+            "doc_type": row["doc_type"],
+            "date": row["date"],
+            "year": row["date"][:4] if row["date"] else None,
+            "territory": row["territory"],
+            "source": Path(row["source_path"]).name,
+            "tags": [],
+            "actors": [],
+            "roles": [],
+            "practices": [],
+        }
+    for row in conn.execute(f"SELECT passage_id, tag_id FROM passage_tags WHERE passage_id IN ({marks})", passage_ids):
+        if row["passage_id"] in facts:
+            facts[row["passage_id"]]["tags"].append(row["tag_id"])
+    for row in conn.execute(
+        f"""SELECT DISTINCT m.passage_id, a.name, a.role FROM actor_mentions m JOIN actors a USING (actor_id)
+            WHERE m.passage_id IN ({marks})""",
+        passage_ids,
+    ):
+        if row["passage_id"] in facts:
+            facts[row["passage_id"]]["actors"].append(row["name"])
+            if row["role"]:
+                facts[row["passage_id"]]["roles"].append(row["role"])
+    for row in conn.execute(
+        f"SELECT passage_id, practice FROM passage_practices WHERE passage_id IN ({marks})", passage_ids
+    ):
+        if row["passage_id"] in facts:
+            facts[row["passage_id"]]["practices"].append(row["practice"])
+    return facts
+
+
+def document_source(conn: sqlite3.Connection, document_id: str) -> str | None:
+    """The path of the file a document was read from, as recorded at ingestion."""
+    row = conn.execute("SELECT source_path FROM documents WHERE document_id = ?", (document_id,)).fetchone()
+    return row["source_path"] if row else None
+
+
+def get_actor(conn: sqlite3.Connection, actor_id: int) -> tuple[ActorSummary, list[str]] | None:
+    """An actor that has mentions, and the ids of the passages that mention it (document order)."""
+    summary = next((a for a in list_actors(conn) if a.actor_id == actor_id), None)
+    if summary is None:
+        return None
+    rows = conn.execute(
+        """SELECT DISTINCT p.passage_id, p.document_id, p.ordinal FROM actor_mentions m
+           JOIN passages p USING (passage_id) WHERE m.actor_id = ? ORDER BY p.document_id, p.ordinal""",
+        (actor_id,),
+    )
+    return summary, [r["passage_id"] for r in rows]
+
+
+def overview(conn: sqlite3.Connection, *, top: int = 10, runs: int = 10) -> dict:
+    """Corpus figures for staff: documents per year and per type, tagged passages per year and tag,
+    most cited actors and practices, last ingestion runs."""
+    per_year = [(r["y"] or "", r["n"]) for r in conn.execute(
+        "SELECT substr(date, 1, 4) AS y, COUNT(*) AS n FROM documents GROUP BY y ORDER BY y IS NULL, y"
+    )]
+    per_type = [(r["doc_type"], r["n"]) for r in conn.execute(
+        "SELECT doc_type, COUNT(*) AS n FROM documents GROUP BY doc_type ORDER BY n DESC, doc_type"
+    )]
+    tags_per_year = [(r["y"] or "", r["tag_id"], r["n"]) for r in conn.execute(
+        """SELECT substr(d.date, 1, 4) AS y, t.tag_id, COUNT(*) AS n FROM passage_tags t
+           JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id
+           GROUP BY y, t.tag_id ORDER BY y, t.tag_id"""
+    )]
+    practices = [(r["practice"], r["n"]) for r in conn.execute(
+        "SELECT practice, COUNT(*) AS n FROM passage_practices GROUP BY practice ORDER BY n DESC, practice LIMIT ?",
+        (top,),
+    )]
+    last_runs = []
+    for r in conn.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (runs,)):
+        report = json.loads(r["report"]) if r["report"] else {}
+        last_runs.append({
+            "run_id": r["run_id"], "started_at": r["started_at"], "finished_at": r["finished_at"],
+            "status": r["status"], **{k: report.get(k, 0) for k in (
+                "documents_seen", "documents_ingested", "documents_unchanged", "documents_failed", "passages_indexed")},
+        })
+    return {
+        "documents_per_year": per_year,
+        "documents_per_type": per_type,
+        "tags_per_year": tags_per_year,
+        "actors": list_actors(conn)[:top],
+        "practices": practices,
+        "runs": last_runs,
+    }
+
+
+def actor_ids(conn: sqlite3.Connection, names: list[str]) -> dict[tuple[str, str], int]:
+    """Actor ids by (name, kind), for links to actor pages (names without an actor are left out)."""
+    if not names:
+        return {}
+    marks = ",".join("?" * len(names))
+    rows = conn.execute(f"SELECT name, kind, actor_id FROM actors WHERE name IN ({marks})", names)
+    return {(r["name"], r["kind"]): r["actor_id"] for r in rows}

@@ -6,21 +6,22 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from pipelines import catalog
+from pipelines import catalog, facets
 from pipelines.embedding import Embedder
 from pipelines.errors import NotFound
-from pipelines.index import VectorHit
 from pipelines.schemas import (
     ActorsResponse,
     DocumentDetail,
+    FacetValue,
+    HitGroup,
     InitiativeDetail,
     InitiativesResponse,
     PracticesResponse,
-    SimilarInitiative,
-    SimilarInitiativesResponse,
     SearchHit,
     SearchResponse,
     SimilarDocument,
+    SimilarInitiative,
+    SimilarInitiativesResponse,
     SimilarResponse,
     StatsResponse,
 )
@@ -55,19 +56,28 @@ def search(
     k: int = 10,
     weights: tuple[float, float] = (1.0, 1.0),
     mode: Mode = "hybrid",
+    filters: facets.SearchFilters | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    group: bool = False,
 ) -> SearchResponse:
-    """The k best passages for the query, best first: meaning (Chroma) fused with words (FTS5 BM25).
+    """The best passages for the query, best first: meaning (Chroma) fused with words (FTS5 BM25).
 
     `weights` are those of the (dense, lexical) rankings in the fusion. `mode` "dense" or "lexical" keeps
     one ranking only (evaluation); the embedder is not used in "lexical" mode. Phrases between double
-    quotes must occur in every hit of the lexical and hybrid modes.
+    quotes must occur in every hit of the lexical and hybrid modes. A pool of fused candidates
+    (facets.POOL) is filtered by `filters`, counted into facets, then paged (`per_page` defaults to k);
+    with `group`, pages hold documents, each with its hits.
     """
     query = query.strip()
+    per_page = per_page or k
+    filters = filters or facets.SearchFilters()
     if not query:
-        return SearchResponse(query=query, hits=[])
+        return SearchResponse(query=query, hits=[], page=page, per_page=per_page)
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}")
-    depth = max(3 * k, 30)
+    head_depth = max(3 * k, 30)
+    depth = max(head_depth, facets.POOL, 3 * page * per_page)
     dense: list[str] = []
     lexical: list[str] = []
     if mode in ("hybrid", "dense"):
@@ -78,17 +88,52 @@ def search(
         lexical = catalog.lexical_search(store.conn, query, k=depth)
     if mode == "hybrid":
         dense = catalog.with_phrases(store.conn, dense, query)
-    found = [
-        VectorHit(passage_id=pid, score=round(score, 6))
-        for pid, score in fuse([(dense, weights[0]), (lexical, weights[1])])
-    ]
-    passages = catalog.get_passages(store.conn, [hit.passage_id for hit in found])
+    # The head keeps the ranking of the usual depth; deeper candidates follow, for filters and facets.
+    ranked = fuse([(dense[:head_depth], weights[0]), (lexical[:head_depth], weights[1])])
+    seen = {pid for pid, _ in ranked}
+    ranked += [(pid, score) for pid, score in fuse([(dense, weights[0]), (lexical, weights[1])]) if pid not in seen]
+    scores = {pid: round(score, 6) for pid, score in ranked}
+    facts = catalog.passage_facts(store.conn, [pid for pid, _ in ranked])
+    kept = facets.apply([pid for pid, _ in ranked], facts, filters)  # a vector whose catalog row is gone: never shown
+    counts = {
+        name: [FacetValue(value=value, count=n) for value, n in pairs]
+        for name, pairs in facets.count(kept, facts).items()
+    }
+    if group:
+        groups = facets.group_by_document(kept, {pid: facts[pid]["document_id"] for pid in kept})
+        shown = facets.page_of(groups, page, per_page)
+        ids = [pid for _, pids in shown for pid in pids]
+        total = len(groups)
+    else:
+        ids = facets.page_of(kept, page, per_page)
+        total = len(kept)
+    hits = {hit.passage_id: hit for hit in _hits(store, ids, scores)}
+    response = SearchResponse(
+        query=query, hits=[hits[pid] for pid in ids if pid in hits], total=total, page=page, per_page=per_page,
+        facets=counts,
+    )
+    if group:
+        response.groups = [
+            HitGroup(
+                document_id=document_id,
+                title=hits[pids[0]].title,
+                source_path=hits[pids[0]].source_path,
+                hits=[hits[pid] for pid in pids if pid in hits],
+            )
+            for document_id, pids in shown
+            if pids[0] in hits
+        ]
+    return response
+
+
+def _hits(store: Store, ids: list[str], scores: dict[str, float]) -> list[SearchHit]:
+    passages = catalog.get_passages(store.conn, ids)
     documents = catalog.get_documents(store.conn, sorted({p.document_id for p in passages.values()}))
     hits: list[SearchHit] = []
-    for hit in found:
-        passage = passages.get(hit.passage_id)
+    for pid in ids:
+        passage = passages.get(pid)
         document = documents.get(passage.document_id) if passage else None
-        if passage is None or document is None:  # a vector whose catalog row is gone: never shown
+        if passage is None or document is None:
             continue
         hits.append(
             SearchHit(
@@ -96,12 +141,10 @@ def search(
                 **document.model_dump(include=_FROM_DOCUMENT),
                 tags=passage.tags,
                 actors=passage.actors,
-                score=hit.score,
+                score=scores.get(pid, 0.0),
             )
         )
-        if len(hits) == k:
-            break
-    return SearchResponse(query=query, hits=hits)
+    return hits
 
 
 def document(store: Store, document_id: str) -> DocumentDetail:

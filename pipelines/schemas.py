@@ -56,9 +56,32 @@ class SearchHit(BaseModel):
     )
 
 
+class FacetValue(BaseModel):
+    value: str
+    count: int = Field(description="Passages of the filtered candidates that have this value.")
+
+
+class HitGroup(BaseModel):
+    document_id: str
+    title: str
+    source_path: str
+    hits: list[SearchHit] = Field(description="The document's hits, best first.")
+
+
 class SearchResponse(BaseModel):
     query: str
     hits: list[SearchHit]
+    total: int = Field(default=0, description="Hits that pass the filters (documents when grouped), over all pages.")
+    page: int = Field(default=1, description="Page number, from 1.")
+    per_page: int = Field(default=10, description="Hits per page (documents per page when grouped).")
+    facets: dict[str, list[FacetValue]] = Field(
+        default_factory=dict,
+        description="For each facet (doc_type, year, territory, tag, actor, role, practice, source), its values "
+        "with the number of filtered candidate passages that have them.",
+    )
+    groups: list[HitGroup] | None = Field(
+        default=None, description="With group=document: the page's documents, each with its hits; null otherwise."
+    )
 
 
 class IngestFailure(BaseModel):
@@ -118,6 +141,7 @@ class ActorDocument(BaseModel):
 
 
 class ActorSummary(ActorPublic):
+    actor_id: int | None = Field(default=None, description="The actor's id in the catalog (its page: /acteurs/{actor_id}).")
     role_evidence: str | None = Field(default=None, description="The sentence that shows the role.")
     aliases: list[str]
     mentions: int

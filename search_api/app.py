@@ -3,15 +3,15 @@
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 
 from pipelines import export
 from pipelines import query as queries
+from pipelines.analysis import load_analyzer
 from pipelines.errors import NotFound
 from pipelines.lexicons import practice_definitions
-from pipelines.analysis import load_analyzer
 from pipelines.schemas import (
     DocumentDetail,
     InitiativeDetail,
@@ -23,10 +23,10 @@ from pipelines.schemas import (
     SimilarText,
 )
 from pipelines.settings import Settings
-from search_api import admin
+from search_api import admin, pages
 from search_api.deps import K, EmbedderDep, StoreDep
+from search_api.params import FiltersDep, Group, Page, PerPage
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TAG_NAMES = {
     "F1": "Engagement des acteurs",
     "F2": "Coopération, conflits au travail",
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(admin.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health")
     def health(store: StoreDep) -> dict:
@@ -62,19 +64,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store: StoreDep,
         embedder: EmbedderDep,
         q: Q,
+        filters: FiltersDep,
         k: K = 10,
+        page: Page = 1,
+        per_page: PerPage = None,
+        group: Group = None,
     ) -> SearchResponse:
-        return queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+        return queries.search(
+            store, embedder, q, k=k, weights=settings.search_weights, filters=filters, page=page, per_page=per_page,
+            group=group == "document",
+        )
 
     @app.get(
         "/search.csv",
         response_class=Response,
         responses={200: {"content": {"text/csv": {}}, "description": "The hits as CSV, with their citations."}},
     )
-    def search_csv(store: StoreDep, embedder: EmbedderDep, q: Q, k: K = 10) -> Response:
-        """The hits of /search as a CSV file: rank, score, citation, title, source_file, page, page_end,
-        speaker, start_s, date, territory, doc_type, tags, text."""
-        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights)
+    def search_csv(store: StoreDep, embedder: EmbedderDep, q: Q, filters: FiltersDep, k: K = 10) -> Response:
+        """The hits of /search (same filters) as a CSV file: rank, score, citation, title, source_file, page,
+        page_end, speaker, start_s, date, territory, doc_type, tags, text."""
+        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights, filters=filters)
         return Response(
             content="\ufeff" + export.search_csv(response),  # the BOM lets spreadsheets read UTF-8 accents
             media_type="text/csv; charset=utf-8",
@@ -139,21 +148,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Documents like a pasted description of an initiative (from other territories when one is given)."""
         analyzer = load_analyzer(settings)
         return queries.similar_to_text(store, embedder, analyzer, body.text, territory=body.territory, k=k)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page(request: Request, store: StoreDep, embedder: EmbedderDep, q: str = "", k: K = 10) -> HTMLResponse:
-        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights) if q.strip() else None
-        return TEMPLATES.TemplateResponse(
-            request,
-            "index.html",
-            {
-                "q": q,
-                "k": k,
-                "response": response,
-                "stats": queries.stats(store),
-                "tag_names": TAG_NAMES,
-                "role_names": ROLE_NAMES,
-            },
-        )
 
     return app

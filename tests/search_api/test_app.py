@@ -102,6 +102,8 @@ def test_search_csv_cites_transcripts_by_speaker_and_time(client):
     assert re.fullmatch(r".+, .+ à \d\d:\d\d:\d\d", transcript["citation"])
 
 
-def test_page_links_to_the_csv_export(client):
-    page = client.get("/", params={"q": "parc éolien", "k": 3})
-    assert "/search.csv?q=parc%20%C3%A9olien&amp;k=3" in page.text
+def test_page_links_to_the_csv_export_with_its_filters(client):
+    page = client.get("/", params={"q": "parc éolien", "tag": "F2", "per_page": 3})
+    assert 'href="/search.csv?q=parc+%C3%A9olien&amp;tag=F2&amp;k=3"' in page.text
+    csv_text = client.get("/search.csv", params={"q": "parc éolien", "tag": "F2", "k": 3}).text
+    assert csv_text.count("\n") >= 2 and all("F2" in line for line in csv_text.splitlines()[1:] if line.startswith(("1,", "2,", "3,")))

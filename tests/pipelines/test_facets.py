@@ -1,0 +1,129 @@
+"""Filters, facets and pages of search: the pure steps, then on the real store (sample corpus + seeds)."""
+
+from pipelines import catalog, facets, query
+from pipelines.embedding import load_embedder
+from pipelines.facets import SearchFilters
+
+FACTS = {
+    "a": {"document_id": "d1", "doc_type": "acte", "date": "2024-03-14", "year": "2024", "territory": "Vérlane",
+          "source": "acte.pdf", "tags": ["F2"], "actors": ["Hélène Marchadier"], "roles": ["elu"], "practices": []},
+    "b": {"document_id": "d2", "doc_type": "rapport", "date": None, "year": None, "territory": None,
+          "source": "rapport.pdf", "tags": ["F2", "O1"], "actors": [], "roles": [], "practices": ["groupe de pairs"]},
+    "c": {"document_id": "d1", "doc_type": "acte", "date": "2024-03-14", "year": "2024", "territory": "Vérlane",
+          "source": "acte.pdf", "tags": [], "actors": ["DDT"], "roles": ["etat"], "practices": []},
+}
+
+
+def test_filters_or_within_a_facet_and_across_facets():
+    ranked = ["c", "b", "a", "gone"]  # "gone": a vector without catalog row is dropped
+    assert facets.apply(ranked, FACTS, SearchFilters()) == ["c", "b", "a"]
+    assert facets.apply(ranked, FACTS, SearchFilters(tag=["F2"])) == ["b", "a"]
+    assert facets.apply(ranked, FACTS, SearchFilters(tag=["O1", "F1"])) == ["b"]
+    assert facets.apply(ranked, FACTS, SearchFilters(tag=["F2"], doc_type=["acte"])) == ["a"]
+    assert facets.apply(ranked, FACTS, SearchFilters(actor=["helene marchadier"])) == ["a"]  # accents, case
+    assert facets.apply(ranked, FACTS, SearchFilters(role=["etat"])) == ["c"]
+    assert facets.apply(ranked, FACTS, SearchFilters(practice=["groupe de pairs"])) == ["b"]
+    assert facets.apply(ranked, FACTS, SearchFilters(source=["acte.pdf"], territory=["Vérlane"])) == ["c", "a"]
+
+
+def test_date_range_on_the_documents_date():
+    assert facets.apply(list(FACTS), FACTS, SearchFilters(date_from="2024")) == ["a", "c"]  # undated left out
+    assert facets.apply(list(FACTS), FACTS, SearchFilters(date_to="2024-03")) == ["a", "c"]
+    assert facets.apply(list(FACTS), FACTS, SearchFilters(date_to="2024-03-13")) == []
+    assert facets.apply(list(FACTS), FACTS, SearchFilters(date_from="2024-03-14", date_to="2024-03-14")) == ["a", "c"]
+    assert facets.apply(list(FACTS), FACTS, SearchFilters(date_from="2025")) == []
+
+
+def test_facet_counts_and_pages():
+    counts = facets.count(["a", "b", "c"], FACTS)
+    assert counts["tag"] == [("F2", 2), ("O1", 1)]
+    assert counts["doc_type"] == [("acte", 2), ("rapport", 1)]
+    assert counts["year"] == [("2024", 2)]
+    assert counts["role"] == [("elu", 1), ("etat", 1)]
+    assert facets.count(["b"], FACTS)["source"] == [("rapport.pdf", 1)]
+    assert facets.page_of(list("abcdefg"), 3, 3) == ["g"] and facets.page_of(list("abc"), 2, 3) == []
+    assert facets.group_by_document(["c", "b", "a"], {p: f["document_id"] for p, f in FACTS.items()}) == [
+        ("d1", ["c", "a"]), ("d2", ["b"])
+    ]
+
+
+def _search(store, settings, text, **options):
+    return query.search(store, load_embedder(settings.embedding_model), text, weights=settings.search_weights,
+                        **options)
+
+
+def test_filters_and_facets_on_the_real_store(store, settings):
+    question = "mettre les conflits au travail autour du projet éolien"
+    everything = _search(store, settings, question, k=10)
+    tags = {f.value: f.count for f in everything.facets["tag"]}
+    assert everything.total > tags["F2"] > 0
+    assert sum(f.count for f in everything.facets["source"]) == everything.total  # one file per passage
+
+    f2 = _search(store, settings, question, k=10, filters=SearchFilters(tag=["F2"]))
+    assert f2.total == tags["F2"]
+    assert f2.hits and all("F2" in [t.id for t in hit.tags] for hit in f2.hits)
+    assert {f.value: f.count for f in f2.facets["tag"]}["F2"] == f2.total
+    assert sum(f.count for f in f2.facets["source"]) == f2.total
+
+    # the unfiltered ranking is kept: F2 hits come in the same order as in the full list
+    full = _search(store, settings, question, k=everything.total)
+    assert [h.passage_id for h in f2.hits] == [h.passage_id for h in full.hits if "F2" in [t.id for t in h.tags]][:10]
+
+    acte = _search(store, settings, question, filters=SearchFilters(source=["acte-conseil-communautaire-2024-03-14.pdf"]))
+    assert acte.hits and {h.source_path.rsplit("/", 1)[-1] for h in acte.hits} == {"acte-conseil-communautaire-2024-03-14.pdf"}
+    assert {f.value for f in acte.facets["doc_type"]} == {"acte"}
+    assert all(h.date == "2024-03-14" for h in acte.hits)
+
+    dated = _search(store, settings, question, filters=SearchFilters(date_from="2024-01-01", date_to="2024-12-31"))
+    assert dated.total and all(h.date and h.date.startswith("2024") for h in dated.hits)
+    none = _search(store, settings, question, filters=SearchFilters(date_to="1999"))
+    assert none.total == 0 and none.hits == [] and all(not values for values in none.facets.values())
+
+
+def test_actor_and_role_filters_on_the_real_store(store, settings):
+    question = "projet éolien"
+    everything = _search(store, settings, question, k=10)
+    actor = everything.facets["actor"][0]
+    by_actor = _search(store, settings, question, filters=SearchFilters(actor=[actor.value.upper()]))
+    assert by_actor.total == actor.count
+    assert all(actor.value in [a.name for a in hit.actors] for hit in by_actor.hits)
+    role = everything.facets["role"][0]
+    by_role = _search(store, settings, question, k=50, filters=SearchFilters(role=[role.value]))
+    assert by_role.total == role.count
+    assert all(role.value in [a.role for a in hit.actors] for hit in by_role.hits)
+
+
+def test_pagination_and_grouping_on_the_real_store(store, settings):
+    question = "groupes de pairs d'élus"
+    first = _search(store, settings, question, k=4)
+    second = _search(store, settings, question, k=4, page=2)
+    assert len(first.hits) == len(second.hits) == 4 and first.total == second.total
+    assert not {h.passage_id for h in first.hits} & {h.passage_id for h in second.hits}
+    eight = _search(store, settings, question, k=8)
+    assert [h.passage_id for h in eight.hits] == [h.passage_id for h in first.hits + second.hits]
+    last = -(-first.total // 4)
+    assert 0 < len(_search(store, settings, question, k=4, page=last).hits) <= 4
+    assert _search(store, settings, question, k=4, page=last + 1).hits == []
+
+    grouped = _search(store, settings, question, per_page=2, group=True)
+    assert grouped.total == 5 and grouped.groups is not None and len(grouped.groups) == 2  # 5 documents
+    assert grouped.groups[0].hits[0].passage_id == first.hits[0].passage_id
+    for group in grouped.groups:
+        assert group.hits and {h.document_id for h in group.hits} == {group.document_id}
+    assert [h.passage_id for h in grouped.hits] == [h.passage_id for g in grouped.groups for h in g.hits]
+    assert first.groups is None
+
+
+def test_catalog_helpers_for_pages(store):
+    actors = catalog.list_actors(store.conn)
+    assert all(a.actor_id for a in actors)
+    found = catalog.get_actor(store.conn, actors[0].actor_id)
+    assert found is not None
+    actor, passage_ids = found
+    assert actor.name == actors[0].name and len(passage_ids) >= 1
+    assert catalog.get_actor(store.conn, 10**9) is None
+    figures = catalog.overview(store.conn)
+    assert sum(n for _, n in figures["documents_per_type"]) == 5
+    assert sum(n for _, n in figures["documents_per_year"]) == 5
+    assert figures["runs"] and figures["runs"][0]["documents_ingested"] == 5
+    assert figures["tags_per_year"] and figures["practices"]

@@ -1,0 +1,153 @@
+"""The French pages and the file endpoint, without a browser: escaping, links, facets, pages, files."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search_api import charts
+from search_api.app import create_app
+from search_api.highlight import highlight, mark_names, snippet, where
+from tests.conftest import ACTE, TRANSCRIPT
+
+
+@pytest.fixture
+def client(ingested):
+    return TestClient(create_app())
+
+
+def test_highlight_is_accent_insensitive_and_escapes_first():
+    marked = highlight("La <b>médiation</b> & l'Éolien : MEDIATIONS", "mediation eolien")
+    assert marked == (
+        "La &lt;b&gt;<mark>médiation</mark>&lt;/b&gt; &amp; l&#39;<mark>Éolien</mark> : <mark>MEDIATIONS</mark>"
+    )
+    assert "<mark>" not in highlight("le projet de la commune", "le de la")  # function words are not marked
+    assert highlight("<script>alert(1)</script>", "script") == "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;"
+    assert mark_names("Mme Hélène MARCHADIER, présidente", ["Helene Marchadier"]) == (
+        "Mme <mark>Hélène MARCHADIER</mark>, présidente"
+    )
+
+
+def test_snippet_is_a_window_around_the_query_words():
+    text = "Début sans intérêt. " * 40 + "Le comité de suivi de l'éolien se réunira. " + "Fin sans intérêt. " * 40
+    cut = snippet(text, "comité éolien", size=200)
+    assert cut.startswith("… ") and cut.endswith(" …") and "<mark>comité</mark>" in cut and len(cut) < 300
+    assert snippet("Court & net", "net") == "Court &amp; <mark>net</mark>"
+
+
+def test_where_labels():
+    assert where(12, None, None, None) == "p. 12"
+    assert where(12, 13, None, None) == "p. 12–13"
+    assert where(None, None, "Hélène Marchadier", 1008.0) == "Hélène Marchadier à 00:16:48"
+
+
+def test_search_page_has_facets_that_keep_the_query(client):
+    page = client.get("/", params={"q": "conflits autour du projet éolien"})
+    assert page.status_code == 200
+    assert 'name="tag" value="F2"' in page.text and "Coopération, conflits au travail" in page.text
+    assert re.search(r'<span class="count" data-count="\d+">', page.text)
+    assert "<mark>" in page.text
+    filtered = client.get("/?q=" + quote("conflits autour du projet éolien") + "&tag=F2")
+    assert 'value="F2" checked' in filtered.text
+    assert 'href="/?q=conflits+autour+du+projet+%C3%A9olien"' in filtered.text  # the link removing the filter
+    years = re.findall(r'href="(/\?[^"]*date_from=(\d{4})&amp;date_to=\2)"', filtered.text)
+    assert years and all("tag=F2" in url for url, _ in years)  # facet links keep the query and filters
+
+
+def test_search_page_pages_and_groups(client):
+    first = client.get("/", params={"q": "groupes de pairs", "per_page": 3})
+    assert "page 1 sur" in first.text and 'rel="next"' in first.text
+    second = client.get("/", params={"q": "groupes de pairs", "per_page": 3, "page": 2})
+    assert 'rel="prev"' in second.text and '<ol class="hits" start="4">' in second.text
+    grouped = client.get("/", params={"q": "groupes de pairs", "group": "document"})
+    assert "5 documents pour" in grouped.text and 'class="group"' in grouped.text
+    assert client.get("/", params={"q": "eau", "date_from": "", "date_to": ""}).status_code == 200  # empty form fields
+    assert client.get("/", params={"q": "eau", "date_from": "mars"}).status_code == 422
+
+
+def test_hit_links_open_the_document_at_its_page_and_the_pdf_at_that_page(client):
+    page = client.get("/", params={"q": "journées d'initiation à l'approche systémique"}).text
+    link = re.search(r'href="/document/(\w+)\?q=[^"#]*#p(\d+)"', page)
+    assert link
+    document_id, number = link.groups()
+    assert f'href="/documents/{document_id}/file#page={number}"' in page
+    document = client.get(f"/document/{document_id}", params={"q": "journées d'initiation"})
+    assert document.status_code == 200
+    assert f'id="p{number}"' in document.text and "<mark>journées</mark>" in document.text
+    assert "Rapport d’activité 2023" in document.text
+    actor = re.search(r'<a href="/acteurs/(\d+)">([^<]+)</a>', document.text)  # the document's actors link to their page
+    assert actor and client.get(f"/acteurs/{actor.group(1)}").status_code == 200
+    assert actor.group(2) in client.get(f"/acteurs/{actor.group(1)}").text
+    assert client.get("/document/0000000000000000").status_code == 404
+
+
+def test_file_endpoint_serves_recorded_files_only(client):
+    hits = client.get("/search", params={"q": "projet éolien", "k": 50}).json()["hits"]
+    by_name = {h["source_path"].rsplit("/", 1)[-1]: h["document_id"] for h in hits}
+    pdf = client.get(f"/documents/{by_name[ACTE.name]}/file")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content == ACTE.read_bytes()
+    assert pdf.headers["content-security-policy"] == "sandbox"
+    text = client.get(f"/documents/{by_name[TRANSCRIPT.name]}/file")
+    assert text.headers["content-type"] == "text/plain; charset=utf-8" and text.content == TRANSCRIPT.read_bytes()
+    for refused in ("0000000000000000", "..%2F..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", quote(str(ACTE), safe="")):
+        assert client.get(f"/documents/{refused}/file").status_code == 404
+
+
+def test_actor_and_overview_pages(client):
+    actors = client.get("/search", params={"q": "projet éolien"}).json()  # warm the app
+    assert actors["hits"]
+    overview = client.get("/apercu")
+    assert overview.status_code == 200
+    assert overview.text.count('<svg class="chart"') == 5 and 'class="bar"' in overview.text
+    actor_link = re.search(r'href="/acteurs/(\d+)">([^<]+)</a>', overview.text)
+    actor = client.get(f"/acteurs/{actor_link.group(1)}")
+    assert actor.status_code == 200 and "<mark>" in actor.text and 'article class="passage"' in actor.text
+    assert client.get("/acteurs/999999999").status_code == 404
+
+
+def test_charts_escape_labels():
+    svg = charts.bars("Acteurs", [("<script>x</script>", 3), ("Élus", 1)])
+    assert "<script>x" not in svg and "&lt;script&gt;x" in svg and svg.count('class="bar"') == 2
+
+
+def test_document_text_is_escaped_on_every_page(home, copy_file, tmp_path):
+    from pipelines.flows import ingest
+
+    source = tmp_path / "piege.txt"
+    source.write_text(
+        "Compte rendu de l'atelier de médiation.\n\n"
+        "Le participant a collé <script>alert('piège')</script> et <img src=x onerror=alert(1)> dans le "
+        "formulaire de la démarche de médiation territoriale ; l'animatrice a rappelé les règles du groupe de pairs.",
+        encoding="utf-8",
+    )
+    report = ingest([str(source)])
+    assert report.documents_ingested == 1
+    client = TestClient(create_app())
+    hit = client.get("/search", params={"q": "médiation script"}).json()["hits"][0]
+    assert "<script>alert('piège')</script>" in hit["text"]  # the API gives the text as it is
+    pages = [
+        client.get("/", params={"q": "médiation script"}).text,
+        client.get(f"/document/{hit['document_id']}", params={"q": "script"}).text,
+    ]
+    for html in pages:
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;" in html and "alert(&#39;piège&#39;)" in html
+
+
+def test_search_api_filters_facets_and_pages(client):
+    params = {"q": "conflits autour du projet éolien", "k": 5}
+    body = client.get("/search", params=params).json()
+    assert body["page"] == 1 and body["per_page"] == 5 and body["total"] >= len(body["hits"]) == 5
+    assert set(body["facets"]) == {"doc_type", "year", "territory", "tag", "actor", "role", "practice", "source"}
+    assert body["groups"] is None
+    f2 = next(f["count"] for f in body["facets"]["tag"] if f["value"] == "F2")
+    filtered = client.get("/search", params={**params, "tag": ["F2", "F4"], "page": 2}).json()
+    f4 = next(f["count"] for f in body["facets"]["tag"] if f["value"] == "F4")
+    assert max(f2, f4) <= filtered["total"] <= f2 + f4
+    assert all({"F2", "F4"} & {t["id"] for t in h["tags"]} for h in filtered["hits"])
+    grouped = client.get("/search", params={**params, "group": "document", "per_page": 2}).json()
+    assert grouped["total"] == 5 and len(grouped["groups"]) == 2
+    for bad in ({"date_from": "14/03/2024"}, {"page": 0}, {"per_page": 101}, {"group": "page"}):
+        assert client.get("/search", params={**params, **bad}).status_code == 422
