@@ -11,7 +11,7 @@ BAR = "#1d5c3a"
 PALETTE = ["#1d5c3a", "#2358b5", "#8a5a00", "#7a3e9d", "#b03a2e", "#5b7f00", "#00838f", "#555555"]
 
 
-def bars(title: str, pairs: list[tuple[str, int]], *, width: int = 560, label_width: int = 220) -> Markup:
+def bars(title: str, pairs: list[tuple[str, int]], *, width: int = 560, label_width: int = 230) -> Markup:
     """One horizontal bar per (label, value)."""
     row = 26
     height = max(row * len(pairs), row) + 10
@@ -25,7 +25,7 @@ def bars(title: str, pairs: list[tuple[str, int]], *, width: int = 560, label_wi
     for i, (label, value) in enumerate(pairs):
         y = 5 + i * row
         length = round(span * value / top)
-        short = label if len(label) <= 32 else label[:31] + "…"
+        short = label if len(label) <= 28 else label[:27] + "…"  # 13px text: ~28 characters fit in 212px
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end" font-size="13" fill="#1a1a1a">{escape(short)}</text>'
             f'<rect class="bar" x="{label_width}" y="{y + 4}" width="{max(length, 1)}" height="{row - 8}" fill="{BAR}">'
