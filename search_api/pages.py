@@ -170,6 +170,29 @@ def actor_page(request: Request, store: StoreDep, actor_id: int) -> HTMLResponse
     )
 
 
+@router.get("/initiatives-du-corpus", response_class=HTMLResponse, include_in_schema=False)
+def initiatives_page(request: Request, store: StoreDep) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request, "initiatives.html", {"initiatives": queries.initiatives(store).initiatives, **_labels()}
+    )
+
+
+@router.get("/initiative/{initiative_id}", response_class=HTMLResponse, include_in_schema=False)
+def initiative_page(request: Request, store: StoreDep, initiative_id: int, autres_territoires: bool = False) -> HTMLResponse:
+    try:
+        initiative = queries.initiative(store, initiative_id)
+        similar = queries.similar_initiatives(store, initiative_id, k=5, other_territories=autres_territoires)
+    except NotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    documents = catalog.get_documents(store.conn, initiative.documents)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "initiative.html",
+        {"initiative": initiative, "similar": similar.results, "documents": documents,
+         "other_territories": autres_territoires, **_labels()},
+    )
+
+
 @router.get("/apercu", response_class=HTMLResponse, include_in_schema=False)
 def overview_page(request: Request, store: StoreDep) -> HTMLResponse:
     figures = catalog.overview(store.conn)

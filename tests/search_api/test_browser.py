@@ -183,3 +183,28 @@ def test_keyboard_reaches_the_search_box_and_ticks_a_facet(page, server):
     expect(page.get_by_label(re.compile(r"^O1 · "))).to_be_focused()  # focus comes back to the ticked box
     expect(page.get_by_label(re.compile(r"^O1 · "))).to_be_checked()
     shot(page, "search-keyboard-O1")
+
+
+def test_open_an_initiative_and_its_similar_initiatives(page, server):
+    page.goto(server + "/")
+    page.get_by_role("link", name="Initiatives").click()
+    page.get_by_role("link", name="PACT2", exact=True).click()
+    assert page.get_by_role("heading", level=2).inner_text() == "PACT2"
+    assert "Portée par Colab-Studio, Ouishare" in page.locator("p.meta").first.inner_text()
+    similar = page.locator("ol.similar li a")
+    assert similar.count() >= 1
+    shot(page, "initiative")
+    name = similar.first.inner_text()
+    similar.first.click()
+    assert page.get_by_role("heading", level=2).inner_text() == name
+    assert page.url.startswith(server + "/initiative/")
+
+
+def test_export_the_results_as_csv(page, server):
+    page.goto(server + "/?q=" + quote("parc éolien") + "&tag=F2")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter ces résultats en CSV (avec citations)").click()
+    path = download.value.path()
+    text = Path(path).read_text(encoding="utf-8-sig")
+    assert text.startswith("rank,score,citation,title,source_file")
+    assert text.count("\n") >= 2

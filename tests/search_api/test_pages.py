@@ -151,3 +151,18 @@ def test_search_api_filters_facets_and_pages(client):
     assert grouped["total"] == 5 and len(grouped["groups"]) == 2
     for bad in ({"date_from": "14/03/2024"}, {"page": 0}, {"per_page": 101}, {"group": "page"}):
         assert client.get("/search", params={**params, **bad}).status_code == 422
+
+
+def test_initiative_pages_list_and_compare(ingested):
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    client = TestClient(create_app())
+    listing = client.get("/initiatives-du-corpus")
+    assert listing.status_code == 200 and "PACT2" in listing.text
+    pact = next(i for i in client.get("/initiatives").json()["initiatives"] if i["name"] == "PACT2")
+    page = client.get(f"/initiative/{pact['initiative_id']}")
+    assert page.status_code == 200
+    assert "Initiatives semblables" in page.text and "Portée par Colab-Studio, Ouishare" in page.text
+    assert client.get("/initiative/999999").status_code == 404
