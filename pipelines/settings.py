@@ -60,10 +60,10 @@ class Settings(BaseSettings):
         default=1.0, ge=0.0, description="Weight of the dense (embedding) ranking in search fusion."
     )
     search_lexical_weight: float = Field(
-        default=1.5,
+        default=3.0,
         ge=0.0,
         description="Weight of the lexical (BM25 on words) ranking in search fusion; above the dense one, "
-        "as BM25 measured better than USE on French documents (DEVELOPERS.md).",
+        "as BM25 measured better than USE on French documents (`patrimoine eval search`).",
     )
     max_file_mb: float = Field(
         default=200.0, gt=0, description="Files larger than this (in megabytes) are reported, not read."
