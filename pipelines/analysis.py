@@ -73,8 +73,14 @@ def load_analyzer(settings: Settings) -> Analyzer:
         extractor=extractor,
         tagger=load_tagger_for(settings),
         practices=practices,
-        initiatives=InitiativeFinder.from_file(Path(settings.models_dir) / "initiatives.yaml"),
+        initiatives=_initiative_finder(str(settings.models_dir)),
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _initiative_finder(models_dir: str) -> InitiativeFinder:
+    """Read once: `load_analyzer` is called for every document ingested."""
+    return InitiativeFinder.from_file(Path(models_dir) / "initiatives.yaml")
 
 
 def load_tagger_for(settings: Settings) -> Tagger:

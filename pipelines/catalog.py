@@ -398,17 +398,12 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", (key, value))
 
 
-def tag_counts(conn: sqlite3.Connection, *, document_id: str | None = None, actor_id: int | None = None) -> list[TagCount]:
-    """Tags rolled up from passages: how many passages carry each tag (of a document, of an actor)."""
-    where, params = "", []
-    if document_id is not None:
-        where, params = "WHERE p.document_id = ?", [document_id]
-    elif actor_id is not None:
-        where, params = "WHERE p.passage_id IN (SELECT passage_id FROM actor_mentions WHERE actor_id = ?)", [actor_id]
+def tag_counts(conn: sqlite3.Connection, *, document_id: str) -> list[TagCount]:
+    """A document's tags rolled up from its passages: how many passages carry each tag."""
     rows = conn.execute(
-        f"""SELECT t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passages p USING (passage_id) {where}
-            GROUP BY t.tag_id ORDER BY n DESC, t.tag_id""",
-        params,
+        """SELECT t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passages p USING (passage_id)
+           WHERE p.document_id = ? GROUP BY t.tag_id ORDER BY n DESC, t.tag_id""",
+        (document_id,),
     )
     return [TagCount(id=r["tag_id"], passages=r["n"]) for r in rows]
 
@@ -645,6 +640,12 @@ def list_actors(
         mentions[row["actor_id"]] += 1
         if row["date"]:
             dates[row["actor_id"]].append(row["date"])
+    tags: dict[int, list[TagCount]] = defaultdict(list)  # one query for every actor's tags
+    for row in conn.execute(
+        """SELECT m.actor_id, t.tag_id, COUNT(DISTINCT t.passage_id) AS n FROM actor_mentions m
+           JOIN passage_tags t USING (passage_id) GROUP BY m.actor_id, t.tag_id ORDER BY n DESC, t.tag_id"""
+    ):
+        tags[row["actor_id"]].append(TagCount(id=row["tag_id"], passages=row["n"]))
     actors = []
     for row in conn.execute("SELECT * FROM actors WHERE ignored = 0"):
         actor_id = row["actor_id"]
@@ -663,7 +664,7 @@ def list_actors(
                 role_evidence=row["role_evidence"],
                 aliases=sorted(surfaces[actor_id] - {row["name"]}),
                 mentions=mentions[actor_id],
-                tags=tag_counts(conn, actor_id=actor_id),
+                tags=tags.get(actor_id, []),
                 documents=[ActorDocument(document_id=d, source_path=p) for d, p in documents[actor_id].items()],
                 first_seen=min(dates[actor_id], default=None),
                 last_seen=max(dates[actor_id], default=None),
@@ -677,22 +678,26 @@ def list_actors(
 
 def list_practices(conn: sqlite3.Connection) -> list[PracticeSummary]:
     """Practices found, most cited first, with their documents and the tags of their passages."""
-    summaries = []
+    tags: dict[str, list[TagCount]] = defaultdict(list)
     for row in conn.execute(
-        """SELECT x.practice, COUNT(*) AS passages, COUNT(DISTINCT p.document_id) AS documents
-           FROM passage_practices x JOIN passages p USING (passage_id) GROUP BY x.practice
-           ORDER BY passages DESC, x.practice"""
+        """SELECT x.practice, t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passage_practices x USING (passage_id)
+           GROUP BY x.practice, t.tag_id ORDER BY n DESC, t.tag_id"""
     ):
-        tags = [TagCount(id=r["tag_id"], passages=r["n"]) for r in conn.execute(
-            """SELECT t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passage_practices x USING (passage_id)
-               WHERE x.practice = ? GROUP BY t.tag_id ORDER BY n DESC, t.tag_id""", (row["practice"],)
-        )]
-        documents = [r["document_id"] for r in conn.execute(
-            """SELECT DISTINCT p.document_id FROM passage_practices x JOIN passages p USING (passage_id)
-               WHERE x.practice = ? ORDER BY p.document_id""", (row["practice"],)
-        )]
-        summaries.append(PracticeSummary(name=row["practice"], passages=row["passages"], documents=documents, tags=tags))
-    return summaries
+        tags[row["practice"]].append(TagCount(id=row["tag_id"], passages=row["n"]))
+    documents: dict[str, list[str]] = defaultdict(list)
+    for row in conn.execute(
+        """SELECT DISTINCT x.practice, p.document_id FROM passage_practices x JOIN passages p USING (passage_id)
+           ORDER BY p.document_id"""
+    ):
+        documents[row["practice"]].append(row["document_id"])
+    return [
+        PracticeSummary(name=row["practice"], passages=row["passages"], documents=documents[row["practice"]],
+                        tags=tags[row["practice"]])
+        for row in conn.execute(
+            """SELECT practice, COUNT(*) AS passages FROM passage_practices GROUP BY practice
+               ORDER BY passages DESC, practice"""
+        )
+    ]
 
 
 # --- initiatives -----------------------------------------------------------------------------
@@ -726,21 +731,27 @@ def list_initiatives(conn: sqlite3.Connection, *, initiative_id: int | None = No
         item["documents"].add(row["document_id"])
         if row["territory"]:
             item["territories"].add(row["territory"])
+    practices: dict[int, list[str]] = defaultdict(list)
+    for row in conn.execute(
+        f"""SELECT DISTINCT m.initiative_id, x.practice FROM initiative_mentions m
+            JOIN passage_practices x USING (passage_id) {where} ORDER BY x.practice""",
+        params,
+    ):
+        practices[row["initiative_id"]].append(row["practice"])
+    tags: dict[int, list[TagCount]] = defaultdict(list)
+    for row in conn.execute(
+        f"""SELECT m.initiative_id, t.tag_id, COUNT(DISTINCT t.passage_id) AS n FROM initiative_mentions m
+            JOIN passage_tags t USING (passage_id) {where} GROUP BY m.initiative_id, t.tag_id ORDER BY n DESC, t.tag_id""",
+        params,
+    ):
+        tags[row["initiative_id"]].append(TagCount(id=row["tag_id"], passages=row["n"]))
     summaries = []
     for key, item in grouped.items():
         passages = sorted(item["passages"])
-        marks = ",".join("?" * len(passages))
-        practices = [r["practice"] for r in conn.execute(
-            f"SELECT DISTINCT practice FROM passage_practices WHERE passage_id IN ({marks}) ORDER BY practice", passages
-        )]
-        tags = [TagCount(id=r["tag_id"], passages=r["n"]) for r in conn.execute(
-            f"""SELECT tag_id, COUNT(*) AS n FROM passage_tags WHERE passage_id IN ({marks})
-                GROUP BY tag_id ORDER BY n DESC, tag_id""", passages
-        )]
         summaries.append(InitiativeSummary(
             initiative_id=key, name=item["name"], carriers=sorted(item["carriers"].values()),
             territories=sorted(item["territories"]), mentions=len(passages), documents=sorted(item["documents"]),
-            practices=practices, tags=tags, passage_ids=passages,
+            practices=practices[key], tags=tags[key], passage_ids=passages,
         ))
     return sorted(summaries, key=lambda s: (-s.mentions, s.name))
 

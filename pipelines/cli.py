@@ -90,6 +90,17 @@ def _open_store():
     return Store.open(_settings())
 
 
+def _read(call):
+    """`call(store)` on a store opened for this command, closed after; domain errors become messages."""
+    store = _open_store()
+    try:
+        return call(store)
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
@@ -204,11 +215,7 @@ def actors(
         return
     from pipelines import query as queries
 
-    store = _open_store()
-    try:
-        response = queries.actors(store, kind=kind, role=role, document=document)
-    finally:
-        store.close()
+    response = _read(lambda store: queries.actors(store, kind=kind, role=role, document=document))
     if as_json:
         _print_json(response)
         return
@@ -354,11 +361,7 @@ def stats(as_json: JsonOption = False) -> None:
     """Count documents, passages, vectors (in Chroma), actors and ingestion runs."""
     from pipelines import query as queries
 
-    store = _open_store()
-    try:
-        response = queries.stats(store)
-    finally:
-        store.close()
+    response = _read(queries.stats)
     if as_json:
         _print_json(response)
         return
@@ -503,12 +506,8 @@ def practices(as_json: JsonOption = False) -> None:
     from pipelines import query as queries
     from pipelines.lexicons import practice_definitions
 
-    settings = _settings()
-    store = _open_store()
-    try:
-        response = queries.practices(store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"))
-    finally:
-        store.close()
+    definitions = practice_definitions(Path(_settings().models_dir) / "practices.yaml")
+    response = _read(lambda store: queries.practices(store, definitions=definitions))
     if as_json:
         _print_json(response)
         return
@@ -523,11 +522,7 @@ def initiatives(as_json: JsonOption = False) -> None:
     """List the named initiatives (projects, programmes) found, with their carriers, most mentioned first."""
     from pipelines import query as queries
 
-    store = _open_store()
-    try:
-        response = queries.initiatives(store)
-    finally:
-        store.close()
+    response = _read(queries.initiatives)
     if as_json:
         _print_json(response)
         return
@@ -548,40 +543,33 @@ def similar(
 ) -> None:
     """Documents like a document, or like a description: by meaning and by what they share, each with why."""
     from pipelines import query as queries
-    from pipelines.errors import NotFound
 
     if sum(x is not None for x in (document_id, text, initiative)) != 1:
         _fail("give either a document id, --text or --initiative")
-    store = _open_store()
-    try:
-        if initiative is not None:
-            response = queries.similar_initiatives(store, initiative, k=k)
-        elif text is None:
-            response = queries.similar_documents(store, document_id, k=k)
+    if initiative is not None:
+        response = _read(lambda store: queries.similar_initiatives(store, initiative, k=k))
+        labels = [f"{item.name} [{item.initiative_id}]" for item in response.results]
+    else:
+        if text is None:
+            response = _read(lambda store: queries.similar_documents(store, document_id, k=k))
         else:
             from pipelines.analysis import load_analyzer
             from pipelines.embedding import load_embedder
 
             settings = _settings()
             embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-            response = queries.similar_to_text(store, embedder, load_analyzer(settings), text, territory=territory, k=k)
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
-    _print_similar(response, as_json=as_json)
-
-
-def _print_similar(response, *, as_json: bool) -> None:
+            analyzer = load_analyzer(settings)
+            response = _read(
+                lambda store: queries.similar_to_text(store, embedder, analyzer, text, territory=territory, k=k)
+            )
+        labels = [f"{item.title} [{item.document_id}]" for item in response.results]
     if as_json:
         _print_json(response)
         return
-    for number, item in enumerate(response.results, start=1):
+    for number, (label, item) in enumerate(zip(labels, response.results, strict=True), start=1):
         why = "; ".join(f"{kind}: {', '.join(values)}" for kind, values in item.shared.items()) or "meaning only"
-        label = f"{item.title} [{item.document_id}]" if hasattr(item, "title") else f"{item.name} [{item.initiative_id}]"
         typer.echo(f"{number}. {label} score {item.score:.2f} (meaning {item.meaning:.2f}; {why})")
-    kind = "documents" if response.results and hasattr(response.results[0], "title") else "results"
-    typer.echo(f"{len(response.results)} similar {kind}")
+    typer.echo(f"{len(response.results)} similar {'results' if initiative is not None else 'documents'}")
 
 
 # --- tagger: training, evaluation, corrections, re-tagging ------------------------------------

@@ -3,8 +3,8 @@
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import Response
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from pipelines import export
@@ -43,6 +43,10 @@ ROLE_NAMES = {"elu": "élu", "agent": "agent", "etat": "État", "socio_economiqu
 Q = Annotated[str, Query(description='A question or keywords, in French; "an exact phrase" in double quotes.')]
 
 
+async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
+    app.add_exception_handler(NotFound, _not_found)  # a missing document, initiative…: 404, in one place
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -92,10 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/documents/{document_id}", response_model=DocumentDetail)
     def document(store: StoreDep, document_id: str) -> DocumentDetail:
-        try:
-            return queries.document(store, document_id)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return queries.document(store, document_id)
 
     @app.get("/documents/{document_id}/similar", response_model=SimilarResponse)
     def similar(
@@ -105,10 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         other_territories: Annotated[bool, Query(description="Leave out documents of the same territory.")] = False,
     ) -> SimilarResponse:
         """Documents like this one, ranked by meaning and by what they share (tags, practices, roles, territory)."""
-        try:
-            return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
 
     @app.get("/practices", response_model=PracticesResponse)
     def practices(store: StoreDep) -> PracticesResponse:
@@ -122,10 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/initiatives/{initiative_id}", response_model=InitiativeDetail)
     def initiative(store: StoreDep, initiative_id: int) -> InitiativeDetail:
-        try:
-            return queries.initiative(store, initiative_id)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return queries.initiative(store, initiative_id)
 
     @app.get("/initiatives/{initiative_id}/similar", response_model=SimilarInitiativesResponse)
     def similar_initiatives(
@@ -135,10 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         other_territories: Annotated[bool, Query(description="Leave out initiatives of the same territory.")] = False,
     ) -> SimilarInitiativesResponse:
         """Initiatives like this one, by the meaning of their passages and the tags and practices they share."""
-        try:
-            return queries.similar_initiatives(store, initiative_id, k=k, other_territories=other_territories)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return queries.similar_initiatives(store, initiative_id, k=k, other_territories=other_territories)
 
     @app.post("/similar", response_model=SimilarResponse)
     def similar_to_text(

@@ -18,7 +18,6 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines import catalog
 from pipelines import query as queries
-from pipelines.errors import NotFound
 from search_api import charts, highlight
 from search_api.deps import EmbedderDep, SettingsDep, StoreDep
 from search_api.params import FiltersDep, Group, Page, PerPage
@@ -127,10 +126,7 @@ def search_page(
 
 @router.get("/document/{document_id}", response_class=HTMLResponse, include_in_schema=False)
 def document_page(request: Request, store: StoreDep, document_id: str, q: str = "") -> HTMLResponse:
-    try:
-        document = queries.document(store, document_id)
-    except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    document = queries.document(store, document_id)  # NotFound: 404 (search_api.app)
     by_page: dict[int | None, list] = defaultdict(list)
     for passage in document.passages:
         by_page[passage.page].append(passage)
@@ -179,11 +175,8 @@ def initiatives_page(request: Request, store: StoreDep) -> HTMLResponse:
 
 @router.get("/initiative/{initiative_id}", response_class=HTMLResponse, include_in_schema=False)
 def initiative_page(request: Request, store: StoreDep, initiative_id: int, autres_territoires: bool = False) -> HTMLResponse:
-    try:
-        initiative = queries.initiative(store, initiative_id)
-        similar = queries.similar_initiatives(store, initiative_id, k=5, other_territories=autres_territoires)
-    except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    initiative = queries.initiative(store, initiative_id)  # NotFound: 404 (search_api.app)
+    similar = queries.similar_initiatives(store, initiative_id, k=5, other_territories=autres_territoires)
     documents = catalog.get_documents(store.conn, initiative.documents)
     return TEMPLATES.TemplateResponse(
         request,
