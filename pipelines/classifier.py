@@ -35,6 +35,23 @@ class TrainedModel:
     info: dict = field(default_factory=dict)  # data counts, metrics, date: what the model card shows
 
 
+@dataclass
+class PlattScaled:
+    """A fitted linear classifier whose scores go through a sigmoid (Platt scaling) fitted on out-of-fold scores."""
+
+    base: object  # fitted, with `decision_function`
+    slope: float
+    intercept: float
+
+    def predict_proba(self, matrix) -> np.ndarray:
+        positive = platt(self.base.decision_function(matrix), self.slope, self.intercept)
+        return np.column_stack([1.0 - positive, positive])
+
+
+def platt(scores: np.ndarray, slope: float, intercept: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(slope * np.asarray(scores, dtype=float) + intercept)))
+
+
 def features(model: TrainedModel, embedder: Embedder, texts: list[str]):
     """Sentence embedding of each text beside its TF-IDF word features (accents and case folded)."""
     return features_from(embedder.embed_passages(texts), model.vectorizer, texts)

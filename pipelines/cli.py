@@ -610,7 +610,7 @@ def train_tagger(
     from pipelines.classifier import TrainedTagger, save_tagger
     from pipelines.embedding import load_embedder
     from pipelines.tagging import Taxonomy, ZeroShotTagger
-    from pipelines.training import GoldPassage, evaluate, model_card, train
+    from pipelines.training import DEVELOPMENT_SPLITS, GoldPassage, evaluate, model_card, train
 
     settings = _settings()
     taxonomy = Taxonomy.from_file(Path(settings.models_dir) / "taxonomy.yaml")
@@ -641,7 +641,7 @@ def train_tagger(
     directory = Path(settings.models_dir) / "tagger"
     path = save_tagger(model, directory)
     (directory / "MODEL_CARD.md").write_text(model_card(model, metrics, baseline, test_real=metrics_real), encoding="utf-8")
-    trained_on = sum(p.split != "test" for p in passages) + len(extra)
+    trained_on = sum(p.split in DEVELOPMENT_SPLITS for p in passages) + len(extra)
     typer.echo(
         f"trained on {trained_on} passages ({len(extra)} corrections), tested on {len(test)}: macro-F1 "
         f"{metrics.macro_f1:.3f} (zero-shot {baseline.macro_f1:.3f}); model {model.version} written to {path}"
@@ -650,8 +650,19 @@ def train_tagger(
 
 
 @eval_app.command("tags")
-def eval_tags(gold: GoldOption = GOLD_TAGS, as_json: JsonOption = False) -> None:
-    """Per-label precision, recall and F1 of the trained tagger and of the zero-shot baseline on the test split."""
+def eval_tags(
+    gold: Annotated[
+        Path,
+        typer.Option(
+            "--gold",
+            help="Gold passages (JSONL with labels and split). The default file is scored on its test split only; "
+            "any other file (e.g. held-out passages) on all its passages, whatever their split.",
+        ),
+    ] = GOLD_TAGS,
+    as_json: JsonOption = False,
+) -> None:
+    """Per-label precision, recall and F1 of the trained tagger and of the zero-shot baseline, on all passages and on
+    the real ones only (written ones left out), and the share of routine passages tagged."""
     from pipelines.classifier import TrainedTagger, load_tagger
     from pipelines.embedding import load_embedder
     from pipelines.tagging import Taxonomy, ZeroShotTagger
@@ -663,27 +674,37 @@ def eval_tags(gold: GoldOption = GOLD_TAGS, as_json: JsonOption = False) -> None
     model = load_tagger(Path(settings.models_dir) / "tagger")
     if model is None:
         _fail("no trained tagger in models/tagger/: run `patrimoine train tagger` first")
-    test = [p for p in _gold(gold) if p.split == "test"]
-    real = [p for p in test if not p.written]
+    whole_file = gold.resolve() != GOLD_TAGS.resolve()
+    passages = [p for p in _gold(gold) if whole_file or p.split == "test"]
+    if not passages:
+        _fail(f"{gold}: no passage to evaluate")
+    real = [p for p in passages if not p.written]
     embedder = load_embedder(model.embedding_model, batch_size=settings.embedding_batch_size)
     trained = TrainedTagger(model, embedder)
     zero_shot = ZeroShotTagger(taxonomy, embedder)
     results = {}
     for name, predict in (("trained", lambda t: trained.predict(t, evidence=False)), ("zero_shot", zero_shot.predict)):
-        results[name] = evaluate(predict, test, labels=labels, thresholds=model.thresholds if name == "trained" else None)
-        results[name + "_real"] = evaluate(predict, real, labels=labels)
+        results[name] = evaluate(predict, passages, labels=labels, thresholds=model.thresholds if name == "trained" else None)
+        results[name + "_real"] = evaluate(predict, real, labels=labels) if real else None
+    scope = "all passages" if whole_file else "test split"
     if as_json:
-        typer.echo(json.dumps({"model": model.version, **{k: v.as_dict() for k, v in results.items()}}, indent=2))
+        figures = {k: v.as_dict() for k, v in results.items() if v is not None}
+        typer.echo(json.dumps({"model": model.version, "gold": str(gold), "scope": scope, **figures}, indent=2))
         return
-    typer.echo(f"test split of {gold}: {len(test)} passages ({len(real)} from real documents); model {model.version}")
-    typer.echo(f"{'label':6} {'P':>5} {'R':>5} {'F1':>5} {'n':>4}   zero-shot F1")
-    for m, b in zip(results["trained"].labels, results["zero_shot"].labels, strict=True):
-        typer.echo(f"{m.label:6} {m.precision:5.2f} {m.recall:5.2f} {m.f1:5.2f} {m.support:4d}   {b.f1:5.2f}")
+    typer.echo(f"{scope} of {gold}: {len(passages)} passages ({len(real)} from real documents); model {model.version}")
+    typer.echo(f"{'':6} {'all passages':^23}   {'real passages only':^23}   zero-shot F1")
+    typer.echo(f"{'label':6} {'P':>5} {'R':>5} {'F1':>5} {'n':>5}   {'P':>5} {'R':>5} {'F1':>5} {'n':>5}   {'all':>5} {'real':>5}")
+    for j, label in enumerate(labels):
+        row = [results[name].labels[j] if results[name] else None for name in ("trained", "trained_real")]
+        cells = [f"{m.precision:5.2f} {m.recall:5.2f} {m.f1:5.2f} {m.support:5d}" if m else f"{'-':>23}" for m in row]
+        baseline = [f"{results[name].labels[j].f1:5.2f}" if results[name] else f"{'-':>5}" for name in ("zero_shot", "zero_shot_real")]
+        typer.echo(f"{label:6} {cells[0]}   {cells[1]}   {' '.join(baseline)}")
     for name in ("trained", "zero_shot"):
         every, real_only = results[name], results[name + "_real"]
+        real_figure = f"{real_only.macro_f1:.3f}" if real_only else "-"
         typer.echo(
-            f"{name}: macro-F1 {every.macro_f1:.3f} (real passages only {real_only.macro_f1:.3f}); routine passages "
-            f"tagged {every.routine_tagged:.1%} of {every.routine_passages}"
+            f"{name}: macro-F1 {every.macro_f1:.3f} all passages, {real_figure} real passages only; routine passages "
+            f"(real, no label) tagged {every.routine_tagged:.1%} of {every.routine_passages}"
         )
 
 

