@@ -704,7 +704,8 @@ def eval_tags(
         real_figure = f"{real_only.macro_f1:.3f}" if real_only else "-"
         typer.echo(
             f"{name}: macro-F1 {every.macro_f1:.3f} all passages, {real_figure} real passages only; routine passages "
-            f"(real, no label) tagged {every.routine_tagged:.1%} of {every.routine_passages}"
+            f"of documents (no label) tagged {every.routine_tagged:.1%} of {every.routine_passages}; unlabelled "
+            f"referential paragraphs tagged {every.near_miss_tagged:.1%} of {every.near_miss_passages}"
         )
 
 

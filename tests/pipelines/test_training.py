@@ -50,14 +50,17 @@ def test_metrics_per_label_and_routine_passages_tagged():
         GoldPassage(id="2", text="b", labels=frozenset(), split="test"),
         GoldPassage(id="3", text="c", labels=frozenset(), split="test"),
         GoldPassage(id="4", text="d", labels=frozenset({"F1", "O1"}), split="test", source="written"),
+        GoldPassage(id="5", text="e", labels=frozenset(), split="test", source="external/datasets/ref.csv"),
     ]
-    answers = {"a": ["F1"], "b": ["F1"], "c": [], "d": ["O1"]}
+    answers = {"a": ["F1"], "b": ["F1"], "c": [], "d": ["O1"], "e": ["O1"]}
     metrics = evaluate(lambda texts: [[TagScore(id=x, score=1.0) for x in answers[t]] for t in texts], gold, labels=["F1", "O1"])
     f1, o1 = metrics.labels
     assert (f1.precision, f1.recall, f1.support) == (0.5, 0.5, 2)
-    assert (o1.precision, o1.recall, o1.f1) == (1.0, 1.0, 1.0)
-    assert metrics.macro_f1 == pytest.approx(0.75)
+    assert (o1.precision, o1.recall) == (0.5, 1.0) and o1.f1 == pytest.approx(2 / 3)
+    assert metrics.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
     assert (metrics.routine_passages, metrics.routine_tagged) == (2, 0.5)
+    # a paragraph of a reference dataset is a near-miss, not a routine passage of a territory's document
+    assert (metrics.near_miss_passages, metrics.near_miss_tagged) == (1, 1.0)
 
 
 def test_training_is_reproducible_and_never_sees_the_test_split():
@@ -145,7 +148,7 @@ def test_eval_scores_a_held_out_file_whole_and_shows_real_passages_apart(tmp_pat
     f2 = next(line.split() for line in lines if line.startswith("F2 "))
     assert f2[4] == "2" and f2[8] == "1"  # F2 support on all passages, then on the real one only
     trained = next(line for line in lines if line.startswith("trained:"))
-    assert "real passages only" in trained and "routine passages (real, no label) tagged 0.0% of 1" in trained
+    assert "real passages only" in trained and "routine passages of documents (no label) tagged 0.0% of 1" in trained
 
 
 def test_eval_without_a_trained_model_says_what_to_do(tmp_path, monkeypatch):
