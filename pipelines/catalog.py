@@ -927,3 +927,23 @@ def actor_ids(conn: sqlite3.Connection, names: list[str]) -> dict[tuple[str, str
     marks = ",".join("?" * len(names))
     rows = conn.execute(f"SELECT name, kind, actor_id FROM actors WHERE name IN ({marks})", names)
     return {(r["name"], r["kind"]): r["actor_id"] for r in rows}
+
+
+# --- actor detail (issue 5) --------------------------------------------------------------------
+
+
+def actor_row(conn: sqlite3.Connection, actor_id: int) -> sqlite3.Row | None:
+    """An actor's row (ignored actors too), or None."""
+    return conn.execute("SELECT * FROM actors WHERE actor_id = ?", (actor_id,)).fetchone()
+
+
+def actor_mention_rows(conn: sqlite3.Connection, actor_id: int) -> list[dict]:
+    """Every mention of an actor with its passage and document, oldest document first (undated last)."""
+    rows = conn.execute(
+        """SELECT m.surface, m.role, m.evidence, p.passage_id, p.ordinal, p.text, p.page, p.page_end, p.speaker,
+                  p.start_s, d.document_id, d.title, d.date
+           FROM actor_mentions m JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id
+           WHERE m.actor_id = ? ORDER BY d.date IS NULL, d.date, d.document_id, p.ordinal, m.surface""",
+        (actor_id,),
+    )
+    return [dict(row) for row in rows]

@@ -198,6 +198,9 @@ app.add_typer(actors_app, name="actors")
 KindOption = Annotated[
     str | None, typer.Option("--kind", help="person, organisation or place (needed when a name has several).")
 ]
+DocumentOption = Annotated[
+    str | None, typer.Option("--document", help="Only those of this document (id, path or file name).")
+]
 
 
 @actors_app.callback()
@@ -205,9 +208,12 @@ def actors(
     ctx: typer.Context,
     kind: KindOption = None,
     role: Annotated[str | None, typer.Option("--role", help="elu, agent, etat or socio_economique.")] = None,
-    document: Annotated[
-        str | None, typer.Option("--document", help="Only actors of this document (id, path or file name).")
+    document: DocumentOption = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Only actors whose name or an alias holds this (accents and case ignored).")
     ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="List at most this many actors.")] = None,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many actors first.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """List the actors found in the indexed documents, most mentioned first."""
@@ -215,7 +221,9 @@ def actors(
         return
     from pipelines import query as queries
 
-    response = _read(lambda store: queries.actors(store, kind=kind, role=role, document=document))
+    response = _read(lambda store: queries.actors(
+        store, kind=kind, role=role, document=document, name=name, limit=limit, offset=offset
+    ))
     if as_json:
         _print_json(response)
         return
@@ -227,48 +235,23 @@ def actors(
             f"{actor.name} ({actor.kind}{role_text}): {actor.mentions} mentions in {len(actor.documents)} documents"
             f"{seen}{aliases}"
         )
-    typer.echo(f"{len(response.actors)} actors")
-
-
-def _one_actor(conn, name: str, kind: str | None):
-    """The single actor a name designates, or a clear error."""
-    from pipelines import catalog
-
-    found = catalog.find_actors(conn, name, kind)
-    if not found:
-        _fail(f"no actor is named {name!r}{f' ({kind})' if kind else ''}")
-    if len(found) > 1:
-        _fail(f"{name!r} names several actors ({', '.join(r['kind'] for r in found)}): add --kind")
-    return found[0]
+    shown = f" (of {response.total})" if response.total != len(response.actors) else ""
+    typer.echo(f"{len(response.actors)} actors{shown}")
 
 
 ActorName = Annotated[str, typer.Argument(help="An actor's name: any spelling, alias or acronym of it.")]
 
 
 def _curate(action: str, name: str, value: str | None, kind: str | None) -> None:
-    """Record one curation and print what it changed."""
-    from pipelines import catalog
-    from pipelines.actors import ROLES
+    """Record one curation (the same as the admin API's) and print what it changed."""
+    from pipelines import curation
 
-    if action == "set-role" and value not in ROLES:
-        _fail(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
-    store = _open_store()
-    try:
-        actor = _one_actor(store.conn, name, kind)
-        count = store.conn.execute("SELECT COUNT(*) FROM actor_mentions WHERE actor_id = ?", (actor["actor_id"],))
-        mentions = f"{actor['kind']}, {count.fetchone()[0]} mentions"
-        if action == "merge":
-            value = _one_actor(store.conn, value, actor["kind"])["name"]
-        catalog.curate(store.conn, action, actor["kind"], actor["name"], value)
-    finally:
-        store.close()
-    changed = {
-        "merge": f"merged {actor['name']} ({mentions}) into {value}",
-        "rename": f"renamed {actor['name']} ({mentions}) to {value}",
-        "ignore": f"ignored {actor['name']} ({mentions} hidden)",
-        "set-role": f"role of {actor['name']} ({mentions}): {actor['role'] or 'none'} -> {value}",
-    }[action]
-    typer.echo(f"{changed}; 1 curation recorded")
+    def curate(store):
+        actor = curation.actor_by_name(store, name, kind)
+        into = curation.actor_by_name(store, value, actor["kind"]) if action == "merge" else None
+        return curation.curate_actor(store, action, actor, value=value, into=into)
+
+    typer.echo(_read(curate).message)
 
 
 @actors_app.command("merge")
