@@ -9,6 +9,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+from collections.abc import Callable, Iterable
+
 import typer
 from pydantic import BaseModel
 
@@ -42,6 +44,15 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _print_json(model: BaseModel) -> None:
     typer.echo(model.model_dump_json(indent=2))
+
+
+def _answer(response: BaseModel, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
+    """Print the response as JSON for scripts, or its `lines` for people."""
+    if as_json:
+        _print_json(response)
+        return
+    for line in lines():
+        typer.echo(line)
 
 
 def configure_prefect(settings: Settings) -> None:
@@ -151,6 +162,7 @@ def analyze(
     as_json: JsonOption = False,
 ) -> None:
     """Tag texts that are not in the index and extract their actors and practices (one output line per input line)."""
+    from pipelines import catalog
     from pipelines.analysis import load_analyzer
     from pipelines.schemas import ActorPublic, AnalyzeResult, PracticePublic, TagPublic
 
@@ -168,8 +180,14 @@ def analyze(
             items.append((item["id"], str(item["text"])))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             _fail(f"{file}: line {number} is not a JSON object with 'id' and 'text' ({exc})")
+    settings = _settings()
+    staff = []
+    if settings.catalog_path.exists():  # the practices staff promoted in PATRIMOINE_HOME are matched too
+        conn = catalog.connect(settings.catalog_path)
+        staff = catalog.staff_practices(conn)
+        conn.close()
     try:
-        analyses = load_analyzer(_settings()).predict([text for _, text in items])
+        analyses = load_analyzer(settings, staff_practices=staff).predict([text for _, text in items])
     except PatrimoineError as exc:
         _fail(str(exc))
     for (item_id, _), analysis in zip(items, analyses, strict=True):
@@ -483,21 +501,74 @@ def serve(
     uvicorn.run("search_api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
-@app.command()
-def practices(as_json: JsonOption = False) -> None:
+practices_app = typer.Typer(
+    help="List the practices found; list candidate practices and promote them into the staff's taxonomy.",
+    invoke_without_command=True,
+)
+app.add_typer(practices_app, name="practices")
+
+
+@practices_app.callback()
+def practices(ctx: typer.Context, document: DocumentOption = None, as_json: JsonOption = False) -> None:
     """List the practices (methods and tools) found, most cited first, with their tags."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pipelines import query as queries
     from pipelines.lexicons import practice_definitions
 
     definitions = practice_definitions(Path(_settings().models_dir) / "practices.yaml")
-    response = _read(lambda store: queries.practices(store, definitions=definitions))
-    if as_json:
-        _print_json(response)
-        return
-    for item in response.practices:
-        tags = ", ".join(f"{t.id} {t.passages}" for t in item.tags) or "no tag"
-        typer.echo(f"{item.name}: {item.passages} passages in {len(item.documents)} documents ({tags})")
-    typer.echo(f"{len(response.practices)} practices")
+    response = _read(lambda store: queries.practices(store, definitions=definitions, document=document))
+
+    def lines():
+        for item in response.practices:
+            tags = ", ".join(f"{t.id} {t.passages}" for t in item.tags) or "no tag"
+            staff = " [staff]" if item.staff else ""
+            yield f"{item.name}{staff}: {item.passages} passages in {len(item.documents)} documents ({tags})"
+        yield f"{len(response.practices)} practices"
+
+    _answer(response, as_json, lines)
+
+
+@practices_app.command("candidates")
+def practices_candidates(
+    min_documents: Annotated[
+        int, typer.Option("--min-documents", min=1, help="Only terms found in at least this many documents.")
+    ] = 2,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="List at most this many candidates.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List candidate practices: frequent terms of the passages that no practice covers, with an example."""
+    from pipelines import query as queries
+
+    response = _read(lambda store: queries.practice_candidates(store, min_documents=min_documents, limit=limit))
+
+    def lines():
+        for item in response.candidates:
+            yield f"{item.name}: {item.passages} passages in {len(item.documents)} documents"
+            yield f"   e.g. {item.example.sentence}"
+        yield f"{len(response.candidates)} candidate practices found in {min_documents} documents or more"
+
+    _answer(response, as_json, lines)
+
+
+@practices_app.command("promote")
+def practices_promote(
+    name: Annotated[str, typer.Argument(help="The practice's name, in French (e.g. a candidate's name).")],
+    definition: Annotated[str | None, typer.Option("--definition", help="One French sentence that defines it.")] = None,
+    synonyms: Annotated[
+        list[str] | None, typer.Option("--synonym", help="Another wording, matched like the name (repeat for several).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a practice to the staff's taxonomy (kept in the catalog) and find it in the stored passages
+    without reading files; the next ingestions match it too."""
+    from pipelines import curation
+
+    settings = _settings()
+    result = _read(lambda store: curation.promote_practice(
+        store, settings, name=name, definition=definition, synonyms=synonyms or []
+    ))
+    _answer(result, as_json, lambda: [result.message])
 
 
 @app.command()

@@ -18,6 +18,7 @@ from pipelines.schemas import (
     HitGroup,
     InitiativeDetail,
     InitiativesResponse,
+    PracticeCandidatesResponse,
     PracticesResponse,
     RoleSource,
     SearchHit,
@@ -207,12 +208,26 @@ def _role_source(store: Store, actor_id: int, summary, rows: list[dict]) -> Role
     return RoleSource(set_by="document", mention=_mention(latest))
 
 
-def practices(store: Store, *, definitions: dict[str, str] | None = None) -> PracticesResponse:
-    """Practices found, most cited first; `definitions` (name -> definition) come from the taxonomy."""
-    found = catalog.list_practices(store.conn)
+def practices(
+    store: Store, *, definitions: dict[str, str] | None = None, document: str | None = None
+) -> PracticesResponse:
+    """Practices found, most cited first; `definitions` (name -> definition) come from the taxonomy, and
+    the staff's practices bring their own; `document` (id, path or file name) keeps its practices only."""
+    found = catalog.list_practices(store.conn, document=document)
+    staff = {p["name"]: p["definition"] for p in catalog.staff_practices(store.conn)}
     for item in found:
-        item.definition = (definitions or {}).get(item.name)
+        item.staff = item.name in staff
+        item.definition = staff.get(item.name) or (definitions or {}).get(item.name)
     return PracticesResponse(practices=found)
+
+
+def practice_candidates(store: Store, *, min_documents: int = 2, limit: int | None = None) -> PracticeCandidatesResponse:
+    """Terms of the passages that may be practices the taxonomy lacks, found in `min_documents` documents
+    or more, most widespread first."""
+    return PracticeCandidatesResponse(
+        min_documents=min_documents,
+        candidates=catalog.practice_candidates(store.conn, min_documents=min_documents, limit=limit),
+    )
 
 
 def stats(store: Store) -> StatsResponse:

@@ -362,7 +362,46 @@ class PracticeSummary(BaseModel):
     passages: int = Field(description="Passages where the practice is found.")
     documents: list[str] = Field(description="Ids of the documents where it is found.")
     tags: list[TagCount] = Field(description="Tags of those passages, with counts.")
+    staff: bool = Field(default=False, description="Promoted by staff (kept in the catalog), not in models/practices.yaml.")
 
 
 class PracticesResponse(BaseModel):
     practices: list[PracticeSummary]
+
+
+class CandidateExample(BaseModel):
+    passage_id: str
+    document_id: str
+    title: str
+    page: int | None = None
+    sentence: str = Field(description="The sentence of the passage that holds the term.")
+
+
+class PracticeCandidate(BaseModel):
+    """A term of the passages that may be a practice the taxonomy does not list yet."""
+
+    name: str = Field(description="The term as most often written.")
+    key: str = Field(description="Its folded lemmas: the forms counted as one.")
+    documents: list[str] = Field(description="Ids of the documents where it is found.")
+    passages: int = Field(description="Passages where it is found.")
+    example: CandidateExample
+
+
+class PracticeCandidatesResponse(BaseModel):
+    min_documents: int = Field(description="Candidates are found in at least this many documents.")
+    candidates: list[PracticeCandidate]
+
+
+class PracticePromotion(BaseModel):
+    name: str = Field(min_length=2, description="The practice's name, in French (e.g. a candidate's name).")
+    definition: str | None = Field(default=None, description="One French sentence.")
+    synonyms: list[str] = Field(default_factory=list, description="Other wordings, matched like the name.")
+
+
+class PracticePromotionResult(BaseModel):
+    name: str
+    definition: str | None = None
+    synonyms: list[str]
+    passages: int = Field(description="Stored passages where it is now found.")
+    documents: list[str] = Field(description="Ids of their documents.")
+    message: str = Field(description="What changed, as `patrimoine practices promote` prints it.")

@@ -84,6 +84,14 @@ class InitiativeMention:
     evidence: str = ""
 
 
+@dataclass(frozen=True)
+class NounPhrase:
+    """A candidate practice: a term of the passage ("ateliers de cartographie") and its lemma key."""
+
+    key: str  # folded lemmas, articles dropped: "atelier de cartographie"
+    text: str  # as written
+
+
 @dataclass
 class Analysis:
     """What the pipeline understood of one passage."""
@@ -92,3 +100,4 @@ class Analysis:
     actors: list[ActorMention] = field(default_factory=list)
     practices: list[str] = field(default_factory=list)
     initiatives: list[InitiativeMention] = field(default_factory=list)
+    candidates: list[NounPhrase] = field(default_factory=list)  # terms that may be practices not yet listed

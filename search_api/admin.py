@@ -1,5 +1,5 @@
-"""Admin endpoints for staff: tag corrections and actor curation (the same as the CLI's, through
-pipelines/curation.py). Behind `Authorization: Bearer $PATRIMOINE_ADMIN_TOKEN`; they answer
+"""Admin endpoints for staff: tag corrections, actor curation and practice promotion (the same as the
+CLI's, through pipelines/curation.py). Behind `Authorization: Bearer $PATRIMOINE_ADMIN_TOKEN`; they answer
 404 while no token is set. Domain errors become statuses in search_api.app (unknown actor 404, a curation
 that cannot be applied 422)."""
 
@@ -15,6 +15,8 @@ from pipelines.schemas import (
     ActorMerge,
     ActorRename,
     ActorRoleChange,
+    PracticePromotion,
+    PracticePromotionResult,
     TagCorrection,
     TagCorrectionResult,
 )
@@ -75,3 +77,11 @@ def set_actor_role(actor_id: int, body: ActorRoleChange, store: StoreDep) -> Act
     role read in the documents; like `patrimoine actors set-role`, kept across re-ingestion."""
     return curation.curate_actor(store, "set-role", curation.actor_by_id(store, actor_id), value=body.role)
 
+
+@router.post("/practices", response_model=PracticePromotionResult)
+def promote_practice(body: PracticePromotion, store: StoreDep, settings: SettingsDep) -> PracticePromotionResult:
+    """Add a practice to the staff's taxonomy (or update it) and find it in the stored passages; like
+    `patrimoine practices promote`. 422 for a practice of models/practices.yaml."""
+    return curation.promote_practice(
+        store, settings, name=body.name, definition=body.definition, synonyms=body.synonyms
+    )

@@ -19,6 +19,7 @@ from pipelines.schemas import (
     DocumentDetail,
     InitiativeDetail,
     InitiativesResponse,
+    PracticeCandidatesResponse,
     PracticesResponse,
     Role,
     SearchResponse,
@@ -146,9 +147,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return queries.actor(store, actor_id, limit=limit, offset=offset)
 
     @app.get("/practices", response_model=PracticesResponse)
-    def practices(store: StoreDep) -> PracticesResponse:
+    def practices(store: StoreDep, document: Document = None) -> PracticesResponse:
         """Practices (methods and tools) found in the documents, most cited first, with their definition."""
-        return queries.practices(store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"))
+        return queries.practices(
+            store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"), document=document
+        )
+
+    @app.get("/practices/candidates", response_model=PracticeCandidatesResponse)
+    def practice_candidates(
+        store: StoreDep,
+        min_documents: Annotated[int, Query(ge=1, description="Only terms found in this many documents or more.")] = 2,
+        limit: Annotated[int, Query(ge=1, le=1000, description="How many candidates to return.")] = 100,
+    ) -> PracticeCandidatesResponse:
+        """Frequent terms of the passages that no practice covers, most widespread first, with an example."""
+        return queries.practice_candidates(store, min_documents=min_documents, limit=limit)
 
     @app.get("/initiatives", response_model=InitiativesResponse)
     def initiatives(store: StoreDep) -> InitiativesResponse:

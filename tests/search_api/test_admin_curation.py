@@ -1,4 +1,4 @@
-"""Admin endpoints of actor curation: the CLI's curation, behind the admin token,
+"""Admin endpoints of actor curation and practice promotion: the CLI's curation, behind the admin token,
 kept across re-ingestion; over a real ingested home."""
 
 import pytest
@@ -39,6 +39,7 @@ def test_curation_endpoints_are_off_without_a_token(source):
         ("post", f"/admin/actors/{actor_id}/rename", {"name": "X"}),
         ("post", f"/admin/actors/{actor_id}/ignore", None),
         ("put", f"/admin/actors/{actor_id}/role", {"role": "elu"}),
+        ("post", "/admin/practices", {"name": "marche exploratoire"}),
     ]
     for method, url, body in calls:
         response = getattr(client, method)(url, json=body, headers=AUTH)
@@ -83,3 +84,17 @@ def test_staff_curate_actors_through_the_api_and_it_survives_reingestion(source,
     assert actors["Paul Martin"]["role"] == "etat" and "Saint-Vallier" not in actors and "DDT" not in actors
     assert "DDT" in actors["Association de Promotion de la Fabrique des transitions"]["aliases"]
 
+
+def test_staff_promote_a_practice_through_the_api(source, monkeypatch):
+    monkeypatch.setenv("PATRIMOINE_ADMIN_TOKEN", "s3cret")
+    client = TestClient(create_app())
+    body = {"name": "marche exploratoire", "definition": "Parcours d'un quartier avec ses habitants.", "synonyms": []}
+    assert client.post("/admin/practices", json=body).status_code == 401
+    shipped = client.post("/admin/practices", json={"name": "Budget participatif"}, headers=AUTH)
+    assert shipped.status_code == 422 and "models/practices.yaml" in shipped.json()["detail"]
+    assert client.post("/admin/practices", json={"name": "x"}, headers=AUTH).status_code == 422
+    promoted = client.post("/admin/practices", json=body, headers=AUTH)
+    assert promoted.status_code == 200
+    assert promoted.json()["passages"] == 1 and len(promoted.json()["documents"]) == 1
+    practice = {p["name"]: p for p in client.get("/practices").json()["practices"]}["marche exploratoire"]
+    assert practice["staff"] and practice["definition"] == body["definition"] and practice["passages"] == 1
