@@ -10,7 +10,7 @@ from typing import Protocol
 from pipelines.classifier import TrainedTagger, load_tagger
 from pipelines.embedding import load_embedder
 from pipelines.extraction import ActorExtractor, NounPhrases, PracticeLemmas, RoleCues, load_nlp
-from pipelines.initiatives import InitiativeFinder
+from pipelines.initiatives import InitiativeFinder, with_territories
 from pipelines.lexicons import PracticeMatcher, load_yaml
 from pipelines.settings import Settings
 from pipelines.tagging import Taxonomy, ZeroShotTagger
@@ -62,8 +62,11 @@ class Analyzer:
         practices, candidates = self.practices.predict_with_candidates(texts)
         initiatives = self.initiatives.predict(texts)
         return [
-            Analysis(tags=t, actors=a, practices=p, candidates=c, initiatives=i)
-            for t, a, p, c, i in zip(tags, actors, practices, candidates, initiatives, strict=True)
+            Analysis(
+                tags=t, actors=a, practices=p, candidates=c,
+                initiatives=with_territories(i, text, places=[m.name for m in a if m.kind == "place"]),
+            )
+            for text, t, a, p, c, i in zip(texts, tags, actors, practices, candidates, initiatives, strict=True)
         ]
 
 

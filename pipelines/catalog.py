@@ -163,12 +163,13 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     passage_id UNINDEXED, terms, words, tokenize = 'unicode61 remove_diacritics 2'
 )
 """
-# Columns added to `actors` after its first release (added to older catalogs by `connect`).
+# Columns added to tables after their first release (added to older catalogs by `connect`).
 _ACTOR_COLUMNS = {
     "ignored": "INTEGER NOT NULL DEFAULT 0",
     "curated_role": "TEXT",
     "curated_name": "INTEGER NOT NULL DEFAULT 0",
 }
+_ADDED_COLUMNS = {"actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -179,11 +180,12 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.executescript(SCHEMA)
     _ensure_lexical_index(conn)
-    existing = {row["name"] for row in conn.execute("PRAGMA table_info(actors)")}
     with conn:
-        for column, definition in _ACTOR_COLUMNS.items():
-            if column not in existing:
-                conn.execute(f"ALTER TABLE actors ADD COLUMN {column} {definition}")
+        for table, columns in _ADDED_COLUMNS.items():
+            existing = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for column, definition in columns.items():
+                if column not in existing:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         conn.execute("INSERT OR IGNORE INTO actor_keys (key, actor_id) SELECT key, actor_id FROM actors")
     return conn
 
@@ -320,9 +322,10 @@ def save_document(
             for initiative in analysis.initiatives:
                 initiative_id = _upsert_initiative(conn, initiative.name)
                 conn.execute(
-                    "INSERT INTO initiative_mentions VALUES (?, ?, ?, ?)",
+                    "INSERT INTO initiative_mentions (initiative_id, passage_id, carriers, evidence, territory) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     (initiative_id, passage.passage_id, json.dumps(initiative.carriers, ensure_ascii=False),
-                     initiative.evidence),
+                     initiative.evidence, initiative.territory),
                 )
             for mention in analysis.actors:
                 actor_id = _upsert_actor(conn, mention.name, mention.kind)
@@ -756,14 +759,19 @@ def list_initiatives(conn: sqlite3.Connection, *, initiative_id: int | None = No
     where, params = ("WHERE m.initiative_id = ?", [initiative_id]) if initiative_id is not None else ("", [])
     grouped: dict[int, dict] = {}
     for row in conn.execute(
-        f"""SELECT m.initiative_id, i.name, m.carriers, m.passage_id, p.document_id, d.territory
+        f"""SELECT m.initiative_id, i.name, m.carriers, m.passage_id, m.territory AS place, p.document_id, d.territory
             FROM initiative_mentions m JOIN initiatives i USING (initiative_id)
             JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id {where}""",
         params,
     ):
         item = grouped.setdefault(row["initiative_id"], {
             "name": row["name"], "carriers": {}, "passages": set(), "documents": set(), "territories": set(),
+            "places": Counter(), "document_territories": Counter(),
         })
+        if row["place"]:
+            item["places"][row["place"]] += 1
+        elif row["territory"]:
+            item["document_territories"][row["territory"]] += 1
         for carrier in json.loads(row["carriers"]):
             item["carriers"].setdefault(fold(carrier), carrier)
         item["passages"].add(row["passage_id"])
@@ -790,6 +798,7 @@ def list_initiatives(conn: sqlite3.Connection, *, initiative_id: int | None = No
         summaries.append(InitiativeSummary(
             initiative_id=key, name=item["name"], carriers=sorted(item["carriers"].values()),
             territories=sorted(item["territories"]), mentions=len(passages), documents=sorted(item["documents"]),
+            territory=_most_common(item["places"]) or _most_common(item["document_territories"]),
             practices=practices[key], tags=tags[key], passage_ids=passages,
         ))
     return sorted(summaries, key=lambda s: (-s.mentions, s.name))

@@ -572,18 +572,26 @@ def practices_promote(
 
 
 @app.command()
-def initiatives(as_json: JsonOption = False) -> None:
-    """List the named initiatives (projects, programmes) found, with their carriers, most mentioned first."""
+def initiatives(
+    document: DocumentOption = None,
+    territory: Annotated[
+        str | None, typer.Option("--territory", help="Only initiatives of a territory holding this (accents and case ignored).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the named initiatives (projects, programmes) found, with their carriers and territory, most mentioned first."""
     from pipelines import query as queries
 
-    response = _read(queries.initiatives)
-    if as_json:
-        _print_json(response)
-        return
-    for item in response.initiatives:
-        carriers = f", carried by {', '.join(item.carriers)}" if item.carriers else ""
-        typer.echo(f"[{item.initiative_id}] {item.name}{carriers}: {item.mentions} passages in {len(item.documents)} documents")
-    typer.echo(f"{len(response.initiatives)} initiatives")
+    response = _read(lambda store: queries.initiatives(store, document=document, territory=territory))
+
+    def lines():
+        for item in response.initiatives:
+            place = f" ({item.territory})" if item.territory else ""
+            carriers = f", carried by {', '.join(item.carriers)}" if item.carriers else ""
+            yield f"[{item.initiative_id}] {item.name}{place}{carriers}: {item.mentions} passages in {len(item.documents)} documents"
+        yield f"{len(response.initiatives)} initiatives"
+
+    _answer(response, as_json, lines)
 
 
 @app.command()

@@ -294,8 +294,17 @@ def similar_to_text(
     return _similar(documents, target, profiles, k=k, other_territories=territory is not None)
 
 
-def initiatives(store: Store) -> InitiativesResponse:
-    return InitiativesResponse(initiatives=catalog.list_initiatives(store.conn))
+def initiatives(store: Store, *, document: str | None = None, territory: str | None = None) -> InitiativesResponse:
+    """Initiatives most mentioned first; `document` (id, path or file name) keeps those it mentions,
+    `territory` those whose territory (or one of their documents') holds it, accents and case ignored."""
+    found = catalog.list_initiatives(store.conn)
+    if document is not None:
+        ids = set(catalog.document_ids(store.conn, document))
+        found = [i for i in found if ids & set(i.documents)]
+    if territory and territory.strip():
+        wanted = fold(" ".join(territory.split()))
+        found = [i for i in found if any(wanted in fold(t) for t in [i.territory or "", *i.territories])]
+    return InitiativesResponse(initiatives=found)
 
 
 def initiative(store: Store, initiative_id: int) -> InitiativeDetail:

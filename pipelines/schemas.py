@@ -292,6 +292,11 @@ class InitiativeSummary(BaseModel):
     practices: list[str] = Field(description="Practices found in those passages.")
     tags: list[TagCount] = Field(description="Tags of those passages, with counts.")
     passage_ids: list[str]
+    territory: str | None = Field(
+        default=None,
+        description="The place named with it in its passages (the most frequent), else the territory of its "
+        "documents (the most frequent); null when neither is known.",
+    )
 
 
 class InitiativesResponse(BaseModel):

@@ -82,6 +82,7 @@ class InitiativeMention:
     name: str
     carriers: list[str] = field(default_factory=list)
     evidence: str = ""
+    territory: str | None = None  # the place named with it in the passage, when there is one
 
 
 @dataclass(frozen=True)

@@ -163,9 +163,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return queries.practice_candidates(store, min_documents=min_documents, limit=limit)
 
     @app.get("/initiatives", response_model=InitiativesResponse)
-    def initiatives(store: StoreDep) -> InitiativesResponse:
+    def initiatives(
+        store: StoreDep,
+        document: Document = None,
+        territory: Annotated[str | None, Query(description="Held by its territory (accents and case ignored).")] = None,
+    ) -> InitiativesResponse:
         """Named projects and programmes found in the documents, most mentioned first."""
-        return queries.initiatives(store)
+        return queries.initiatives(store, document=document, territory=territory)
 
     @app.get("/initiatives/{initiative_id}", response_model=InitiativeDetail)
     def initiative(store: StoreDep, initiative_id: int) -> InitiativeDetail:
