@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Protocol
 
 from pipelines.classifier import TrainedTagger, load_tagger
 from pipelines.embedding import load_embedder
-from pipelines.extraction import ActorExtractor, PracticeLemmas, RoleCues, load_nlp
-from pipelines.initiatives import InitiativeFinder
+from pipelines.extraction import ActorExtractor, NounPhrases, PracticeLemmas, RoleCues, load_nlp
+from pipelines.initiatives import InitiativeFinder, with_territories
 from pipelines.lexicons import PracticeMatcher, load_yaml
 from pipelines.settings import Settings
 from pipelines.tagging import Taxonomy, ZeroShotTagger
-from pipelines.types import Analysis, TagScore
+from pipelines.types import Analysis, NounPhrase, TagScore
 
 
 class Tagger(Protocol):
@@ -23,14 +24,27 @@ class Tagger(Protocol):
 
 
 class Practices:
-    """Practices found as written (accents and case folded) or by their lemmas."""
+    """Practices found as written (accents and case folded) or by their lemmas; with `terms`, also the
+    candidate practices of each text (terms that are not practices yet)."""
 
-    def __init__(self, phrases: PracticeMatcher, lemmas: PracticeLemmas) -> None:
+    def __init__(
+        self, phrases: PracticeMatcher, lemmas: PracticeLemmas, terms: NounPhrases | None = None,
+        *, by_key: dict[str, str] | None = None,
+    ) -> None:
         self.phrases = phrases
         self.lemmas = lemmas
+        self.terms = terms
+        self.by_key = by_key or {}  # term key -> practice: a candidate with a promoted practice's key is it
 
     def predict(self, texts: list[str]) -> list[list[str]]:
         return self.phrases.predict(texts, also=self.lemmas.predict(texts))
+
+    def predict_with_candidates(self, texts: list[str]) -> tuple[list[list[str]], list[list[NounPhrase]]]:
+        by_lemma, candidates = self.lemmas.predict_with_terms(texts, self.terms)
+        for names, terms in zip(by_lemma, candidates, strict=True):
+            names.extend(self.by_key[term.key] for term in terms if term.key in self.by_key)
+            terms[:] = [term for term in terms if term.key not in self.by_key]
+        return self.phrases.predict(texts, also=by_lemma), candidates
 
 
 class Analyzer:
@@ -45,30 +59,73 @@ class Analyzer:
     def predict(self, texts: list[str]) -> list[Analysis]:
         tags = self.tagger.predict(texts)
         actors = self.extractor.predict(texts)
-        practices = self.practices.predict(texts)
+        practices, candidates = self.practices.predict_with_candidates(texts)
         initiatives = self.initiatives.predict(texts)
         return [
-            Analysis(tags=t, actors=a, practices=p, initiatives=i)
-            for t, a, p, i in zip(tags, actors, practices, initiatives, strict=True)
+            Analysis(
+                tags=t, actors=a, practices=p, candidates=c,
+                initiatives=with_territories(i, text, places=[m.name for m in a if m.kind == "place"]),
+            )
+            for text, t, a, p, c, i in zip(texts, tags, actors, practices, candidates, initiatives, strict=True)
         ]
 
 
-def load_extractors(settings: Settings) -> tuple[ActorExtractor, Practices]:
-    """The actor extractor and the practice matcher alone (no embedding model), e.g. for `eval actors`."""
-    return _cached_extractors(str(settings.models_dir), settings.spacy_model)
+def load_extractors(settings: Settings, *, staff_practices: list[dict] = ()) -> tuple[ActorExtractor, Practices]:
+    """The actor extractor and the practice matcher alone (no embedding model), e.g. for `eval actors`.
+    `staff_practices` (entries like those of models/practices.yaml, promoted by staff into the catalog) are
+    matched besides the shipped ones."""
+    extractor, practices = _cached_extractors(str(settings.models_dir), settings.spacy_model)
+    if staff_practices:
+        practices = _practices_with(str(settings.models_dir), settings.spacy_model, json.dumps(list(staff_practices)))
+    return extractor, practices
+
+
+def _nlp(models: Path, spacy_model: str):
+    return load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml")  # loaded once
 
 
 @functools.lru_cache(maxsize=2)
 def _cached_extractors(models_dir: str, spacy_model: str) -> tuple[ActorExtractor, Practices]:
     models = Path(models_dir)
-    nlp = load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml")
+    nlp = _nlp(models, spacy_model)
     extractor = ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
-    entries = load_yaml(models / "practices.yaml")
-    return extractor, Practices(PracticeMatcher(entries), PracticeLemmas(nlp, entries))
+    return extractor, _practice_matchers(nlp, load_yaml(models / "practices.yaml"), models)
 
 
-def load_analyzer(settings: Settings) -> Analyzer:
-    extractor, practices = load_extractors(settings)
+@functools.lru_cache(maxsize=4)
+def _practices_with(models_dir: str, spacy_model: str, staff_json: str) -> Practices:
+    """The shipped practices and the staff's (given as JSON, to be a cache key)."""
+    models = Path(models_dir)
+    entries = [*load_yaml(models / "practices.yaml"), *json.loads(staff_json)]
+    return _practice_matchers(_nlp(models, spacy_model), entries, models)
+
+
+@functools.lru_cache(maxsize=2)
+def _titles_and_bodies(models: Path) -> tuple[str, ...]:
+    """Phrases of the role and organisation lexicons (titles, bodies): never candidate practices."""
+    organisations = load_yaml(models / "organisations.yaml")
+    roles = load_yaml(models / "roles.yaml")
+    phrases = [*organisations.get("phrases", []), *organisations.get("heads", [])]
+    phrases += [cue for cues in roles.values() for cue in [*cues.get("person", []), *cues.get("organisation", [])]]
+    return tuple(phrase for phrase in phrases if " " in phrase or "-" in phrase)
+
+
+def practices_for(settings: Settings, entries: list[dict]) -> Practices:
+    """Matchers of these practice entries alone, with candidate terms: e.g. to find a practice staff just
+    promoted in the stored passages, as ingestion would."""
+    models = Path(settings.models_dir)
+    return _practice_matchers(_nlp(models, settings.spacy_model), entries, models)
+
+
+def _practice_matchers(nlp, entries: list[dict], models: Path) -> Practices:
+    """Entries carry `name`, `variants` and, for the staff's, the term `keys` that are the practice too."""
+    by_key = {key: entry["name"] for entry in entries for key in entry.get("keys", [])}
+    terms = NounPhrases(nlp, load_yaml(models / "practice_candidates.yaml"), never=_titles_and_bodies(models))
+    return Practices(PracticeMatcher(entries), PracticeLemmas(nlp, entries), terms, by_key=by_key)
+
+
+def load_analyzer(settings: Settings, *, staff_practices: list[dict] = ()) -> Analyzer:
+    extractor, practices = load_extractors(settings, staff_practices=staff_practices)
     return Analyzer(
         extractor=extractor,
         tagger=load_tagger_for(settings),

@@ -8,27 +8,29 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipelines.actors import actor_key, latest_role
+from pipelines.actors import actor_key, latest_role, normalise
 from pipelines.schemas import (
     ActorDocument,
     ActorPublic,
     ActorSummary,
+    CandidateExample,
     DocumentDetail,
     DocumentPublic,
     IngestReport,
     InitiativeSummary,
     PassagePublic,
+    PracticeCandidate,
     PracticeSummary,
     TagCount,
     TagPublic,
 )
 from pipelines import analysis_fr
 from pipelines.initiatives import initiative_key
-from pipelines.text import fold
+from pipelines.text import fold, one_line, sentence_with
 from pipelines.types import Analysis, Passage, SourceDocument, TagScore
 
 SCHEMA = """
@@ -120,6 +122,22 @@ CREATE TABLE IF NOT EXISTS initiative_mentions (
     evidence TEXT
 );
 CREATE INDEX IF NOT EXISTS initiative_mentions_passage ON initiative_mentions(passage_id);
+-- Candidate practices: terms of each passage that no practice covers (pipelines/extraction.py, NounPhrases).
+CREATE TABLE IF NOT EXISTS passage_candidates (
+    passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    surface TEXT NOT NULL,
+    PRIMARY KEY (passage_id, key)
+);
+CREATE INDEX IF NOT EXISTS passage_candidates_key ON passage_candidates(key);
+-- Practices promoted by staff (`patrimoine practices promote`), matched besides models/practices.yaml.
+CREATE TABLE IF NOT EXISTS staff_practices (
+    name TEXT PRIMARY KEY,
+    definition TEXT,
+    synonyms TEXT NOT NULL,
+    keys TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tag_corrections (
     passage_id TEXT PRIMARY KEY,
     labels TEXT NOT NULL,
@@ -145,12 +163,13 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     passage_id UNINDEXED, terms, words, tokenize = 'unicode61 remove_diacritics 2'
 )
 """
-# Columns added to `actors` after its first release (added to older catalogs by `connect`).
+# Columns added to tables after their first release (added to older catalogs by `connect`).
 _ACTOR_COLUMNS = {
     "ignored": "INTEGER NOT NULL DEFAULT 0",
     "curated_role": "TEXT",
     "curated_name": "INTEGER NOT NULL DEFAULT 0",
 }
+_ADDED_COLUMNS = {"actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -161,11 +180,12 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.executescript(SCHEMA)
     _ensure_lexical_index(conn)
-    existing = {row["name"] for row in conn.execute("PRAGMA table_info(actors)")}
     with conn:
-        for column, definition in _ACTOR_COLUMNS.items():
-            if column not in existing:
-                conn.execute(f"ALTER TABLE actors ADD COLUMN {column} {definition}")
+        for table, columns in _ADDED_COLUMNS.items():
+            existing = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for column, definition in columns.items():
+                if column not in existing:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         conn.execute("INSERT OR IGNORE INTO actor_keys (key, actor_id) SELECT key, actor_id FROM actors")
     return conn
 
@@ -295,12 +315,17 @@ def save_document(
                 "INSERT OR IGNORE INTO passage_practices VALUES (?, ?)",
                 [(passage.passage_id, name) for name in analysis.practices],
             )
+            conn.executemany(
+                "INSERT OR IGNORE INTO passage_candidates VALUES (?, ?, ?)",
+                [(passage.passage_id, term.key, term.text) for term in analysis.candidates],
+            )
             for initiative in analysis.initiatives:
                 initiative_id = _upsert_initiative(conn, initiative.name)
                 conn.execute(
-                    "INSERT INTO initiative_mentions VALUES (?, ?, ?, ?)",
+                    "INSERT INTO initiative_mentions (initiative_id, passage_id, carriers, evidence, territory) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     (initiative_id, passage.passage_id, json.dumps(initiative.carriers, ensure_ascii=False),
-                     initiative.evidence),
+                     initiative.evidence, initiative.territory),
                 )
             for mention in analysis.actors:
                 actor_id = _upsert_actor(conn, mention.name, mention.kind)
@@ -676,27 +701,44 @@ def list_actors(
 # --- practices -------------------------------------------------------------------------------
 
 
-def list_practices(conn: sqlite3.Connection) -> list[PracticeSummary]:
-    """Practices found, most cited first, with their documents and the tags of their passages."""
+def list_practices(conn: sqlite3.Connection, *, document: str | None = None) -> list[PracticeSummary]:
+    """Practices found, most cited first, with their documents and the tags of their passages; `document`
+    (an id, a source path or a file name) keeps the practices of its passages only."""
+    scope, params = "", []
+    if document is not None:
+        ids = document_ids(conn, document)
+        scope = f"AND x.passage_id IN (SELECT passage_id FROM passages WHERE document_id IN ({','.join('?' * len(ids))}))"
+        params = ids
     tags: dict[str, list[TagCount]] = defaultdict(list)
     for row in conn.execute(
-        """SELECT x.practice, t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passage_practices x USING (passage_id)
-           GROUP BY x.practice, t.tag_id ORDER BY n DESC, t.tag_id"""
+        f"""SELECT x.practice, t.tag_id, COUNT(*) AS n FROM passage_tags t JOIN passage_practices x USING (passage_id)
+           WHERE 1 {scope} GROUP BY x.practice, t.tag_id ORDER BY n DESC, t.tag_id""",
+        params,
     ):
         tags[row["practice"]].append(TagCount(id=row["tag_id"], passages=row["n"]))
     documents: dict[str, list[str]] = defaultdict(list)
     for row in conn.execute(
-        """SELECT DISTINCT x.practice, p.document_id FROM passage_practices x JOIN passages p USING (passage_id)
-           ORDER BY p.document_id"""
+        f"""SELECT DISTINCT x.practice, p.document_id FROM passage_practices x JOIN passages p USING (passage_id)
+           WHERE 1 {scope} ORDER BY p.document_id""",
+        params,
     ):
         documents[row["practice"]].append(row["document_id"])
     return [
         PracticeSummary(name=row["practice"], passages=row["passages"], documents=documents[row["practice"]],
                         tags=tags[row["practice"]])
         for row in conn.execute(
-            """SELECT practice, COUNT(*) AS passages FROM passage_practices GROUP BY practice
-               ORDER BY passages DESC, practice"""
+            f"""SELECT practice, COUNT(*) AS passages FROM passage_practices x WHERE 1 {scope} GROUP BY practice
+               ORDER BY passages DESC, practice""",
+            params,
         )
+    ]
+
+
+def document_ids(conn: sqlite3.Connection, document: str) -> list[str]:
+    """The ids of the documents a user names by id, source path or file name."""
+    return [
+        row["document_id"] for row in conn.execute("SELECT document_id, source_path FROM documents")
+        if document in (row["document_id"], row["source_path"]) or row["source_path"].endswith("/" + document)
     ]
 
 
@@ -717,14 +759,19 @@ def list_initiatives(conn: sqlite3.Connection, *, initiative_id: int | None = No
     where, params = ("WHERE m.initiative_id = ?", [initiative_id]) if initiative_id is not None else ("", [])
     grouped: dict[int, dict] = {}
     for row in conn.execute(
-        f"""SELECT m.initiative_id, i.name, m.carriers, m.passage_id, p.document_id, d.territory
+        f"""SELECT m.initiative_id, i.name, m.carriers, m.passage_id, m.territory AS place, p.document_id, d.territory
             FROM initiative_mentions m JOIN initiatives i USING (initiative_id)
             JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id {where}""",
         params,
     ):
         item = grouped.setdefault(row["initiative_id"], {
             "name": row["name"], "carriers": {}, "passages": set(), "documents": set(), "territories": set(),
+            "places": Counter(), "document_territories": Counter(),
         })
+        if row["place"]:
+            item["places"][row["place"]] += 1
+        elif row["territory"]:
+            item["document_territories"][row["territory"]] += 1
         for carrier in json.loads(row["carriers"]):
             item["carriers"].setdefault(fold(carrier), carrier)
         item["passages"].add(row["passage_id"])
@@ -751,9 +798,15 @@ def list_initiatives(conn: sqlite3.Connection, *, initiative_id: int | None = No
         summaries.append(InitiativeSummary(
             initiative_id=key, name=item["name"], carriers=sorted(item["carriers"].values()),
             territories=sorted(item["territories"]), mentions=len(passages), documents=sorted(item["documents"]),
+            territory=_most_common(item["places"]) or _most_common(item["document_territories"]),
             practices=practices[key], tags=tags[key], passage_ids=passages,
         ))
     return sorted(summaries, key=lambda s: (-s.mentions, s.name))
+
+
+def _most_common(counts: Counter) -> str | None:
+    """The most frequent value (the first in alphabetical order among ties), or None."""
+    return min(counts.items(), key=lambda pair: (-pair[1], pair[0]))[0] if counts else None
 
 
 # --- what documents share (for similarity) -----------------------------------------------------
@@ -927,3 +980,130 @@ def actor_ids(conn: sqlite3.Connection, names: list[str]) -> dict[tuple[str, str
     marks = ",".join("?" * len(names))
     rows = conn.execute(f"SELECT name, kind, actor_id FROM actors WHERE name IN ({marks})", names)
     return {(r["name"], r["kind"]): r["actor_id"] for r in rows}
+
+
+# --- actor detail, candidate practices and the staff's practices (issue 5) ----------------------
+
+
+def actor_row(conn: sqlite3.Connection, actor_id: int) -> sqlite3.Row | None:
+    """An actor's row (ignored actors too), or None."""
+    return conn.execute("SELECT * FROM actors WHERE actor_id = ?", (actor_id,)).fetchone()
+
+
+def actor_mention_rows(conn: sqlite3.Connection, actor_id: int) -> list[dict]:
+    """Every mention of an actor with its passage and document, oldest document first (undated last)."""
+    rows = conn.execute(
+        """SELECT m.surface, m.role, m.evidence, p.passage_id, p.ordinal, p.text, p.page, p.page_end, p.speaker,
+                  p.start_s, d.document_id, d.title, d.date
+           FROM actor_mentions m JOIN passages p USING (passage_id) JOIN documents d ON d.document_id = p.document_id
+           WHERE m.actor_id = ? ORDER BY d.date IS NULL, d.date, d.document_id, p.ordinal, m.surface""",
+        (actor_id,),
+    )
+    return [dict(row) for row in rows]
+
+
+def practice_candidates(
+    conn: sqlite3.Connection, *, min_documents: int = 2, limit: int | None = None
+) -> list[PracticeCandidate]:
+    """Candidate practices: terms found in at least `min_documents` documents, most widespread first, each
+    with an example sentence. Left out: the terms of the staff's practices (or holding one) and the names
+    of actors (any spelling or alias of an actor that is not ignored)."""
+    staff = [key for practice in staff_practices(conn) for key in practice["keys"]]
+    actor_names = {
+        row["key"].split(":", 1)[1]
+        for row in conn.execute("SELECT k.key FROM actor_keys k JOIN actors a USING (actor_id) WHERE a.ignored = 0")
+    }
+    found: dict[str, dict] = {}
+    for row in conn.execute(
+        """SELECT c.key, c.surface, COUNT(*) AS n, GROUP_CONCAT(DISTINCT p.document_id) AS documents
+           FROM passage_candidates c JOIN passages p USING (passage_id)
+           WHERE c.key IN (SELECT c2.key FROM passage_candidates c2 JOIN passages p2 USING (passage_id)
+                           GROUP BY c2.key HAVING COUNT(DISTINCT p2.document_id) >= ?)
+           GROUP BY c.key, c.surface""",
+        (min_documents,),
+    ):
+        item = found.setdefault(row["key"], {"surfaces": Counter(), "documents": set(), "passages": 0})
+        item["surfaces"][row["surface"]] += row["n"]
+        item["documents"].update(row["documents"].split(","))
+        item["passages"] += row["n"]
+    kept = []
+    for key, item in found.items():
+        if any(key == s or f" {s} " in f" {key} " for s in staff):
+            continue
+        if {normalise(key), *(normalise(surface) for surface in item["surfaces"])} & actor_names:
+            continue
+        kept.append((key, item))
+    kept.sort(key=lambda pair: (-len(pair[1]["documents"]), -pair[1]["passages"], pair[0]))
+    kept = kept[:limit] if limit is not None else kept
+    examples = _candidate_examples(conn, [key for key, _ in kept])
+    return [
+        PracticeCandidate(
+            name=_as_term(_most_common(item["surfaces"])), key=key, documents=sorted(item["documents"]),
+            passages=item["passages"], example=examples[key],
+        )
+        for key, item in kept
+    ]
+
+
+def _as_term(surface: str) -> str:
+    """A term as a name: one line, its first letter in lower case unless the word is in capitals."""
+    surface = one_line(surface)
+    first = surface.split(" ", 1)[0]
+    return surface[0].lower() + surface[1:] if first[:1].isupper() and not first.isupper() else surface
+
+
+def _candidate_examples(conn: sqlite3.Connection, keys: list[str]) -> dict[str, CandidateExample]:
+    """For each key, the sentence of its first passage (in document order) that holds the term."""
+    examples: dict[str, CandidateExample] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for row in conn.execute(
+            f"""SELECT c.key, c.surface, p.passage_id, p.document_id, p.text, p.page, d.title
+                FROM passage_candidates c JOIN passages p USING (passage_id) JOIN documents d USING (document_id)
+                WHERE c.key IN ({','.join('?' * len(chunk))}) ORDER BY p.document_id, p.ordinal""",
+            chunk,
+        ):
+            if row["key"] not in examples:
+                examples[row["key"]] = CandidateExample(
+                    passage_id=row["passage_id"], document_id=row["document_id"], title=row["title"],
+                    page=row["page"], sentence=sentence_with(row["text"], row["surface"]),
+                )
+    return examples
+
+
+def staff_practices(conn: sqlite3.Connection) -> list[dict]:
+    """The practices staff promoted, oldest first, as entries of models/practices.yaml (`name`, `definition`,
+    `variants`) with the term `keys` of their name and synonyms."""
+    return [
+        {"name": row["name"], "definition": row["definition"], "variants": json.loads(row["synonyms"]),
+         "keys": json.loads(row["keys"])}
+        for row in conn.execute("SELECT * FROM staff_practices ORDER BY created_at, name")
+    ]
+
+
+def save_staff_practice(
+    conn: sqlite3.Connection, *, name: str, definition: str | None, synonyms: list[str], keys: list[str],
+    passage_ids: list[str],
+) -> None:
+    """Add (or update) a staff practice and set the stored passages where it is found, in one transaction."""
+    with conn:
+        conn.execute(
+            """INSERT INTO staff_practices VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET
+               definition = excluded.definition, synonyms = excluded.synonyms, keys = excluded.keys""",
+            (name, definition, json.dumps(synonyms, ensure_ascii=False), json.dumps(keys, ensure_ascii=False), now()),
+        )
+        conn.execute("DELETE FROM passage_practices WHERE practice = ?", (name,))
+        conn.executemany("INSERT OR IGNORE INTO passage_practices VALUES (?, ?)", [(pid, name) for pid in passage_ids])
+
+
+def passage_texts(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(passage id, text) of every stored passage, in document order."""
+    return [(r["passage_id"], r["text"]) for r in conn.execute("SELECT passage_id, text FROM passages ORDER BY document_id, ordinal")]
+
+
+def passages_with_candidates(conn: sqlite3.Connection, keys: list[str]) -> set[str]:
+    """Ids of the passages where a candidate term with one of these keys was found."""
+    if not keys:
+        return set()
+    rows = conn.execute(f"SELECT passage_id FROM passage_candidates WHERE key IN ({','.join('?' * len(keys))})", keys)
+    return {row["passage_id"] for row in rows}

@@ -9,6 +9,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+from collections.abc import Callable, Iterable
+
 import typer
 from pydantic import BaseModel
 
@@ -42,6 +44,15 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _print_json(model: BaseModel) -> None:
     typer.echo(model.model_dump_json(indent=2))
+
+
+def _answer(response: BaseModel, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
+    """Print the response as JSON for scripts, or its `lines` for people."""
+    if as_json:
+        _print_json(response)
+        return
+    for line in lines():
+        typer.echo(line)
 
 
 def configure_prefect(settings: Settings) -> None:
@@ -151,6 +162,7 @@ def analyze(
     as_json: JsonOption = False,
 ) -> None:
     """Tag texts that are not in the index and extract their actors and practices (one output line per input line)."""
+    from pipelines import catalog
     from pipelines.analysis import load_analyzer
     from pipelines.schemas import ActorPublic, AnalyzeResult, PracticePublic, TagPublic
 
@@ -168,8 +180,14 @@ def analyze(
             items.append((item["id"], str(item["text"])))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             _fail(f"{file}: line {number} is not a JSON object with 'id' and 'text' ({exc})")
+    settings = _settings()
+    staff = []
+    if settings.catalog_path.exists():  # the practices staff promoted in PATRIMOINE_HOME are matched too
+        conn = catalog.connect(settings.catalog_path)
+        staff = catalog.staff_practices(conn)
+        conn.close()
     try:
-        analyses = load_analyzer(_settings()).predict([text for _, text in items])
+        analyses = load_analyzer(settings, staff_practices=staff).predict([text for _, text in items])
     except PatrimoineError as exc:
         _fail(str(exc))
     for (item_id, _), analysis in zip(items, analyses, strict=True):
@@ -198,6 +216,9 @@ app.add_typer(actors_app, name="actors")
 KindOption = Annotated[
     str | None, typer.Option("--kind", help="person, organisation or place (needed when a name has several).")
 ]
+DocumentOption = Annotated[
+    str | None, typer.Option("--document", help="Only those of this document (id, path or file name).")
+]
 
 
 @actors_app.callback()
@@ -205,9 +226,12 @@ def actors(
     ctx: typer.Context,
     kind: KindOption = None,
     role: Annotated[str | None, typer.Option("--role", help="elu, agent, etat or socio_economique.")] = None,
-    document: Annotated[
-        str | None, typer.Option("--document", help="Only actors of this document (id, path or file name).")
+    document: DocumentOption = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Only actors whose name or an alias holds this (accents and case ignored).")
     ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="List at most this many actors.")] = None,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many actors first.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """List the actors found in the indexed documents, most mentioned first."""
@@ -215,7 +239,9 @@ def actors(
         return
     from pipelines import query as queries
 
-    response = _read(lambda store: queries.actors(store, kind=kind, role=role, document=document))
+    response = _read(lambda store: queries.actors(
+        store, kind=kind, role=role, document=document, name=name, limit=limit, offset=offset
+    ))
     if as_json:
         _print_json(response)
         return
@@ -227,48 +253,23 @@ def actors(
             f"{actor.name} ({actor.kind}{role_text}): {actor.mentions} mentions in {len(actor.documents)} documents"
             f"{seen}{aliases}"
         )
-    typer.echo(f"{len(response.actors)} actors")
-
-
-def _one_actor(conn, name: str, kind: str | None):
-    """The single actor a name designates, or a clear error."""
-    from pipelines import catalog
-
-    found = catalog.find_actors(conn, name, kind)
-    if not found:
-        _fail(f"no actor is named {name!r}{f' ({kind})' if kind else ''}")
-    if len(found) > 1:
-        _fail(f"{name!r} names several actors ({', '.join(r['kind'] for r in found)}): add --kind")
-    return found[0]
+    shown = f" (of {response.total})" if response.total != len(response.actors) else ""
+    typer.echo(f"{len(response.actors)} actors{shown}")
 
 
 ActorName = Annotated[str, typer.Argument(help="An actor's name: any spelling, alias or acronym of it.")]
 
 
 def _curate(action: str, name: str, value: str | None, kind: str | None) -> None:
-    """Record one curation and print what it changed."""
-    from pipelines import catalog
-    from pipelines.actors import ROLES
+    """Record one curation (the same as the admin API's) and print what it changed."""
+    from pipelines import curation
 
-    if action == "set-role" and value not in ROLES:
-        _fail(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
-    store = _open_store()
-    try:
-        actor = _one_actor(store.conn, name, kind)
-        count = store.conn.execute("SELECT COUNT(*) FROM actor_mentions WHERE actor_id = ?", (actor["actor_id"],))
-        mentions = f"{actor['kind']}, {count.fetchone()[0]} mentions"
-        if action == "merge":
-            value = _one_actor(store.conn, value, actor["kind"])["name"]
-        catalog.curate(store.conn, action, actor["kind"], actor["name"], value)
-    finally:
-        store.close()
-    changed = {
-        "merge": f"merged {actor['name']} ({mentions}) into {value}",
-        "rename": f"renamed {actor['name']} ({mentions}) to {value}",
-        "ignore": f"ignored {actor['name']} ({mentions} hidden)",
-        "set-role": f"role of {actor['name']} ({mentions}): {actor['role'] or 'none'} -> {value}",
-    }[action]
-    typer.echo(f"{changed}; 1 curation recorded")
+    def curate(store):
+        actor = curation.actor_by_name(store, name, kind)
+        into = curation.actor_by_name(store, value, actor["kind"]) if action == "merge" else None
+        return curation.curate_actor(store, action, actor, value=value, into=into)
+
+    typer.echo(_read(curate).message)
 
 
 @actors_app.command("merge")
@@ -500,36 +501,97 @@ def serve(
     uvicorn.run("search_api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
-@app.command()
-def practices(as_json: JsonOption = False) -> None:
+practices_app = typer.Typer(
+    help="List the practices found; list candidate practices and promote them into the staff's taxonomy.",
+    invoke_without_command=True,
+)
+app.add_typer(practices_app, name="practices")
+
+
+@practices_app.callback()
+def practices(ctx: typer.Context, document: DocumentOption = None, as_json: JsonOption = False) -> None:
     """List the practices (methods and tools) found, most cited first, with their tags."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pipelines import query as queries
     from pipelines.lexicons import practice_definitions
 
     definitions = practice_definitions(Path(_settings().models_dir) / "practices.yaml")
-    response = _read(lambda store: queries.practices(store, definitions=definitions))
-    if as_json:
-        _print_json(response)
-        return
-    for item in response.practices:
-        tags = ", ".join(f"{t.id} {t.passages}" for t in item.tags) or "no tag"
-        typer.echo(f"{item.name}: {item.passages} passages in {len(item.documents)} documents ({tags})")
-    typer.echo(f"{len(response.practices)} practices")
+    response = _read(lambda store: queries.practices(store, definitions=definitions, document=document))
+
+    def lines():
+        for item in response.practices:
+            tags = ", ".join(f"{t.id} {t.passages}" for t in item.tags) or "no tag"
+            staff = " [staff]" if item.staff else ""
+            yield f"{item.name}{staff}: {item.passages} passages in {len(item.documents)} documents ({tags})"
+        yield f"{len(response.practices)} practices"
+
+    _answer(response, as_json, lines)
+
+
+@practices_app.command("candidates")
+def practices_candidates(
+    min_documents: Annotated[
+        int, typer.Option("--min-documents", min=1, help="Only terms found in at least this many documents.")
+    ] = 2,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="List at most this many candidates.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List candidate practices: frequent terms of the passages that no practice covers, with an example."""
+    from pipelines import query as queries
+
+    response = _read(lambda store: queries.practice_candidates(store, min_documents=min_documents, limit=limit))
+
+    def lines():
+        for item in response.candidates:
+            yield f"{item.name}: {item.passages} passages in {len(item.documents)} documents"
+            yield f"   e.g. {item.example.sentence}"
+        yield f"{len(response.candidates)} candidate practices found in {min_documents} documents or more"
+
+    _answer(response, as_json, lines)
+
+
+@practices_app.command("promote")
+def practices_promote(
+    name: Annotated[str, typer.Argument(help="The practice's name, in French (e.g. a candidate's name).")],
+    definition: Annotated[str | None, typer.Option("--definition", help="One French sentence that defines it.")] = None,
+    synonyms: Annotated[
+        list[str] | None, typer.Option("--synonym", help="Another wording, matched like the name (repeat for several).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a practice to the staff's taxonomy (kept in the catalog) and find it in the stored passages
+    without reading files; the next ingestions match it too."""
+    from pipelines import curation
+
+    settings = _settings()
+    result = _read(lambda store: curation.promote_practice(
+        store, settings, name=name, definition=definition, synonyms=synonyms or []
+    ))
+    _answer(result, as_json, lambda: [result.message])
 
 
 @app.command()
-def initiatives(as_json: JsonOption = False) -> None:
-    """List the named initiatives (projects, programmes) found, with their carriers, most mentioned first."""
+def initiatives(
+    document: DocumentOption = None,
+    territory: Annotated[
+        str | None, typer.Option("--territory", help="Only initiatives of a territory holding this (accents and case ignored).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the named initiatives (projects, programmes) found, with their carriers and territory, most mentioned first."""
     from pipelines import query as queries
 
-    response = _read(queries.initiatives)
-    if as_json:
-        _print_json(response)
-        return
-    for item in response.initiatives:
-        carriers = f", carried by {', '.join(item.carriers)}" if item.carriers else ""
-        typer.echo(f"[{item.initiative_id}] {item.name}{carriers}: {item.mentions} passages in {len(item.documents)} documents")
-    typer.echo(f"{len(response.initiatives)} initiatives")
+    response = _read(lambda store: queries.initiatives(store, document=document, territory=territory))
+
+    def lines():
+        for item in response.initiatives:
+            place = f" ({item.territory})" if item.territory else ""
+            carriers = f", carried by {', '.join(item.carriers)}" if item.carriers else ""
+            yield f"[{item.initiative_id}] {item.name}{place}{carriers}: {item.mentions} passages in {len(item.documents)} documents"
+        yield f"{len(response.initiatives)} initiatives"
+
+    _answer(response, as_json, lines)
 
 
 @app.command()

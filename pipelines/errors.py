@@ -23,3 +23,12 @@ class NotFound(PatrimoineError):
 
 class ModelUnavailable(PatrimoineError):
     """A model named in the settings cannot be loaded offline."""
+
+
+class AmbiguousName(PatrimoineError):
+    """A name designates several actors (of different kinds): the kind must be given."""
+
+
+class InvalidCuration(PatrimoineError):
+    """A curation staff asked for cannot be applied: an unknown role, an actor merged into itself or into
+    an actor of another kind, an empty name, a practice that the shipped taxonomy already has."""

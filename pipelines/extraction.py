@@ -25,7 +25,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
@@ -33,7 +33,7 @@ from pipelines.actors import is_acronym, normalise
 from pipelines.errors import ModelUnavailable
 from pipelines.lexicons import load_yaml, phrase_pattern
 from pipelines.text import fold, one_line
-from pipelines.types import ActorMention
+from pipelines.types import ActorMention, NounPhrase
 
 _KINDS = {"PER": "person", "ORG": "organisation", "LOC": "place"}
 _MONTHS_AND_DAYS = {
@@ -577,9 +577,113 @@ class PracticeLemmas:
         return doc
 
     def predict(self, texts: list[str]) -> list[list[str]]:
-        results = []
+        return self.predict_with_terms(texts)[0]
+
+    def predict_with_terms(
+        self, texts: list[str], terms: NounPhrases | None = None
+    ) -> tuple[list[list[str]], list[list[NounPhrase]]]:
+        """The practices of each text and, with `terms`, its candidate terms outside them (one tagger pass)."""
+        results, candidates = [], []
         for doc in self._nlp.pipe(texts, batch_size=16, disable=self._disabled):
             doc = self._lowered(doc)
-            found = {self._nlp.vocab.strings[match_id] for match_id, _, _ in self._matcher(doc)}
+            matches = self._matcher(doc)
+            found = {self._nlp.vocab.strings[match_id] for match_id, _, _ in matches}
             results.append([name for name in self._names if name in found])
-        return results
+            candidates.append(terms.find(doc, taken=[(start, end) for _, start, end in matches]) if terms else [])
+        return results, candidates
+
+
+# --- candidate practices: terms of the passages that the taxonomy does not list yet ---------------
+
+_LINKS = {"de": "de", "du": "de", "des": "de", "d'": "de", "d’": "de", "à": "a", "au": "a", "aux": "a", "en": "en"}
+_ARTICLES = ["la", "le", "les", "l'", "l’"]
+_NOUN = {"POS": "NOUN", "IS_ALPHA": True}
+_ADJECTIVE = {"POS": "ADJ", "IS_ALPHA": True}
+_LINK_TOKEN = {"LOWER": {"IN": sorted(_LINKS)}}
+_ARTICLE_TOKEN = {"LOWER": {"IN": _ARTICLES}, "OP": "?"}
+_COMPOUND = [_NOUN, {"ORTH": "-"}, _NOUN]  # "recherche" "-" "action"
+_TERM_PATTERNS = [
+    [_NOUN, _ADJECTIVE, {**_ADJECTIVE, "OP": "?"}],  # "budget participatif", "approche systémique"
+    [_NOUN, {**_ADJECTIVE, "OP": "?"}, _LINK_TOKEN, _ARTICLE_TOKEN, _NOUN, {**_ADJECTIVE, "OP": "?"}],  # "fresque du climat"
+    [*_COMPOUND, {**_ADJECTIVE, "OP": "?"}],
+    [{"POS": "NOUN", "TEXT": {"REGEX": r"^\w+-\w[\w-]*$"}}, {**_ADJECTIVE, "OP": "?"}],  # "tiers-lieux" in one token
+]
+_LINE_OR_SENTENCE_START = {"\n", ".", ":", "!", "?", "•", "-", "–", "—", ";", "(", "«", "\"", "/"}
+
+
+class NounPhrases:
+    """Candidate practices: the terms of a passage (a noun with its adjectives, "budget participatif"; with
+    its complement, "ateliers de cartographie"; a compound noun, "recherche-action"), each with a key made
+    of its folded lemmas ("atelier de cartographie") so that inflected forms count as one.
+
+    Junk is left out: numbers and dates, words in capitals or capitalised inside a sentence (names,
+    headings), stop words, the generic nouns and adjectives and the `not_practices` of
+    models/practice_candidates.yaml, and the `never` phrases (titles and bodies of the role and organisation
+    lexicons). Reads the part-of-speech tags and lemmas of a doc; writes nothing."""
+
+    def __init__(self, nlp, lexicon: dict, *, never: list[str] = ()) -> None:
+        self._nlp = nlp
+        self._disabled = [name for name in PracticeLemmas._ANALYSIS_ONLY if name in nlp.pipe_names]
+        self._matcher = Matcher(nlp.vocab)
+        self._matcher.add("TERM", _TERM_PATTERNS)
+        self._generic_nouns = {fold(word) for word in lexicon.get("generic_nouns", [])}
+        self._generic_adjectives = {fold(word) for word in lexicon.get("generic_adjectives", [])}
+        phrases = [*lexicon.get("not_practices", []), *never]
+        self._never = {_term_key(list(doc)) for doc in nlp.pipe(phrases, disable=self._disabled)}
+
+    def key(self, phrase: str) -> str:
+        """The key of a phrase written by staff (a practice's name or synonym), as terms of passages get it."""
+        return _term_key(list(self._nlp(phrase, disable=self._disabled)))
+
+    def find(self, doc, *, taken: list[tuple[int, int]] = ()) -> list[NounPhrase]:
+        """The candidate terms of a doc, one per key, none overlapping a `taken` token range (the practices
+        already found). Nested terms count too: "marche exploratoire de femmes" is also "marche exploratoire"."""
+        blocked = {i for start, end in taken for i in range(start, end)}
+        spans = [doc[start:end] for _, start, end in self._matcher(doc) if not blocked & set(range(start, end))]
+        found: dict[str, NounPhrase] = {}
+        for span in sorted(spans, key=lambda s: (s.start, s.end)):
+            if self._plausible(span):
+                key = _term_key(list(span))
+                if key not in self._never:
+                    found.setdefault(key, NounPhrase(key=key, text=span.text))
+        return list(found.values())
+
+    def _plausible(self, span) -> bool:
+        for position, token in enumerate(span):
+            if token.text == "-" or token.lower_ in _LINKS or token.lower_ in _ARTICLES:
+                if token.text == "-" and (token.whitespace_ or span.doc[token.i - 1].whitespace_):
+                    return False  # a dash between words, not a compound
+                continue
+            lemma = fold(token.lemma_)
+            if len(token.text) < 3 or token.like_num or token.is_stop or lemma in _MONTHS_AND_DAYS:
+                return False
+            if (token.pos_ == "NOUN" and lemma in self._generic_nouns) or lemma in self._generic_adjectives:
+                return False
+            if any(c.isupper() for c in token.text) and not (position == 0 and token.is_title and _starts_a_sentence(token)):
+                return False  # a name, an acronym or a heading in capitals
+        return True
+
+
+def _starts_a_sentence(token) -> bool:
+    if token.i == 0:
+        return True
+    before = token.doc[token.i - 1]
+    return before.is_space or "\n" in before.text_with_ws or before.text in _LINE_OR_SENTENCE_START
+
+
+def _term_key(tokens) -> str:
+    """Folded lemmas of a term, link words reduced ("du", "des", "d'" -> "de"), articles dropped,
+    compounds kept whole: "Fresques du climat" -> "fresque de climat"."""
+    words: list[str] = []
+    glued = False  # the previous token is a hyphen that touches the next word
+    for token in tokens:
+        lower = token.lower_
+        if lower in _ARTICLES or token.is_space:
+            continue
+        word = _LINKS.get(lower) or fold(token.lemma_ if token.pos_ in ("NOUN", "ADJ", "VERB") else token.text)
+        if words and (glued or (token.text == "-" and not token.doc[token.i - 1].whitespace_)):
+            words[-1] += word
+        else:
+            words.append(word)
+        glued = token.text == "-" and not token.whitespace_
+    return " ".join(words)

@@ -38,11 +38,14 @@ def read_task(path: str, settings: Settings) -> SourceDocument:
 
 
 @task(cache_policy=NO_CACHE)
-def understand_task(document: SourceDocument, settings: Settings) -> tuple[list[Passage], list[Analysis], np.ndarray]:
-    """Segment, analyse and embed one document (pure computation, no write)."""
+def understand_task(
+    document: SourceDocument, settings: Settings, staff_practices: list[dict] = ()
+) -> tuple[list[Passage], list[Analysis], np.ndarray]:
+    """Segment, analyse and embed one document (pure computation, no write); the practices staff promoted
+    are matched besides the shipped ones."""
     passages = segment(document, min_chars=settings.passage_min_chars, max_chars=settings.passage_max_chars)
     texts = [p.text for p in passages]
-    analyses = load_analyzer(settings).predict(texts)
+    analyses = load_analyzer(settings, staff_practices=staff_practices).predict(texts)
     embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
     return passages, analyses, embedder.embed_passages(texts)
 
@@ -134,6 +137,7 @@ def ingest(paths: list[str]) -> IngestReport:
     catalog.start_run(store.conn, report.run_id, [str(p) for p in paths])
     try:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
+        staff_practices = catalog.staff_practices(store.conn)
         for path in discover(paths):
             report.documents_seen += 1
             try:
@@ -142,7 +146,7 @@ def ingest(paths: list[str]) -> IngestReport:
                     report.documents_unchanged += 1
                     logger.info("%s: unchanged", path)
                     continue
-                passages, analyses, vectors = understand_task(document, settings)
+                passages, analyses, vectors = understand_task(document, settings, staff_practices)
                 store_task(store, document, passages, analyses, vectors, run_id=report.run_id)
             except PatrimoineError as exc:
                 _fail(report, path, str(exc))

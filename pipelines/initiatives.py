@@ -11,6 +11,7 @@ Ouishare & Colab-Studio"). Carriers follow "porté par", "animé par", "piloté 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from pipelines.lexicons import load_yaml, phrase_pattern
@@ -152,3 +153,32 @@ class InitiativeFinder:
             if head and re.search(_CARRIED, line, re.IGNORECASE):
                 add(head.group(1), line_start + head.start(1), line_start + head.end(1))
         return list(found.values())
+
+
+def with_territories(mentions: list[InitiativeMention], text: str, *, places: list[str]) -> list[InitiativeMention]:
+    """Each initiative with the place named with it in the passage: of the `places` (actors of kind place
+    found in `text`), the one of its sentence nearest to its name, else the passage's only place."""
+    if not places or not mentions:
+        return mentions
+    folded = fold(text)
+    at = {
+        place: [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(fold(place)) + r"(?!\w)", folded)]
+        for place in places
+    }
+    distinct = {fold(place): place for place in places if at[place]}
+    result = []
+    for mention in mentions:
+        sentence = fold(mention.evidence)
+        start = folded.find(sentence) if sentence else -1
+        name_at = max(folded.find(fold(mention.name)), start)
+        near = [
+            (min(abs(position - name_at) for position in positions), place)
+            for place, positions in at.items()
+            if start >= 0 and any(start <= position < start + len(sentence) for position in positions)
+        ]
+        if near:
+            territory = min(near)[1]
+        else:
+            territory = next(iter(distinct.values())) if len(distinct) == 1 else None
+        result.append(replace(mention, territory=territory))
+    return result

@@ -10,13 +10,17 @@ from pipelines import catalog, facets
 from pipelines.embedding import Embedder
 from pipelines.errors import NotFound
 from pipelines.schemas import (
+    ActorDetail,
+    ActorMentionPublic,
     ActorsResponse,
     DocumentDetail,
     FacetValue,
     HitGroup,
     InitiativeDetail,
     InitiativesResponse,
+    PracticeCandidatesResponse,
     PracticesResponse,
+    RoleSource,
     SearchHit,
     SearchResponse,
     SimilarDocument,
@@ -27,6 +31,7 @@ from pipelines.schemas import (
 )
 from pipelines.similar import Profile, rank
 from pipelines.store import Store
+from pipelines.text import fold, sentence_with
 
 if TYPE_CHECKING:  # the analyzer loads spaCy: only its type is needed here
     from pipelines.analysis import Analyzer
@@ -158,17 +163,71 @@ def document(store: Store, document_id: str) -> DocumentDetail:
 
 
 def actors(
-    store: Store, *, kind: str | None = None, role: str | None = None, document: str | None = None
+    store: Store, *, kind: str | None = None, role: str | None = None, document: str | None = None,
+    name: str | None = None, limit: int | None = None, offset: int = 0,
 ) -> ActorsResponse:
-    return ActorsResponse(actors=catalog.list_actors(store.conn, kind=kind, role=role, document=document))
+    """Actors most mentioned first, filtered by kind, role, document (id, path or file name) and `name`
+    (held by the name or an alias, accents and case ignored), then paged by `limit` and `offset`."""
+    found = catalog.list_actors(store.conn, kind=kind, role=role, document=document)
+    if name and name.strip():
+        wanted = fold(" ".join(name.split()))
+        found = [a for a in found if any(wanted in fold(n) for n in [a.name, *a.aliases])]
+    shown = found[offset : offset + limit if limit is not None else None]
+    return ActorsResponse(actors=shown, total=len(found), limit=limit, offset=offset)
 
 
-def practices(store: Store, *, definitions: dict[str, str] | None = None) -> PracticesResponse:
-    """Practices found, most cited first; `definitions` (name -> definition) come from the taxonomy."""
-    found = catalog.list_practices(store.conn)
+def actor(store: Store, actor_id: int, *, limit: int | None = None, offset: int = 0) -> ActorDetail:
+    """An actor with where its role comes from and its mentions (paged by `limit` and `offset`), each with
+    its passage, document, page or speaker and time, and the sentence that names it."""
+    found = catalog.get_actor(store.conn, actor_id)
+    if found is None:
+        raise NotFound(f"no actor with id {actor_id}")
+    summary, _ = found
+    rows = catalog.actor_mention_rows(store.conn, actor_id)
+    mentions = [_mention(row) for row in rows[offset : offset + limit if limit is not None else None]]
+    return ActorDetail(**summary.model_dump(), role_source=_role_source(store, actor_id, summary, rows),
+                       mentioned_in=mentions)
+
+
+def _mention(row: dict) -> ActorMentionPublic:
+    return ActorMentionPublic(**{k: row[k] for k in ActorMentionPublic.model_fields if k != "sentence"},
+                              sentence=sentence_with(row["text"], row["surface"]))
+
+
+def _role_source(store: Store, actor_id: int, summary, rows: list[dict]) -> RoleSource | None:
+    """Curation when staff set the role; else the latest mention (as roles are chosen) that shows it."""
+    if summary.role is None:
+        return None
+    row = catalog.actor_row(store.conn, actor_id)
+    if row is not None and row["curated_role"]:
+        return RoleSource(set_by="curation")
+    shown = [r for r in rows if r["role"] == summary.role and r["evidence"] == summary.role_evidence]
+    if not shown:
+        return None
+    latest = sorted(shown, key=lambda r: r["date"] or "")[-1]  # the last of the latest date, as latest_role keeps
+    return RoleSource(set_by="document", mention=_mention(latest))
+
+
+def practices(
+    store: Store, *, definitions: dict[str, str] | None = None, document: str | None = None
+) -> PracticesResponse:
+    """Practices found, most cited first; `definitions` (name -> definition) come from the taxonomy, and
+    the staff's practices bring their own; `document` (id, path or file name) keeps its practices only."""
+    found = catalog.list_practices(store.conn, document=document)
+    staff = {p["name"]: p["definition"] for p in catalog.staff_practices(store.conn)}
     for item in found:
-        item.definition = (definitions or {}).get(item.name)
+        item.staff = item.name in staff
+        item.definition = staff.get(item.name) or (definitions or {}).get(item.name)
     return PracticesResponse(practices=found)
+
+
+def practice_candidates(store: Store, *, min_documents: int = 2, limit: int | None = None) -> PracticeCandidatesResponse:
+    """Terms of the passages that may be practices the taxonomy lacks, found in `min_documents` documents
+    or more, most widespread first."""
+    return PracticeCandidatesResponse(
+        min_documents=min_documents,
+        candidates=catalog.practice_candidates(store.conn, min_documents=min_documents, limit=limit),
+    )
 
 
 def stats(store: Store) -> StatsResponse:
@@ -235,8 +294,17 @@ def similar_to_text(
     return _similar(documents, target, profiles, k=k, other_territories=territory is not None)
 
 
-def initiatives(store: Store) -> InitiativesResponse:
-    return InitiativesResponse(initiatives=catalog.list_initiatives(store.conn))
+def initiatives(store: Store, *, document: str | None = None, territory: str | None = None) -> InitiativesResponse:
+    """Initiatives most mentioned first; `document` (id, path or file name) keeps those it mentions,
+    `territory` those whose territory (or one of their documents') holds it, accents and case ignored."""
+    found = catalog.list_initiatives(store.conn)
+    if document is not None:
+        ids = set(catalog.document_ids(store.conn, document))
+        found = [i for i in found if ids & set(i.documents)]
+    if territory and territory.strip():
+        wanted = fold(" ".join(territory.split()))
+        found = [i for i in found if any(wanted in fold(t) for t in [i.territory or "", *i.territories])]
+    return InitiativesResponse(initiatives=found)
 
 
 def initiative(store: Store, initiative_id: int) -> InitiativeDetail:

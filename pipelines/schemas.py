@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 ActorKind = Literal["person", "organisation", "place"]
 Role = Literal["elu", "agent", "etat", "socio_economique"]
@@ -150,9 +150,67 @@ class ActorSummary(ActorPublic):
     first_seen: str | None = Field(default=None, description="Earliest date of the documents that mention it.")
     last_seen: str | None = Field(default=None, description="Latest date of the documents that mention it.")
 
+    @computed_field(description="How many documents mention it.")
+    @property
+    def document_count(self) -> int:
+        return len(self.documents)
+
 
 class ActorsResponse(BaseModel):
     actors: list[ActorSummary]
+    total: int = Field(default=0, description="Actors that pass the filters, over all pages.")
+    limit: int | None = Field(default=None, description="At most this many actors are listed; null: all.")
+    offset: int = Field(default=0, description="Actors that pass the filters skipped before the first listed.")
+
+
+class ActorMentionPublic(BaseModel):
+    """One mention of an actor: where it is and the sentence that names it."""
+
+    passage_id: str
+    document_id: str
+    title: str = Field(description="Title of the document.")
+    date: str | None = Field(default=None, description="Date of the document.")
+    page: int | None = Field(default=None, description="Page of the passage; null outside paged documents.")
+    page_end: int | None = None
+    speaker: str | None = Field(default=None, description="Speaker of the turn, in transcripts.")
+    start_s: float | None = Field(default=None, description="Start of the turn in seconds, in transcripts.")
+    surface: str = Field(description="The name as the passage writes it.")
+    role: Role | None = Field(default=None, description="The role this mention shows, if any.")
+    sentence: str = Field(description="The sentence of the passage that names the actor (cut around the name).")
+
+
+class RoleSource(BaseModel):
+    """Where an actor's role comes from: staff curation, or the mention whose sentence shows it."""
+
+    set_by: Literal["curation", "document"]
+    mention: ActorMentionPublic | None = Field(default=None, description="With `document`: the mention.")
+
+
+class ActorDetail(ActorSummary):
+    role_source: RoleSource | None = Field(default=None, description="Where the role and its evidence come from.")
+    mentioned_in: list[ActorMentionPublic] = Field(
+        description="Its mentions, oldest document first (undated last), paged by `limit` and `offset`."
+    )
+
+
+class ActorMerge(BaseModel):
+    into: int = Field(description="Id of the actor that takes this actor's mentions and names (same kind).")
+
+
+class ActorRename(BaseModel):
+    name: str = Field(min_length=1, description="The name to show.")
+
+
+class ActorRoleChange(BaseModel):
+    role: str = Field(description="elu, agent, etat or socio_economique.")
+
+
+class ActorCurationResult(BaseModel):
+    action: Literal["merge", "rename", "ignore", "set-role"]
+    actor_id: int | None = Field(description="The actor as it is now (for a merge, the one merged into).")
+    name: str = Field(description="Its name now.")
+    kind: ActorKind
+    message: str = Field(description="What changed, as `patrimoine actors` prints it.")
 
 
 class StatsResponse(BaseModel):
@@ -234,6 +292,11 @@ class InitiativeSummary(BaseModel):
     practices: list[str] = Field(description="Practices found in those passages.")
     tags: list[TagCount] = Field(description="Tags of those passages, with counts.")
     passage_ids: list[str]
+    territory: str | None = Field(
+        default=None,
+        description="The place named with it in its passages (the most frequent), else the territory of its "
+        "documents (the most frequent); null when neither is known.",
+    )
 
 
 class InitiativesResponse(BaseModel):
@@ -304,7 +367,46 @@ class PracticeSummary(BaseModel):
     passages: int = Field(description="Passages where the practice is found.")
     documents: list[str] = Field(description="Ids of the documents where it is found.")
     tags: list[TagCount] = Field(description="Tags of those passages, with counts.")
+    staff: bool = Field(default=False, description="Promoted by staff (kept in the catalog), not in models/practices.yaml.")
 
 
 class PracticesResponse(BaseModel):
     practices: list[PracticeSummary]
+
+
+class CandidateExample(BaseModel):
+    passage_id: str
+    document_id: str
+    title: str
+    page: int | None = None
+    sentence: str = Field(description="The sentence of the passage that holds the term.")
+
+
+class PracticeCandidate(BaseModel):
+    """A term of the passages that may be a practice the taxonomy does not list yet."""
+
+    name: str = Field(description="The term as most often written.")
+    key: str = Field(description="Its folded lemmas: the forms counted as one.")
+    documents: list[str] = Field(description="Ids of the documents where it is found.")
+    passages: int = Field(description="Passages where it is found.")
+    example: CandidateExample
+
+
+class PracticeCandidatesResponse(BaseModel):
+    min_documents: int = Field(description="Candidates are found in at least this many documents.")
+    candidates: list[PracticeCandidate]
+
+
+class PracticePromotion(BaseModel):
+    name: str = Field(min_length=2, description="The practice's name, in French (e.g. a candidate's name).")
+    definition: str | None = Field(default=None, description="One French sentence.")
+    synonyms: list[str] = Field(default_factory=list, description="Other wordings, matched like the name.")
+
+
+class PracticePromotionResult(BaseModel):
+    name: str
+    definition: str | None = None
+    synonyms: list[str]
+    passages: int = Field(description="Stored passages where it is now found.")
+    documents: list[str] = Field(description="Ids of their documents.")
+    message: str = Field(description="What changed, as `patrimoine practices promote` prints it.")

@@ -65,3 +65,26 @@ STOPWORDS = frozenset(
     pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa se ses si son sont sur t ta te tes
     ton tu un une vos votre vous y""".split()
 )
+
+
+def sentence_with(text: str, phrase: str, *, limit: int = 300) -> str:
+    """The first sentence of `text` that holds `phrase` (accents and case ignored), cut to about `limit`
+    characters around it (… marks a cut); the start of the text when no sentence holds it."""
+    target = fold(one_line(phrase))
+    for sentence in split_sentences(text):
+        at = fold(sentence).find(target) if target else -1
+        if at >= 0:
+            return _window(sentence, at, len(target), limit)
+    return _window(one_line(text), 0, 0, limit)
+
+
+def _window(sentence: str, at: int, length: int, limit: int) -> str:
+    if len(sentence) <= limit:
+        return sentence
+    start = max(0, min(at - (limit - length) // 2, len(sentence) - limit))
+    if start > 0 and " " in sentence[start : at]:
+        start = sentence.index(" ", start) + 1  # not in the middle of a word
+    end = start + limit
+    if end < len(sentence) and " " in sentence[at + length : end]:
+        end = sentence.rindex(" ", at + length, end)
+    return ("…" if start > 0 else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")

@@ -82,6 +82,15 @@ class InitiativeMention:
     name: str
     carriers: list[str] = field(default_factory=list)
     evidence: str = ""
+    territory: str | None = None  # the place named with it in the passage, when there is one
+
+
+@dataclass(frozen=True)
+class NounPhrase:
+    """A candidate practice: a term of the passage ("ateliers de cartographie") and its lemma key."""
+
+    key: str  # folded lemmas, articles dropped: "atelier de cartographie"
+    text: str  # as written
 
 
 @dataclass
@@ -92,3 +101,4 @@ class Analysis:
     actors: list[ActorMention] = field(default_factory=list)
     practices: list[str] = field(default_factory=list)
     initiatives: list[InitiativeMention] = field(default_factory=list)
+    candidates: list[NounPhrase] = field(default_factory=list)  # terms that may be practices not yet listed

@@ -1,5 +1,7 @@
-"""Admin endpoints for staff: tag corrections. Behind `Authorization: Bearer $PATRIMOINE_ADMIN_TOKEN`;
-they answer 404 while no token is set."""
+"""Admin endpoints for staff: tag corrections, actor curation and practice promotion (the same as the
+CLI's, through pipelines/curation.py). Behind `Authorization: Bearer $PATRIMOINE_ADMIN_TOKEN`; they answer
+404 while no token is set. Domain errors become statuses in search_api.app (unknown actor 404, a curation
+that cannot be applied 422)."""
 
 import secrets
 from pathlib import Path
@@ -7,8 +9,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException
 
-from pipelines import catalog
-from pipelines.schemas import TagCorrection, TagCorrectionResult
+from pipelines import catalog, curation
+from pipelines.schemas import (
+    ActorCurationResult,
+    ActorMerge,
+    ActorRename,
+    ActorRoleChange,
+    PracticePromotion,
+    PracticePromotionResult,
+    TagCorrection,
+    TagCorrectionResult,
+)
 from pipelines.tagging import Taxonomy
 from search_api.deps import SettingsDep, StoreDep
 
@@ -37,3 +48,40 @@ def set_tags(passage_id: str, correction: TagCorrection, store: StoreDep, settin
     except KeyError as exc:
         raise HTTPException(status_code=404, detail=f"no passage {passage_id}") from exc
     return TagCorrectionResult(passage_id=passage_id, labels=labels, previous=previous)
+
+
+@router.post("/actors/{actor_id}/merge", response_model=ActorCurationResult)
+def merge_actor(actor_id: int, body: ActorMerge, store: StoreDep) -> ActorCurationResult:
+    """Merge this actor into actor `into` (same kind), which keeps its name and takes this one's mentions
+    and names; like `patrimoine actors merge`, kept across re-ingestion."""
+    actor = curation.actor_by_id(store, actor_id)
+    return curation.curate_actor(store, "merge", actor, into=curation.actor_by_id(store, body.into))
+
+
+@router.post("/actors/{actor_id}/rename", response_model=ActorCurationResult)
+def rename_actor(actor_id: int, body: ActorRename, store: StoreDep) -> ActorCurationResult:
+    """Show the actor under a new name; like `patrimoine actors rename`, kept across re-ingestion."""
+    return curation.curate_actor(store, "rename", curation.actor_by_id(store, actor_id), value=body.name)
+
+
+@router.post("/actors/{actor_id}/ignore", response_model=ActorCurationResult)
+def ignore_actor(actor_id: int, store: StoreDep) -> ActorCurationResult:
+    """Hide a false actor from listings, search hits and documents; like `patrimoine actors ignore`, kept
+    across re-ingestion (its names are never extracted again)."""
+    return curation.curate_actor(store, "ignore", curation.actor_by_id(store, actor_id))
+
+
+@router.put("/actors/{actor_id}/role", response_model=ActorCurationResult)
+def set_actor_role(actor_id: int, body: ActorRoleChange, store: StoreDep) -> ActorCurationResult:
+    """Set the actor's role by hand (elu, agent, etat, socio_economique; 422 otherwise); it wins over the
+    role read in the documents; like `patrimoine actors set-role`, kept across re-ingestion."""
+    return curation.curate_actor(store, "set-role", curation.actor_by_id(store, actor_id), value=body.role)
+
+
+@router.post("/practices", response_model=PracticePromotionResult)
+def promote_practice(body: PracticePromotion, store: StoreDep, settings: SettingsDep) -> PracticePromotionResult:
+    """Add a practice to the staff's taxonomy (or update it) and find it in the stored passages; like
+    `patrimoine practices promote`. 422 for a practice of models/practices.yaml."""
+    return curation.promote_practice(
+        store, settings, name=body.name, definition=body.definition, synonyms=body.synonyms
+    )

@@ -10,13 +10,18 @@ from fastapi.staticfiles import StaticFiles
 from pipelines import export
 from pipelines import query as queries
 from pipelines.analysis import load_analyzer
-from pipelines.errors import NotFound
+from pipelines.errors import AmbiguousName, InvalidCuration, NotFound
 from pipelines.lexicons import practice_definitions
 from pipelines.schemas import (
+    ActorDetail,
+    ActorKind,
+    ActorsResponse,
     DocumentDetail,
     InitiativeDetail,
     InitiativesResponse,
+    PracticeCandidatesResponse,
     PracticesResponse,
+    Role,
     SearchResponse,
     SimilarInitiativesResponse,
     SimilarResponse,
@@ -47,6 +52,13 @@ async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": str(exc)})
 
 
+async def _unprocessable(request: Request, exc: InvalidCuration | AmbiguousName) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+
+Document = Annotated[str | None, Query(description="Only those of this document: its id, source path or file name.")]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -56,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_exception_handler(NotFound, _not_found)  # a missing document, initiative…: 404, in one place
+    app.add_exception_handler(InvalidCuration, _unprocessable)  # a curation that cannot be applied: 422
+    app.add_exception_handler(AmbiguousName, _unprocessable)
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -109,15 +123,53 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Documents like this one, ranked by meaning and by what they share (tags, practices, roles, territory)."""
         return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
 
+    @app.get("/actors", response_model=ActorsResponse)
+    def actors(
+        store: StoreDep,
+        kind: Annotated[ActorKind | None, Query(description="person, organisation or place.")] = None,
+        role: Annotated[Role | None, Query(description="elu, agent, etat or socio_economique.")] = None,
+        document: Document = None,
+        q: Annotated[str | None, Query(description="Held by the name or an alias (accents and case ignored).")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000, description="How many actors to return.")] = 50,
+        offset: Annotated[int, Query(ge=0, description="How many actors to skip first.")] = 0,
+    ) -> ActorsResponse:
+        """Actors (one per real actor across documents), most mentioned first, with `total` for paging."""
+        return queries.actors(store, kind=kind, role=role, document=document, name=q, limit=limit, offset=offset)
+
+    @app.get("/actors/{actor_id}", response_model=ActorDetail)
+    def actor(
+        store: StoreDep,
+        actor_id: int,
+        limit: Annotated[int, Query(ge=1, le=1000, description="How many mentions to return.")] = 100,
+        offset: Annotated[int, Query(ge=0, description="How many mentions to skip first.")] = 0,
+    ) -> ActorDetail:
+        """An actor, where its role comes from, and its mentions with their passages, pages and sentences."""
+        return queries.actor(store, actor_id, limit=limit, offset=offset)
+
     @app.get("/practices", response_model=PracticesResponse)
-    def practices(store: StoreDep) -> PracticesResponse:
+    def practices(store: StoreDep, document: Document = None) -> PracticesResponse:
         """Practices (methods and tools) found in the documents, most cited first, with their definition."""
-        return queries.practices(store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"))
+        return queries.practices(
+            store, definitions=practice_definitions(Path(settings.models_dir) / "practices.yaml"), document=document
+        )
+
+    @app.get("/practices/candidates", response_model=PracticeCandidatesResponse)
+    def practice_candidates(
+        store: StoreDep,
+        min_documents: Annotated[int, Query(ge=1, description="Only terms found in this many documents or more.")] = 2,
+        limit: Annotated[int, Query(ge=1, le=1000, description="How many candidates to return.")] = 100,
+    ) -> PracticeCandidatesResponse:
+        """Frequent terms of the passages that no practice covers, most widespread first, with an example."""
+        return queries.practice_candidates(store, min_documents=min_documents, limit=limit)
 
     @app.get("/initiatives", response_model=InitiativesResponse)
-    def initiatives(store: StoreDep) -> InitiativesResponse:
+    def initiatives(
+        store: StoreDep,
+        document: Document = None,
+        territory: Annotated[str | None, Query(description="Held by its territory (accents and case ignored).")] = None,
+    ) -> InitiativesResponse:
         """Named projects and programmes found in the documents, most mentioned first."""
-        return queries.initiatives(store)
+        return queries.initiatives(store, document=document, territory=territory)
 
     @app.get("/initiatives/{initiative_id}", response_model=InitiativeDetail)
     def initiative(store: StoreDep, initiative_id: int) -> InitiativeDetail:

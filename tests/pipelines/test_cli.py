@@ -15,7 +15,10 @@ def _json(args):
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("command", ["ingest", "search", "analyze", "actors", "stats", "serve", "eval search"])
+@pytest.mark.parametrize("command", [
+    "ingest", "search", "analyze", "actors", "stats", "serve", "eval search", "practices", "practices candidates",
+    "practices promote", "initiatives",
+])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from pipelines.cli import app as cli
-from pipelines.initiatives import InitiativeFinder, carrier_names, initiative_key
+from pipelines.initiatives import InitiativeFinder, carrier_names, initiative_key, with_territories
 from pipelines.settings import Settings
 from search_api.app import create_app
 from tests.conftest import ROOT
@@ -33,6 +33,20 @@ def test_initiatives_and_their_carriers(finder):
     assert routine == []
 
 
+def test_an_initiative_takes_the_place_named_with_it(finder):
+    text = (
+        "À Dinan, le programme Territoires d'industrie est porté par Dinan Agglomération. "
+        "Le PCAET de Rennes avance. Rennes et Vitré coopèrent."
+    )
+    [found] = finder.predict([text])
+    territories = {m.name: m.territory for m in with_territories(found, text, places=["Dinan", "Rennes", "Vitré"])}
+    assert territories["Territoires d'industrie"] == "Dinan" and territories["PCAET"] == "Rennes"
+    [plan] = finder.predict(["Le PCAET avance bien."])
+    assert with_territories(plan, "Le PCAET avance bien. Rennes suit.", places=["Rennes"])[0].territory == "Rennes"
+    two = "Le PCAET avance bien. Rennes et Vitré suivent."
+    assert with_territories(finder.predict([two])[0], two, places=["Rennes", "Vitré"])[0].territory is None
+
+
 def test_carrier_names_stop_where_the_name_ends():
     assert carrier_names("la Coop des communs PACT2 suite") == ["Coop des communs"]
     assert carrier_names("Dinan Agglomération et la Région Bretagne, avec") == ["Dinan Agglomération", "Région Bretagne"]
@@ -57,9 +71,22 @@ def test_initiatives_are_listed_detailed_and_compared(ingested):
     assert listed.exit_code == 0, listed.output
     initiatives = {i["name"]: i for i in json.loads(listed.stdout)["initiatives"]}
     assert initiatives["PACT2"]["carriers"] == ["Colab-Studio", "Ouishare"]
+    assert initiatives["PACT2"]["territory"] == "Pays de Loire"  # named with it in seed 000
+    assert sum(bool(i["territory"]) for i in initiatives.values()) > len(initiatives) / 2
+    in_loire = json.loads(CliRunner().invoke(cli, ["initiatives", "--territory", "pays de loire", "--json"]).stdout)
+    assert "PACT2" in {i["name"] for i in in_loire["initiatives"]} and len(in_loire["initiatives"]) < len(initiatives)
+    document = initiatives["PACT2"]["documents"][0]
+    of_document = json.loads(CliRunner().invoke(cli, ["initiatives", "--document", document, "--json"]).stdout)
+    assert all(document in i["documents"] for i in of_document["initiatives"]) and of_document["initiatives"]
+    text = CliRunner().invoke(cli, ["initiatives"]).stdout
+    assert "PACT2 (Pays de Loire), carried by Colab-Studio, Ouishare" in text
     client = TestClient(create_app())
     pact = initiatives["PACT2"]["initiative_id"]
     detail = client.get(f"/initiatives/{pact}").json()
+    assert detail["territory"] == "Pays de Loire"
+    assert [i["name"] for i in client.get("/initiatives", params={"territory": "Loire"}).json()["initiatives"]] == [
+        i["name"] for i in in_loire["initiatives"]
+    ]
     assert detail["passages"] and "PACT2" in detail["passages"][0]["text"]
     similar = client.get(f"/initiatives/{pact}/similar", params={"k": 3}).json()
     assert similar["of"] == pact and 0 < len(similar["results"]) <= 3

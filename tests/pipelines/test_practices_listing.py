@@ -19,3 +19,16 @@ def test_practices_are_listed_with_definitions_counts_and_tags(ingested):
     assert TestClient(create_app()).get("/practices").json() == json.loads(result.stdout)
     text = CliRunner().invoke(cli, ["practices"])
     assert text.stdout.strip().endswith(f"{len(practices)} practices")
+
+
+def test_practices_of_one_document(ingested):
+    every = json.loads(CliRunner().invoke(cli, ["practices", "--json"]).stdout)["practices"]
+    document = every[0]["documents"][0]
+    result = CliRunner().invoke(cli, ["practices", "--document", document, "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)["practices"]
+    assert found and all(p["documents"] == [document] for p in found)
+    assert {p["name"] for p in found} < {p["name"] for p in every}
+    assert sum(p["passages"] for p in found) < sum(p["passages"] for p in every)
+    api = TestClient(create_app()).get("/practices", params={"document": document}).json()["practices"]
+    assert api == found
