@@ -331,7 +331,7 @@ def similar_initiatives(store: Store, initiative_id: int, *, k: int = 5, other_t
         profiles.append(Profile(
             key=str(summary.initiative_id), vector=mean / (np.linalg.norm(mean) or 1.0),
             tags=frozenset(t.id for t in summary.tags), practices=frozenset(summary.practices),
-            territory=summary.territories[0] if summary.territories else None,
+            territory=summary.territory or (summary.territories[0] if summary.territories else None),
         ))
     target = next((p for p in profiles if p.key == str(initiative_id)), None)
     if target is None:
