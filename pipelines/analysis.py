@@ -61,7 +61,7 @@ def load_extractors(settings: Settings) -> tuple[ActorExtractor, Practices]:
 @functools.lru_cache(maxsize=2)
 def _cached_extractors(models_dir: str, spacy_model: str) -> tuple[ActorExtractor, Practices]:
     models = Path(models_dir)
-    nlp = load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml")
+    nlp = load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml", models / "places.yaml")
     extractor = ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
     entries = load_yaml(models / "practices.yaml")
     return extractor, Practices(PracticeMatcher(entries), PracticeLemmas(nlp, entries))

@@ -29,8 +29,10 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
+from pipelines import extraction_rules as rules
 from pipelines.actors import is_acronym, normalise
 from pipelines.errors import ModelUnavailable
+from pipelines.extraction_rules import Found
 from pipelines.lexicons import load_yaml, phrase_pattern
 from pipelines.text import fold, one_line
 from pipelines.types import ActorMention
@@ -92,6 +94,9 @@ _NAME_TAILS = [
 ]
 LEXICON_ID = "lexicon"  # entities found by the EntityRuler of models/organisations.yaml
 CIVILITY_ID = "civility"  # people found by the civility rule of the EntityRuler
+BODY_ID = "body"  # organisations found by the rules of `patrimoine_bodies`
+PLACE_ID = "place"  # places found by the rules of `patrimoine_places`
+_TRUSTED = {LEXICON_ID, BODY_ID, PLACE_ID}  # names taken as found, not cleaned as spaCy's guesses
 _WINDOW = 12  # tokens around a person's name searched for a role cue
 
 for _name in ("role", "role_evidence"):
@@ -100,8 +105,9 @@ for _name in ("role", "role_evidence"):
 
 
 @functools.lru_cache(maxsize=2)
-def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = None):
-    """The spaCy pipeline with the rules of this module (see the module's docstring)."""
+def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = None, places: Path | None = None):
+    """The spaCy pipeline with the rules of this module (see the module's docstring); `organisations`,
+    `roles` and `places` are the lexicons of models/ (each optional)."""
     try:
         nlp = spacy.load(name)
     except OSError as exc:
@@ -127,6 +133,10 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
             {"label": "ORG", "pattern": _words_across_lines(nlp, phrase), "id": LEXICON_ID}
             for phrase in lexicon.get("phrases", [])
         ]
+        patterns += [
+            {"label": "ORG", "pattern": glued, "id": LEXICON_ID}
+            for phrase in lexicon.get("phrases", []) if (glued := _glued(nlp, phrase))
+        ]
         for head in lexicon.get("heads", []):
             words = _words_across_lines(nlp, head)
             patterns += [{"label": "ORG", "id": LEXICON_ID, "pattern": [*words, *tail]} for tail in _NAME_TAILS]
@@ -134,19 +144,31 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
     nlp.add_pipe("patrimoine_names", after="ner")
-    nlp.add_pipe("patrimoine_actor_filter", after="patrimoine_names", config={"not_actors": not_actors})
+    nlp.add_pipe("patrimoine_bodies", after="patrimoine_names", config={"not_actors": not_actors})
+    nlp.add_pipe("patrimoine_places", after="patrimoine_bodies", config={"places": str(places) if places else None})
+    nlp.add_pipe("patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors})
     nlp.add_pipe("patrimoine_roles", after="patrimoine_actor_filter", config={"roles": str(roles) if roles else None})
     return nlp
 
 
 def _words_across_lines(nlp, phrase: str) -> list[dict]:
-    """A token pattern of the phrase, case-insensitive, that also matches it cut by a line break."""
+    """A token pattern of the phrase, case- and accent-insensitive ("Etablissement public"), that also
+    matches it cut by a line break."""
     pattern: list[dict] = []
     for token in nlp.make_doc(phrase):
         if pattern:
             pattern.append({"IS_SPACE": True, "OP": "?"})
-        pattern.append({"LOWER": token.lower_})
+        forms = sorted({token.lower_, fold(token.lower_), token.lower_.replace("'", "’")})
+        pattern.append({"LOWER": forms[0]} if len(forms) == 1 else {"LOWER": {"IN": forms}})
     return pattern
+
+
+def _glued(nlp, phrase: str) -> list[dict] | None:
+    """The phrase with its words glued together, as PDF extraction sometimes writes it ("Chambred’agriculture")."""
+    glued = "".join(phrase.split())
+    if glued == phrase or len(nlp.make_doc(glued)) == len(nlp.make_doc(phrase)):
+        return None
+    return [{"LOWER": {"IN": sorted({t.lower_, t.lower_.replace("'", "’")})}} for t in nlp.make_doc(glued)]
 
 
 class RoleCues:
@@ -194,8 +216,9 @@ class RoleCues:
         return best[1] if best else None
 
 
-def clean_name(text: str) -> str | None:
-    """The entity's text tidied, or None when it is not a plausible actor name."""
+def clean_name(text: str, *, capitals: bool = False) -> str | None:
+    """The entity's text tidied, or None when it is not a plausible actor name; `capitals`: a long word in
+    capitals is a name (a surname after a civility, "M. THUILLIER"), not a heading."""
     name = one_line(text).strip(_STRIP)
     name = re.sub(r"(\w)- (\w)", r"\1-\2", name)  # "Jean- François" cut across lines
     for _ in range(2):
@@ -207,7 +230,7 @@ def clean_name(text: str) -> str | None:
     letters = [c for c in name if c.isalpha()]
     if not letters or sum(c.isdigit() for c in name) > len(letters):
         return None
-    if name.isupper() and (" " in name or len(name) > 6):  # a heading in capitals, not an acronym
+    if name.isupper() and (" " in name or len(name) > 6) and not capitals:  # a heading in capitals, not an acronym
         return None
     return name
 
@@ -265,6 +288,11 @@ def rejoin_and_trim_names(doc):
                     break
             while end - start > 1 and (len(doc[start].text) == 1 and doc[start].is_alpha):
                 start += 1  # a stray initial of a scan ("V Michel VILBOIS")
+        elif ent.id_ != LEXICON_ID:
+            while end - start > 1 and doc[start].lower_ in ("la", "le", "les", "l'", "l’") and doc[start].is_lower:
+                start += 1  # "la France"
+            if fold(doc[start].text) in _TITLE_WORDS:
+                continue  # a title, not a body: "Secrétaire général de la" (+ "préfecture")
         # Cut at a line break that ends a heading or a list item, not inside "de la\nMer" or "Le-\nHir".
         for i in range(start, end - 1):
             if not doc[i].is_space and ("\n" in doc[i].text_with_ws or doc[i + 1].is_space):
@@ -354,26 +382,153 @@ def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
     return merged
 
 
+def _apply(doc, found: list[Found], *, span_id: str, over: tuple[str, ...] = ("LOC", "MISC", "PER"),
+           shrink: bool = False, extend: bool = False) -> None:
+    """Set each found span as an entity in place of the entities it overlaps, when all of these have a label
+    of `over` and none was found by a rule or the lexicon; `shrink` lets a span replace a longer entity
+    that contains it ("Société 24ème" -> "24ème"), `extend` one found by the lexicon that it contains."""
+    ents = list(doc.ents)
+    for f in sorted(set(found), key=lambda f: (f.start, f.start - f.end)):
+        overlapping = [e for e in ents if e.start < f.end and f.start < e.end]
+        if any(e.start == f.start and e.end == f.end and e.label_ == f.label for e in overlapping):
+            ents = [  # confirmed by the rule: kept as found by it
+                Span(doc, e.start, e.end, label=e.label_, span_id=e.id_ or span_id)
+                if (e.start, e.end) == (f.start, f.end) else e for e in ents
+            ]
+            continue
+        if any(e.label_ not in over or (e.id_ in _TRUSTED | {CIVILITY_ID} and not (
+            extend and f.start <= e.start and e.end <= f.end and e.label_ != "PER"
+        )) for e in overlapping):
+            continue
+        if not shrink and any(e.start <= f.start and f.end <= e.end and len(e) > f.end - f.start for e in overlapping):
+            continue
+        gone = {(e.start, e.end) for e in overlapping}
+        ents = [e for e in ents if (e.start, e.end) not in gone] + [Span(doc, f.start, f.end, label=f.label, span_id=span_id)]
+    doc.ents = sorted(ents, key=lambda e: e.start)
+
+
+@Language.factory("patrimoine_bodies", default_config={"not_actors": []})
+def make_body_rules(nlp, name: str, not_actors: list[str]):
+    """Organisations completed with general French administrative knowledge (see pipelines/extraction_rules.py).
+    `not_actors`: folded words of models/organisations.yaml that are never actors."""
+    words = frozenset(not_actors)
+    common = CommonWords(nlp)
+    return lambda doc: complete_bodies(doc, words, common)
+
+
+def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset()):
+    ents = list(doc.ents)
+    # A body's name cut short, extended over its complements; it may swallow the lexicon's shorter match.
+    _apply(doc, rules.extend_body_names(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), extend=True)
+    _apply(doc, rules.named_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)
+    companies, labels = rules.table_companies(doc, list(doc.ents), not_actor_words, common)
+    if companies:
+        doc.ents = [e for e in doc.ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]
+        _apply(doc, companies, span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"), shrink=True)
+    _apply(doc, rules.article_acronyms(doc, list(doc.ents), not_actor_words), span_id=BODY_ID)
+    _apply(doc, rules.lone_funders(doc, list(doc.ents)), span_id=BODY_ID)
+    territories = [f for e in doc.ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
+    if territories:
+        inside = {(e.start, e.end) for e in doc.ents for f in territories if e.start < f.start and f.end == e.end}
+        doc.ents = [e for e in doc.ents if (e.start, e.end) not in inside]
+        _apply(doc, territories, span_id=PLACE_ID)
+    return doc
+
+
+class CommonWords:
+    """French nouns, adjectives, verbs and adverbs of the lemmatizer's tables: `"ferrailles" in words`.
+    Names that are also common words ("Pierre", "Temple") are only read so where a name is unlikely."""
+
+    def __init__(self, nlp) -> None:
+        lookups = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.pipe_names else None
+        self._lemmas = lookups.get_table("lemma_lookup") if lookups and lookups.has_table("lemma_lookup") else {}
+        index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
+        self._words = frozenset(w for pos in ("noun", "adj", "verb", "adv") for w in index.get(pos, []))
+
+    def __contains__(self, word: str) -> bool:
+        word = word.lower()
+        lemma = self._lemmas.get(word, word)
+        lemma = lemma[0] if isinstance(lemma, list) else lemma
+        return lemma in self._words or word in self._words or (word.endswith(("s", "x")) and word[:-1] in self._words)
+
+
+@Language.factory("patrimoine_places", default_config={"places": None})
+def make_place_rules(nlp, name: str, places: str | None):
+    """Places completed with general French geography (see pipelines/extraction_rules.py); `places` is
+    models/places.yaml (regions, departments, basins, countries)."""
+    lexicon = rules.PlaceLexicon.from_file(Path(places)) if places else None
+    common = CommonWords(nlp)
+    return lambda doc: complete_places(doc, lexicon, common)
+
+
+def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset()):
+    _apply(doc, rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
+    named = lexicon.find(doc) if lexicon is not None else []
+    if named:
+        _join_to_bodies(doc, named)
+        named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in doc.ents if x.label_ == "ORG")]
+        _apply(doc, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
+    _apply(doc, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
+    _apply(doc, rules.dateline_places(doc, common), span_id=PLACE_ID)
+    _apply(doc, rules.sites_and_bearings(doc, list(doc.ents)), span_id=PLACE_ID)
+    _apply(doc, rules.geographic_names(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True)
+    _apply(doc, rules.enumerated_places(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True,
+           over=("LOC", "MISC", "PER", "ORG"))
+    return doc
+
+
+def _join_to_bodies(doc, named: list[tuple[int, int]]) -> None:
+    """A region or department right after a body's name is part of it: "Capt’air" + "Bretagne",
+    "Entente Oise" + "Aisne", "UIMM" + "Picardie"."""
+    ents = list(doc.ents)
+    changed = False
+    for s, e in sorted(named):
+        for k, ent in enumerate(ents):
+            if ent.label_ == "ORG" and ent.end == s and ent[-1].whitespace_ == " " and not ent[-1].is_punct:
+                ents[k] = Span(doc, ent.start, e, label="ORG", span_id=ent.id_ or BODY_ID)
+                changed = True
+    if changed:
+        doc.ents = filter_spans(ents)
+
+
 @Language.factory("patrimoine_actor_filter", default_config={"not_actors": []})
 def make_actor_filter(nlp, name: str, not_actors: list[str]):
     """Drop what is not an actor; relabel bodies that spaCy took for places or people.
     `not_actors`: folded words of models/organisations.yaml that are never actors."""
     words = frozenset(not_actors)
-    return lambda doc: filter_actors(doc, words)
+    common = CommonWords(nlp)
+    return lambda doc: filter_actors(doc, words, common)
 
 
-def filter_actors(doc, not_actor_words: frozenset[str] = frozenset()):
+def _name_of(ent) -> str | None:
+    if ent.id_ in _TRUSTED:
+        return one_line(ent.text)
+    return clean_name(ent.text, capitals=ent.id_ == CIVILITY_ID)
+
+
+_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}[A-Z]?$")  # "RM19": a zone or a parcel, not a place
+# Nouns after which a name is a plan's, a programme's or a venue's, not an actor ("le contrat Rance-Frémur",
+# "la salle Simone Veil").
+_NAMING_NOUNS = {"contrat", "programme", "plan", "schema", "projet", "dispositif", "label", "operation", "salle",
+                 "gymnase", "stade", "rue", "avenue", "boulevard", "allee", "impasse", "square", "espace", "residence",
+                 "mediatheque", "college", "lycee", "ecole", "groupe scolaire", "complexe", "halle", "prix", "trophee"}
+
+
+def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset()):
     kept = []
     for ent in doc.ents:
         if ent.label_ not in _KINDS:
             continue
-        lexicon = ent.id_ == LEXICON_ID
-        name = one_line(ent.text) if lexicon else clean_name(ent.text)
+        ent = _without_plan(ent, not_actor_words)
+        lexicon = ent.id_ in _TRUSTED
+        name = _name_of(ent)
         if name is None:
             continue
         folded = fold(name)
         if folded in not_actor_words or (len(name) <= 2 and not lexicon):
             continue
+        if all(w in not_actor_words for w in re.split(r"[\s/]+", folded)):
+            continue  # "ETA EPCIs"
         if folded == "etat" and _state_as_complement(ent):
             continue
         if not lexicon:
@@ -384,16 +539,87 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset()):
             first = next((t for t in ent if not _HONORIFIC.match(t.text + " ")), ent[0])
             if first.pos_ == "NOUN" and "Plur" in first.morph.get("Number") and not first.is_upper:
                 continue  # a generic plural ("Entreprises", "Collectivités", "Conseils départementaux")
+            if ent.label_ != "PER" and _common_word_entity(ent, common):
+                continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
+            if ent.label_ == "LOC" and _CODE.match(name):
+                continue
+            if ent.id_ != CIVILITY_ID and _after_naming_noun(ent):
+                continue
+            if ent.label_ == "PER" and _article_and_common_noun(ent, common):
+                continue  # "La Chose"
         label = ent.label_
         if _HONORIFIC.match(one_line(ent.text)):
             label = "PER"  # "M.TANGUY", "Monsieur GOUPIL"
-        elif label in ("LOC", "PER") and ent.id_ != CIVILITY_ID and _ORGANISATION_WORDS.search(folded):
+        elif label in ("LOC", "PER") and ent.id_ not in (CIVILITY_ID, PLACE_ID) and _ORGANISATION_WORDS.search(folded):
             label = "ORG"
-        elif label == "LOC" and name.isupper() and name.isalpha() and 2 < len(name) <= 6:
+        elif label == "LOC" and ent.id_ != PLACE_ID and name.isupper() and name.isalpha() and 2 < len(name) <= 6:
             label = "ORG"  # an acronym ("CCLO", "RNSA"): places are seldom written so
+        elif label != "PER" and not lexicon and _titled_person(ent):
+            label = "PER"  # "Kihal-Flégeau, Sous-préfète de Clermont"
+        elif label == "PER" and ent.id_ != CIVILITY_ID and _with_article(ent):
+            label = "LOC"  # "(la Damassine à Vandoncourt)": people are named without an article
         kept.append(Span(doc, ent.start, ent.end, label=label, span_id=ent.id_))
-    doc.ents = kept
+    doc.ents = _one_kind_per_name(kept)
     return doc
+
+
+def _without_plan(ent, not_actor_words: frozenset[str]):
+    """"PCAET de Dinan Agglomération" -> "Dinan Agglomération": a plan's name holds its body's."""
+    doc = ent.doc
+    first = fold(ent[0].text)
+    if len(ent) > 2 and (first in not_actor_words or _NOT_ACTORS.match(first)) and ent[1].lower_ in rules.OF:
+        start = ent.start + 2
+        while start < ent.end and doc[start].lower_ in rules.ARTICLES:
+            start += 1
+        if start < ent.end and doc[start].is_title:
+            return Span(doc, start, ent.end, label=ent.label_, span_id=ent.id_)
+    return ent
+
+
+def _common_word_entity(ent, common) -> bool:
+    """One capitalised common word where a name is unlikely: heading a line, or after an article."""
+    if len(ent) != 1 or not ent[0].is_title or ent[0].text.lower() not in common:
+        return False
+    doc = ent.doc
+    before = doc[ent.start - 1].lower_ if ent.start else ""
+    return rules.line_start(doc, ent.start) or before in ("la", "le", "les", "l'", "l’", "un", "une", "des", ",")
+
+
+def _after_naming_noun(ent) -> bool:
+    doc = ent.doc
+    return ent.start > 0 and doc[ent.start - 1].is_lower and fold(doc[ent.start - 1].text) in _NAMING_NOUNS
+
+
+def _article_and_common_noun(ent, common) -> bool:
+    return len(ent) == 2 and ent[0].lower_ in ("la", "le", "les", "l'") and ent[1].text.lower() in common
+
+
+def _titled_person(ent) -> bool:
+    """A name followed by ", <title>" names a person: "Kihal-Flégeau, Sous-préfète de Clermont"."""
+    doc = ent.doc
+    if ent.end + 1 >= len(doc) or doc[ent.end].text != "," or len(ent) > 3:
+        return False
+    title = fold(doc[ent.end + 1].text)
+    return title in _TITLE_WORDS or title in ("sous-prefete", "sous-prefet", "vice-presidente", "vice-president")
+
+
+def _with_article(ent) -> bool:
+    doc = ent.doc
+    if ent.start == 0 or doc[ent.start - 1].lower_ not in ("la", "le", "l'", "l’"):
+        return False
+    before = doc[ent.start - 2].lower_ if ent.start > 1 else ""
+    return fold(before).rstrip(".") not in {fold(c).rstrip(".") for c in _CIVILITIES} and len(ent) <= 2
+
+
+def _one_kind_per_name(ents: list[Span]) -> list[Span]:
+    """A name found as an organisation by a rule or the lexicon is an organisation in the whole passage
+    ("l'association « Verger vivant »" then "demandé à Verger Vivant")."""
+    bodies = {normalise(e.text) for e in ents if e.label_ == "ORG" and e.id_ in _TRUSTED}
+    return [
+        Span(e.doc, e.start, e.end, label="ORG", span_id=e.id_)
+        if e.label_ != "ORG" and e.id_ not in _TRUSTED and normalise(e.text) in bodies else e
+        for e in ents
+    ]
 
 
 def _predicate_role(ent, cues: RoleCues) -> str | None:
@@ -500,7 +726,7 @@ class ActorExtractor:
             mentions[(acronym, kind)] = ActorMention(name=acronym, kind=kind, same_as=long_form)
         for ent in doc.ents:
             kind = _KINDS.get(ent.label_)
-            name = one_line(ent.text) if ent.id_ == LEXICON_ID else clean_name(ent.text)
+            name = one_line(ent.text) if ent.id_ in _TRUSTED else clean_name(ent.text)
             if kind is None or name is None:
                 continue
             role = ent._.role
@@ -539,7 +765,7 @@ def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
     ents = [e for e in doc.ents if e.label_ == "ORG"]
     by_start = {e.start: e for e in ents}
     for ent in ents:
-        name = one_line(ent.text) if ent.id_ == LEXICON_ID else clean_name(ent.text)
+        name = one_line(ent.text) if ent.id_ in _TRUSTED else clean_name(ent.text)
         if name is None or ent.end + 2 >= len(doc) or doc[ent.end].text != "(":
             continue
         inside = doc[ent.end + 1]
@@ -548,7 +774,7 @@ def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
             pairs.append((inside.text, name, "organisation"))
         elif is_acronym(name) and ent.end + 1 in by_start:
             long_ent = by_start[ent.end + 1]
-            long_name = clean_name(long_ent.text) if long_ent.id_ != LEXICON_ID else one_line(long_ent.text)
+            long_name = clean_name(long_ent.text) if long_ent.id_ not in _TRUSTED else one_line(long_ent.text)
             if long_name and long_ent.end < len(doc) and doc[long_ent.end].text == ")":
                 pairs.append((name, long_name, "organisation"))
     return pairs
