@@ -48,7 +48,7 @@ _HONORIFIC = re.compile(
     r"^(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|me|ma[iî]tre|dr|pr)(\s+|(?<=\.)(?=[A-Z]))",
     re.IGNORECASE,
 )
-_CIVILITIES = ["m.", "mm.", "mme", "mmes", "mlle", "monsieur", "messieurs", "madame", "mesdames", "mademoiselle"]
+_CIVILITIES = ["m.", "mm.", "mme", "mmes", "mlle", "mr", "mr.", "monsieur", "messieurs", "madame", "mesdames", "mademoiselle"]
 # Words that make a "place" or a "person" an organisation ("Communauté de communes du Val", "Dinan Agglomération").
 _ORGANISATION_WORDS = re.compile(
     r"\b(communaute|commune de|mairie|conseil|coop[ée]rative|association|scop|scic|soci[ée]t[ée]|syndicat|"
@@ -176,16 +176,20 @@ class RoleCues:
 
     def __init__(self, lexicon: dict[str, dict[str, list[str]]]) -> None:
         self._person = {role: phrase_pattern(cues.get("person", [])) for role, cues in lexicon.items()}
-        self._organisation = {role: phrase_pattern(cues.get("organisation", [])) for role, cues in lexicon.items()}
+        self._organisation = {  # also glued by PDF extraction: "Chambred’agriculture"
+            role: phrase_pattern([*cues.get("organisation", []), *("".join(c.split()) for c in cues.get("organisation", []))])
+            for role, cues in lexicon.items()
+        }
 
     @classmethod
     def from_file(cls, path: Path) -> RoleCues:
         return cls(load_yaml(path))
 
-    def in_name(self, name: str) -> str | None:
+    def in_name(self, name: str, *, roles: tuple[str, ...] | None = None) -> str | None:
+        """The role of the first organisation cue in a name or the words before it (among `roles`)."""
         folded = fold(name)
         for role, pattern in self._organisation.items():
-            if pattern is not None and pattern.search(folded):
+            if pattern is not None and (roles is None or role in roles) and pattern.search(folded):
                 return role
         return None
 
@@ -427,11 +431,13 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
         _apply(doc, companies, span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"), shrink=True)
     _apply(doc, rules.article_acronyms(doc, list(doc.ents), not_actor_words), span_id=BODY_ID)
     _apply(doc, rules.lone_funders(doc, list(doc.ents)), span_id=BODY_ID)
+    _apply(doc, rules.predicate_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
     territories = [f for e in doc.ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
     if territories:
-        inside = {(e.start, e.end) for e in doc.ents for f in territories if e.start < f.start and f.end == e.end}
+        inside = {(e.start, e.end) for e in doc.ents for f in territories if e.start <= f.start and f.end == e.end}
         doc.ents = [e for e in doc.ents if (e.start, e.end) not in inside]
-        _apply(doc, territories, span_id=PLACE_ID)
+        for label, span_id in (("ORG", BODY_ID), ("LOC", PLACE_ID)):
+            _apply(doc, [f for f in territories if f.label == label], span_id=span_id)
     return doc
 
 
@@ -472,6 +478,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     _apply(doc, rules.dateline_places(doc, common), span_id=PLACE_ID)
     _apply(doc, rules.sites_and_bearings(doc, list(doc.ents)), span_id=PLACE_ID)
     _apply(doc, rules.geographic_names(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True)
+    _apply(doc, rules.spaced_toponyms(doc, list(doc.ents)), span_id=PLACE_ID)
     _apply(doc, rules.enumerated_places(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True,
            over=("LOC", "MISC", "PER", "ORG"))
     return doc
@@ -517,6 +524,8 @@ _NAMING_NOUNS = {"contrat", "programme", "plan", "schema", "projet", "dispositif
 def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset()):
     kept = []
     for ent in doc.ents:
+        if ent.label_ == "MISC" and _HONORIFIC.match(one_line(ent.text)):
+            ent = Span(doc, ent.start, ent.end, label="PER", span_id=ent.id_)  # "Mr Reby"
         if ent.label_ not in _KINDS:
             continue
         ent = _without_plan(ent, not_actor_words)
@@ -543,7 +552,7 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
             if ent.label_ == "LOC" and _CODE.match(name):
                 continue
-            if ent.id_ != CIVILITY_ID and _after_naming_noun(ent):
+            if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
                 continue
             if ent.label_ == "PER" and _article_and_common_noun(ent, common):
                 continue  # "La Chose"
@@ -644,10 +653,13 @@ def _state_as_complement(ent) -> bool:
     )
 
 
-def _title_role(ent, cues: RoleCues) -> str | None:
-    """A role read from the parse: an apposition or modifier of the name, or the title the name depends on."""
+def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
+    """A role read from the parse: an apposition or modifier of the name, or the title the name depends on.
+    `people`: tokens of the passage's people, whose own titles are theirs ("GOUPIL et GUILLAUME, DGS")."""
     root = ent.root
     for child in root.children:
+        if child.i in people:
+            continue
         if child.i >= ent.end and child.dep_ in ("appos", "acl", "nmod", "conj", "amod") or (
             child.i < ent.start and child.dep_ in ("appos", "nmod", "amod")
         ):
@@ -657,9 +669,90 @@ def _title_role(ent, cues: RoleCues) -> str | None:
                 return role
     head = root.head
     if head is not root and head.dep_ != "ROOT" or root.dep_ in ("appos", "nmod", "flat:name"):
-        if not (ent.start <= head.i < ent.end):
+        if not (ent.start <= head.i < ent.end) and head.i not in people:
             return cues.in_title(head.text)
     return None
+
+
+# A council's minutes: people named "M. X" who speak or vote in them are its members.
+_MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "conseil syndical", "seance", "unanimite",
+                           "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour"])
+_SPEECH_VERBS = {"preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
+                 "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
+                 "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
+_ORG_WINDOW = 8  # tokens before an organisation searched for what it is ("Prestataire de service public en 2023 : SAUR")
+
+
+def _clause(doc, start: int, end: int) -> tuple[int, int]:
+    """The window around a name searched for a role cue: `_WINDOW` tokens, not beyond the sentence's end
+    punctuation (the parser's sentences of a PDF's lines are often wrong), nor back over the end of a line
+    that ends an item ("… journée éco-citoyenne 2025\nMonsieur GOUPIL"; not "Marie Dupont,\nmaire")."""
+    ends = (".", "!", "?", ";")
+    low = start
+    while low > max(0, start - _WINDOW) and doc[low - 1].text not in ends:
+        previous = doc[low - 1] if not doc[low - 1].is_space else doc[low - 2] if low > 1 else doc[low - 1]
+        if ("\n" in doc[low - 1].text_with_ws) and doc[low].text[:1].isupper() and previous.text not in (",", "-") \
+                and previous.lower_ not in _CONNECTORS:
+            break
+        low -= 1
+    high = end
+    while high < min(len(doc), end + _WINDOW) and doc[high].text not in ends:
+        high += 1
+    return low, high
+
+
+def _listed_with(doc, ent, people: list) -> int:
+    """The start of the list of people the name ends ("de M. A, M. B et M. C"): a cue before the list
+    is everyone's."""
+    start = ent.start
+    for other in sorted((e for e in people if e.end <= ent.start), key=lambda e: -e.start):
+        if all(t.lower_ in (",", "et") or t.is_space for t in doc[other.end : start]):
+            start = other.start
+        else:
+            break
+    return start
+
+
+def _speaks_in_council(ent) -> bool:
+    """"M. THUILLIER indique que …", "M.TANGUY et M.ROBERT précisent", "passe la parole à Monsieur ROBERT"."""
+    if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)):
+        return False
+    doc = ent.doc
+    before = " ".join(t.lower_ for t in doc[max(0, ent.start - 4) : ent.start])
+    if "la parole a" in fold(before):
+        return True
+    root = ent.root
+    while root.dep_ in ("conj", "flat:name", "appos") and root.head is not root:
+        root = root.head
+    if root.dep_.startswith("nsubj") and fold(root.head.lemma_) in _SPEECH_VERBS:
+        return True
+    i = ent.end  # the parse of minutes is often lost: the verb right after the list of names
+    while i < len(doc) and (doc[i].ent_type_ == "PER" or doc[i].lower_ in (",", "et")):
+        i += 1
+    return i < len(doc) and fold(doc[i].lemma_) in _SPEECH_VERBS
+
+
+def _organisation_role(doc, ent, cues: RoleCues) -> str | None:
+    """What the words around an organisation say it is: "l'entreprise LUXEL", "adhère à RESECO",
+    "Prestataire … : SAUR", "X est une association", "d'industriels (Poclain Hydraulics à Verberie, …)"."""
+    sentence = ent.sent
+    role = cues.in_name(doc[max(sentence.start, ent.start - 3) : ent.start].text)
+    if role is None:
+        start = max(sentence.start, ent.start - _ORG_WINDOW)
+        for i in range(ent.start - 1, start - 1, -1):
+            if doc[i].ent_type_ or "\n" in doc[i].text_with_ws:
+                start = i + 1
+                break
+        role = cues.in_name(doc[start : ent.start].text, roles=("etat", "socio_economique"))
+    if role is None and ent.root.head.i < ent.start and ent.root.dep_ in ("appos", "nmod", "flat:name"):
+        role = cues.in_name(ent.root.head.text)
+    if role is None:  # "Capt'air Bretagne est une association régionale"
+        role = cues.in_name(rules.predicate_of(doc, ent)) or _predicate_role(ent, cues)
+    if role is None:  # a list in brackets after what its members are: "d'industriels locaux (A à X, B à Y)"
+        opening = next((t.i for t in reversed(doc[max(0, ent.start - 40) : ent.start]) if t.text in "()"), None)
+        if opening is not None and doc[opening].text == "(":
+            role = cues.in_name(doc[max(0, opening - 8) : opening].text, roles=("etat", "socio_economique"))
+    return role
 
 
 @Language.factory("patrimoine_roles", default_config={"roles": None})
@@ -682,26 +775,27 @@ class RoleAssigner:
 def _assign_roles(doc, cues: RoleCues) -> None:
     text = doc.text
     attendance = _ATTENDANCE.search(fold(text)) if _ATTENDANCE is not None else None
+    minutes = _MINUTES is not None and _MINUTES.search(fold(text)) is not None
+    people = [e for e in doc.ents if e.label_ == "PER"]
+    person_tokens = {i for e in people for i in range(e.start, e.end)}
     for ent in doc.ents:
         kind = _KINDS.get(ent.label_)
         role = None
         sentence = ent.sent
         evidence = one_line(sentence.text)
         if kind == "organisation":
-            role = cues.in_name(ent.text)
-            if role is None:  # "l'entreprise LUXEL", "la société ARESCOP", "des réseaux d'échange (BRUDED"
-                left = doc[max(sentence.start, ent.start - 3) : ent.start].text
-                role = cues.in_name(left)
-                if role is None and ent.root.head.i < ent.start and ent.root.dep_ in ("appos", "nmod", "flat:name"):
-                    role = cues.in_name(ent.root.head.text)
-                if role is None:  # "Capt'air Bretagne est une association régionale"
-                    role = _predicate_role(ent, cues)
+            role = cues.in_name(ent.text) or _organisation_role(doc, ent, cues)
         elif kind == "person":
-            role = _title_role(ent, cues)
-            if role is None:
-                before = doc[max(sentence.start, ent.start - _WINDOW) : ent.start].text
-                after = doc[ent.end : min(sentence.end, ent.end + _WINDOW)].text
-                role = cues.nearest(before, after)
+            own = person_tokens - set(range(ent.start, ent.end))
+            role = _title_role(ent, cues, own)
+            if role is None:  # the nearest cue in the sentence, not beyond the next person nor a list's
+                listed = _listed_with(doc, ent, people)
+                low, high = _clause(doc, listed, ent.end)
+                low = max([low, *(e.end for e in people if e.end <= listed)])
+                high = min([high, *(e.start for e in people if e.start >= ent.end)])
+                role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
+            if role is None and minutes and _speaks_in_council(ent):
+                role = "elu"
             if role is None and attendance is not None and attendance.start() < ent.start_char:
                 role = "elu"
                 line_start = text.rfind("\n", 0, attendance.start()) + 1
@@ -726,7 +820,7 @@ class ActorExtractor:
             mentions[(acronym, kind)] = ActorMention(name=acronym, kind=kind, same_as=long_form)
         for ent in doc.ents:
             kind = _KINDS.get(ent.label_)
-            name = one_line(ent.text) if ent.id_ in _TRUSTED else clean_name(ent.text)
+            name = _name_of(ent)
             if kind is None or name is None:
                 continue
             role = ent._.role

@@ -330,7 +330,7 @@ def _lines(doc) -> Iterator[tuple[int, int]]:
 def article_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
     """An acronym after a definite article designates a body: "le rapport de la CCPH", "la LPO", "du CDG"."""
     found = []
-    taken = {i for e in ents for i in range(e.start, e.end)}
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
     for token in doc[1:]:
         text = token.text
         if token.i in taken or not (2 <= len(text) <= 8 and text.isupper() and text.isalpha()):
@@ -340,8 +340,8 @@ def article_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
         if re.fullmatch(r"[IVXLC]+", text) or _upper_line(doc, token.i):
             continue
         after = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        if after is not None and (after.like_num or (after.is_upper and after.is_alpha)):
-            continue
+        if after is not None and ((after.like_num and len(text) < 3) or (after.is_upper and after.is_alpha)):
+            continue  # "la RD 932", a heading in capitals
         found.append(Found(token.i, token.i + 1, "ORG"))
     return found
 
@@ -354,14 +354,50 @@ def _upper_line(doc, i: int) -> bool:
 
 def territory_or_body(doc, ent) -> Found | None:
     """"département de la Haute-Saône" and "région Bretagne" name a territory (a place: "Haute-Saône") unless
-    the body acts: subject of a deciding or funding verb, agent of a passive, after "auprès de"."""
+    the body acts (an organisation: "la région Bretagne a décidé"): subject of a deciding or funding verb,
+    agent of a passive, after "auprès de"."""
     words = [fold(t.text) for t in ent]
     if not words or words[0] not in ("departement", "region") or len(ent) < 2:
         return None
-    if ent.label_ == "ORG" and acts(doc, ent.start):
-        return None
+    if acts(doc, ent.start):
+        return Found(ent.start, ent.end, "ORG")
     start = next((t.i for t in ent[1:] if t.is_title or t.is_upper), ent.end)  # "de ia Haute-Saône" (OCR)
     return Found(start, ent.end, "LOC") if start < ent.end else None
+
+
+_COPULAS = {"est", "était", "etait", "sont", "reste", "devient", "demeure"}
+
+
+def predicate_of(doc, ent) -> str:
+    """The words that a copula says the entity is ("une association régionale"), or ""."""
+    j = ent.end
+    while j < len(doc) and doc[j].is_title and fold(doc[j].text) not in _COPULAS:
+        j += 1
+    if j >= len(doc) or doc[j].lower_ not in _COPULAS:
+        return ""
+    return doc[j + 1 : j + 5].text
+
+
+def predicate_bodies(doc, ents) -> list[Found]:
+    """A name said to be a body by a copula is an organisation, with the capitalised words that follow it:
+    "Capt’air" (+ "Bretagne") "est une association régionale", "X est le 1er réseau associatif"."""
+    found = []
+    for ent in ents:
+        if ent.label_ == "PER" or ent.id_:
+            continue
+        j = ent.end
+        while j < len(doc) and doc[j].is_title and fold(doc[j].text) not in _COPULAS:
+            j += 1
+        if j >= len(doc) or doc[j].lower_ not in _COPULAS:
+            continue
+        k = j + 1
+        if k < len(doc) and doc[k].lower_ in ("un", "une", "le", "la", "l'", "l’"):
+            k += 1
+        for token in doc[k : k + 3]:
+            if fold(token.text) in BODY_NOUNS | {"syndicat", "association", "reseau", "cooperative"}:
+                found.append(Found(ent.start, j, "ORG"))
+                break
+    return found
 
 
 def acts(doc, i: int) -> bool:
@@ -562,6 +598,23 @@ def zone_rows(doc) -> list[Found]:
         span = doc.char_span(match.start(1), match.end(1), alignment_mode="contract")
         if span is not None and len(span) and any(t.is_title for t in span):
             found.append(Found(span.start, span.end, "LOC"))
+    return found
+
+
+_SPACED_LINKS = {"les", "lès", "lez", "sur", "sous", "en", "aux", "la", "le"}
+
+
+def spaced_toponyms(doc, ents) -> list[Found]:
+    """A commune's compound name written with spaces: "Dampvalley les Colombe", "Saint Just en Chaussée"."""
+    found = []
+    for ent in ents:
+        if ent.label_ not in ("LOC", "PER") or ent.id_ == "civility" or len(words_of(doc, ent.start, ent.end)) != 1:
+            continue
+        i = ent.end
+        if i + 1 < len(doc) and doc[i].lower_ in _SPACED_LINKS and doc[i].is_lower and doc[i + 1].is_title:
+            if doc[i].lower_ in ("la", "le") and doc[i + 1].pos_ != "PROPN":
+                continue
+            found.append(Found(ent.start, i + 2, "LOC"))
     return found
 
 
