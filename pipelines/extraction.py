@@ -83,7 +83,7 @@ _ATTENDANCE = phrase_pattern([
 ])
 _OF = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’"]}}
 _ARTICLE = {"LOWER": {"IN": ["la", "l'", "l’", "le", "les"]}}
-_PROPER = {"IS_TITLE": True, "OP": "+"}
+_PROPER = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][a-zà-ÿ][\w’'-]*$"}, "OP": "+"}  # "Vérlane", "Cuise-la-Motte"
 _LINK = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’", "et", "sur", "en", "lès", "les", "-", "la", "l'", "l’"]}, "OP": "+"}
 # What follows a body's head word: "de la Haute-Saône", "des Lisières de l'Oise", "du Val de Vérlane".
 _NAME_TAILS = [
@@ -126,11 +126,12 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
         ]},
     ]
     not_actors: list[str] = []
+    categories: list[str] = []
     if organisations is not None:
         lexicon = load_yaml(organisations)
         patterns += [{"label": "ORG", "pattern": acronym, "id": LEXICON_ID} for acronym in lexicon.get("acronyms", [])]
         patterns += [
-            {"label": "ORG", "pattern": _words_across_lines(nlp, phrase), "id": LEXICON_ID}
+            {"label": "ORG", "pattern": _words_across_lines(nlp, phrase, proper=True), "id": LEXICON_ID}
             for phrase in lexicon.get("phrases", [])
         ]
         patterns += [
@@ -141,21 +142,27 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
             words = _words_across_lines(nlp, head)
             patterns += [{"label": "ORG", "id": LEXICON_ID, "pattern": [*words, *tail]} for tail in _NAME_TAILS]
         not_actors = [fold(word) for word in lexicon.get("not_actors", [])]
+        categories = [fold(word) for word in lexicon.get("categories", [])]
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
     nlp.add_pipe("patrimoine_names", after="ner")
     nlp.add_pipe("patrimoine_bodies", after="patrimoine_names", config={"not_actors": not_actors})
     nlp.add_pipe("patrimoine_places", after="patrimoine_bodies", config={"places": str(places) if places else None})
-    nlp.add_pipe("patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors})
+    nlp.add_pipe(
+        "patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors, "categories": categories}
+    )
     nlp.add_pipe("patrimoine_roles", after="patrimoine_actor_filter", config={"roles": str(roles) if roles else None})
     return nlp
 
 
-def _words_across_lines(nlp, phrase: str) -> list[dict]:
+def _words_across_lines(nlp, phrase: str, *, proper: bool = False) -> list[dict]:
     """A token pattern of the phrase, case- and accent-insensitive ("Etablissement public"), that also
-    matches it cut by a line break."""
+    matches it cut by a line break; `proper`: a one-word name written with a capital keeps it."""
     pattern: list[dict] = []
-    for token in nlp.make_doc(phrase):
+    words = list(nlp.make_doc(phrase))
+    if proper and len(words) == 1 and phrase[0].isupper():  # "État" is a body, "l'état des lieux" is not
+        return [{"TEXT": {"IN": sorted({phrase, phrase.upper(), fold(phrase).capitalize(), fold(phrase).upper()})}}]
+    for token in words:
         if pattern:
             pattern.append({"IS_SPACE": True, "OP": "?"})
         forms = sorted({token.lower_, fold(token.lower_), token.lower_.replace("'", "’")})
@@ -279,6 +286,10 @@ def rejoin_and_trim_names(doc):
                     _is_upper_word(nxt) or nxt.text.startswith("-")
                 ) and not token.whitespace_ == "":
                     end += 1
+                elif token.lower_ in _PARTICLES and token.is_title and nxt is not None and nxt.text == "-" and (
+                    not token.whitespace_ and end + 2 < len(doc) and not nxt.whitespace_ and doc[end + 2].is_title
+                ):
+                    end += 3  # "Sylvie Valente" + "Le-Hir"
                 elif token.text == "-" and nxt is not None and (nxt.is_title or nxt.is_upper):
                     end += 1
                 elif token.ent_type_ in ("MISC", "PER") and token.is_title and token.pos_ == "PROPN":
@@ -307,64 +318,8 @@ def rejoin_and_trim_names(doc):
             end -= 1
         if end > start:
             spans.append(Span(doc, start, end, label=label, span_id=ent.id_))
-    bodies = _bodies_in_capitals(doc, spans)
-    covered = {i for span in bodies for i in range(span.start, span.end)}
-    spans = [s for s in spans if not covered & set(range(s.start, s.end))] + bodies
-    doc.ents = filter_spans(_split_place_lists(doc, _merge_cut_names(doc, spans)))
+    doc.ents = filter_spans(_merge_cut_names(doc, spans))
     return doc
-
-
-_BODY_NOUNS = {"entreprise", "entreprises", "société", "association", "scop", "scic", "sarl", "sas", "cabinet",
-               "bureau", "coopérative", "fédération", "réseau", "groupe", "agence", "start-up", "startup"}
-
-
-def _bodies_in_capitals(doc, spans: list[Span]) -> list[Span]:
-    """A name in capitals right after a word that says what it is: "l'entreprise LUXEL", "la société ARESCOP"."""
-    taken = {i for span in spans if span.label_ != "MISC" for i in range(span.start, span.end)}
-    found = []
-    for token in doc[:-1]:
-        if token.lower_ in _BODY_NOUNS and token.i + 1 not in taken:
-            end = token.i + 1
-            while end < len(doc) and _is_upper_word(doc[end]) and end not in taken:
-                end += 1
-            if end > token.i + 1:
-                found.append(Span(doc, token.i + 1, end, label="ORG"))
-    return found
-
-
-# A French commune's compound name: "Cuise-la-Motte", "Aulx-lès-Cromary", "St-Crépin-aux-Bois".
-_TOPONYM = re.compile(r"^[A-ZÀ-Þ][\w’']*(-(le|la|les|lès|lez|sur|sous|en|aux|au|de|du|des|d'|l')-|-(St|Ste|Saint|Sainte)-)[\w-]+$")
-
-
-def _words(span: Span) -> list[Span]:
-    """The span's whitespace-separated words (spaCy cuts "Trosly-Breuil" into three tokens)."""
-    words, start = [], None
-    for token in span:
-        if token.is_space:
-            continue
-        if start is None:
-            start = token.i
-        if token.whitespace_ or token.i == span.end - 1 or span.doc[token.i + 1].is_space:
-            words.append(span.doc[start : token.i + 1])
-            start = None
-    return words
-
-
-def _split_place_lists(doc, spans: list[Span]) -> list[Span]:
-    """A run of commune names that spaCy took for one entity becomes one place per name."""
-    result = []
-    for span in spans:
-        words = _words(span)
-        if (
-            span.label_ in ("LOC", "PER", "MISC")
-            and len(words) >= 2
-            and any(_TOPONYM.match(w.text) for w in words)
-            and all(w.text[:1].isupper() for w in words)
-        ):
-            result.extend(Span(doc, w.start, w.end, label="LOC") for w in words)
-        else:
-            result.append(span)
-    return result
 
 
 def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
@@ -425,6 +380,9 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
     # A body's name cut short, extended over its complements; it may swallow the lexicon's shorter match.
     _apply(doc, rules.extend_body_names(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), extend=True)
     _apply(doc, rules.named_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)
+    _apply(doc, rules.bare_heads(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), shrink=True)
+    _apply(doc, rules.affiliations(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"))
+    _apply(doc, rules.apposed_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"))
     companies, labels = rules.table_companies(doc, list(doc.ents), not_actor_words, common)
     if companies:
         doc.ents = [e for e in doc.ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]
@@ -432,6 +390,7 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
     _apply(doc, rules.article_acronyms(doc, list(doc.ents), not_actor_words), span_id=BODY_ID)
     _apply(doc, rules.lone_funders(doc, list(doc.ents)), span_id=BODY_ID)
     _apply(doc, rules.predicate_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
+    _apply(doc, rules.sites_of_bodies(doc, list(doc.ents)), span_id=PLACE_ID, over=("ORG",), extend=True)
     territories = [f for e in doc.ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
     if territories:
         inside = {(e.start, e.end) for e in doc.ents for f in territories if e.start <= f.start and f.end == e.end}
@@ -469,7 +428,7 @@ def make_place_rules(nlp, name: str, places: str | None):
 
 def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset()):
     _apply(doc, rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
-    named = lexicon.find(doc) if lexicon is not None else []
+    named = [r for r in lexicon.find(doc) if not rules.inside_a_name(doc, *r)] if lexicon is not None else []
     if named:
         _join_to_bodies(doc, named)
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in doc.ents if x.label_ == "ORG")]
@@ -479,7 +438,8 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     _apply(doc, rules.sites_and_bearings(doc, list(doc.ents)), span_id=PLACE_ID)
     _apply(doc, rules.geographic_names(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True)
     _apply(doc, rules.spaced_toponyms(doc, list(doc.ents)), span_id=PLACE_ID)
-    _apply(doc, rules.enumerated_places(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True,
+    _apply(doc, rules.located_names(doc, list(doc.ents), common), span_id=PLACE_ID)
+    _apply(doc, rules.enumerated_places(doc, list(doc.ents), common), span_id=PLACE_ID, shrink=True,
            over=("LOC", "MISC", "PER", "ORG"))
     return doc
 
@@ -498,13 +458,15 @@ def _join_to_bodies(doc, named: list[tuple[int, int]]) -> None:
         doc.ents = filter_spans(ents)
 
 
-@Language.factory("patrimoine_actor_filter", default_config={"not_actors": []})
-def make_actor_filter(nlp, name: str, not_actors: list[str]):
+@Language.factory("patrimoine_actor_filter", default_config={"not_actors": [], "categories": []})
+def make_actor_filter(nlp, name: str, not_actors: list[str], categories: list[str]):
     """Drop what is not an actor; relabel bodies that spaCy took for places or people.
-    `not_actors`: folded words of models/organisations.yaml that are never actors."""
+    `not_actors`: folded words of models/organisations.yaml that are never actors; `categories`: kinds of
+    bodies (EPTB, PETR) that are one body only after a definite article ("le PETR", not "PETR, métropoles")."""
     words = frozenset(not_actors)
+    kinds = frozenset(categories)
     common = CommonWords(nlp)
-    return lambda doc: filter_actors(doc, words, common)
+    return lambda doc: filter_actors(doc, words, common, kinds)
 
 
 def _name_of(ent) -> str | None:
@@ -521,7 +483,8 @@ _NAMING_NOUNS = {"contrat", "programme", "plan", "schema", "projet", "dispositif
                  "mediatheque", "college", "lycee", "ecole", "groupe scolaire", "complexe", "halle", "prix", "trophee"}
 
 
-def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset()):
+def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset(),
+                  categories: frozenset[str] = frozenset()):
     kept = []
     for ent in doc.ents:
         if ent.label_ == "MISC" and _HONORIFIC.match(one_line(ent.text)):
@@ -540,8 +503,14 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
             continue  # "ETA EPCIs"
         if folded == "etat" and _state_as_complement(ent):
             continue
+        if folded in categories and (ent.start == 0 or doc[ent.start - 1].lower_ not in ("le", "la", "l'", "l’", "du", "au")):
+            continue  # "cotisations des syndicats et EPTB": a kind of body
+        if ent.id_ not in _TRUSTED and _quoted(ent) and ent.label_ != "ORG":
+            continue  # « Les Petites Bouilles »: an event's or a document's title
+        if ent.label_ == "PER" and ent[-1].text.endswith("-") and ent.end < len(doc) and doc[ent.end].is_lower:
+            continue  # "Sylvie Valente Le-" + "le renouveau": a name cut by a column, read where whole
         if not lexicon:
-            if len(ent) == 1 and ent[0].pos_ not in ("PROPN", "X") and not ent[0].is_upper and not _TOPONYM.match(ent.text):
+            if len(ent) == 1 and ent[0].pos_ not in ("PROPN", "X") and not ent[0].is_upper and not rules.TOPONYM.match(ent.text):
                 continue  # a single common word ("Pilotés", "Rapporteure", "Délibération")
             if _NOT_ACTORS.match(folded) or folded.split()[0] in _TITLE_WORDS:
                 continue
@@ -561,8 +530,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
             label = "PER"  # "M.TANGUY", "Monsieur GOUPIL"
         elif label in ("LOC", "PER") and ent.id_ not in (CIVILITY_ID, PLACE_ID) and _ORGANISATION_WORDS.search(folded):
             label = "ORG"
-        elif label == "LOC" and ent.id_ != PLACE_ID and name.isupper() and name.isalpha() and 2 < len(name) <= 6:
-            label = "ORG"  # an acronym ("CCLO", "RNSA"): places are seldom written so
+        elif label == "LOC" and ent.id_ != PLACE_ID and _acronym_named(name):
+            label = "ORG"  # an acronym ("CCLO", "RNSA", "UIMM Picardie"): places are seldom written so
         elif label != "PER" and not lexicon and _titled_person(ent):
             label = "PER"  # "Kihal-Flégeau, Sous-préfète de Clermont"
         elif label == "PER" and ent.id_ != CIVILITY_ID and _with_article(ent):
@@ -570,6 +539,20 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
         kept.append(Span(doc, ent.start, ent.end, label=label, span_id=ent.id_))
     doc.ents = _one_kind_per_name(kept)
     return doc
+
+
+def _acronym_named(name: str) -> bool:
+    first = name.split()[0]
+    return first.isupper() and first.isalpha() and 2 < len(first) <= 6 and (len(name.split()) == 1 or not name.isupper())
+
+
+def _quoted(ent) -> bool:
+    """The entity is a title in quotes: « Les Petites Bouilles »."""
+    doc = ent.doc
+    start = ent.start - 1
+    if start > 0 and doc[start].lower_ in ("la", "le", "les", "l'", "l’"):
+        start -= 1
+    return 0 <= start and ent.end < len(doc) and doc[start].text in "«“\"" and doc[ent.end].text in "»”\""
 
 
 def _without_plan(ent, not_actor_words: frozenset[str]):
@@ -624,10 +607,13 @@ def _one_kind_per_name(ents: list[Span]) -> list[Span]:
     """A name found as an organisation by a rule or the lexicon is an organisation in the whole passage
     ("l'association « Verger vivant »" then "demandé à Verger Vivant")."""
     bodies = {normalise(e.text) for e in ents if e.label_ == "ORG" and e.id_ in _TRUSTED}
+    names = {normalise(e.text) for e in ents if e.label_ == "ORG"}
     return [
         Span(e.doc, e.start, e.end, label="ORG", span_id=e.id_)
-        if e.label_ != "ORG" and e.id_ not in _TRUSTED and normalise(e.text) in bodies else e
+        if e.label_ != "ORG" and normalise(e.text) in bodies else e
         for e in ents
+        # "l'association Initiative" is "Initiative France" or "Initiative Oise Est", named in full
+        if not (e.id_ == BODY_ID and len(e) == 1 and any(n.startswith(normalise(e.text) + " ") for n in names))
     ]
 
 
@@ -680,6 +666,7 @@ _MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "consei
 _SPEECH_VERBS = {"preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
+_PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
 _ORG_WINDOW = 8  # tokens before an organisation searched for what it is ("Prestataire de service public en 2023 : SAUR")
 
 
@@ -736,18 +723,20 @@ def _organisation_role(doc, ent, cues: RoleCues) -> str | None:
     """What the words around an organisation say it is: "l'entreprise LUXEL", "adhère à RESECO",
     "Prestataire … : SAUR", "X est une association", "d'industriels (Poclain Hydraulics à Verberie, …)"."""
     sentence = ent.sent
-    role = cues.in_name(doc[max(sentence.start, ent.start - 3) : ent.start].text)
+    start = max(sentence.start, ent.start - _ORG_WINDOW)  # not beyond another entity nor a line break
+    for i in range(ent.start - 1, start - 1, -1):
+        if doc[i].ent_type_ or "\n" in doc[i].text_with_ws:
+            start = i + 1
+            break
+    role = cues.in_name(doc[max(start, ent.start - 3) : ent.start].text)
     if role is None:
-        start = max(sentence.start, ent.start - _ORG_WINDOW)
-        for i in range(ent.start - 1, start - 1, -1):
-            if doc[i].ent_type_ or "\n" in doc[i].text_with_ws:
-                start = i + 1
-                break
         role = cues.in_name(doc[start : ent.start].text, roles=("etat", "socio_economique"))
     if role is None and ent.root.head.i < ent.start and ent.root.dep_ in ("appos", "nmod", "flat:name"):
         role = cues.in_name(ent.root.head.text)
     if role is None:  # "Capt'air Bretagne est une association régionale"
         role = cues.in_name(rules.predicate_of(doc, ent)) or _predicate_role(ent, cues)
+    if role is None and len(ent) > 1 and fold(ent[0].text) in _PRIVATE_HEADS and ent[1].text[:1].isupper():
+        role = "socio_economique"  # "Agence Webexpr", "Cabinet Dupont": a firm's name (not "Agence de l'eau")
     if role is None:  # a list in brackets after what its members are: "d'industriels locaux (A à X, B à Y)"
         opening = next((t.i for t in reversed(doc[max(0, ent.start - 40) : ent.start]) if t.text in "()"), None)
         if opening is not None and doc[opening].text == "(":

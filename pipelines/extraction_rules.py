@@ -53,6 +53,9 @@ BODY_NOUNS = {
 # Legal forms written before a company's name, part of it: "SA PICARDIE HABITAT", "SCOP ARESCOP".
 LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SCOP", "SCIC", "SEM", "SEML", "SPL", "GAEC", "SNC"}
 _CARDINAL = {"nord", "sud", "est", "ouest", "centre"}
+# Words written with a capital at a line's or a heading's start that never continue a name.
+_FUNCTION_WORDS = {"sous", "sur", "dans", "pour", "par", "avec", "le", "la", "les", "un", "une", "des", "au", "aux", "et",
+                   "ou", "en", "de", "du", "ce", "cette", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"}
 _BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
 # Named sites used as locations when their head is written with a capital: "Manoir de Ménez-Bras".
 SITE_HEADS = {"manoir", "chateau", "domaine", "abbaye", "moulin", "ferme", "hameau", "lieu-dit", "etang", "foret",
@@ -155,7 +158,10 @@ def _name_tail(doc, i: int) -> int:
         if token.is_title or (token.is_upper and token.is_alpha and len(token) > 1):
             if fold(token.text) in _NEW_BODY and doc[i - 1].lower_ in ("et", "la", "le", "l'", "l’"):
                 break
-            if fold(token.text) in _CARDINAL or token.pos_ in ("PROPN", "NOUN", "ADJ", "X"):
+            if fold(token.text) in _CARDINAL or (
+                token.pos_ in ("PROPN", "NOUN", "ADJ", "X") and low not in _FUNCTION_WORDS
+                and "Part" not in token.morph.get("VerbForm")  # "… de l’Oise Approuvée" (a table's column)
+            ):
                 i += 1
                 end = i
                 continue
@@ -174,6 +180,78 @@ def _name_tail(doc, i: int) -> int:
                 continue
         break
     return end
+
+
+def bare_heads(doc, ents) -> list[Found]:
+    """A body's capitalised head word that spaCy left out, with its name: "(PI) Entente Oise Aisne",
+    "Agence Webexpr"."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc:
+        if token.i in taken or not token.is_title or fold(token.text) not in BODY_HEADS - {"centre", "maison", "mission"}:
+            continue
+        end = _name_tail(doc, token.i + 1)
+        if end > token.i + 1 and any(t.is_title or t.is_upper for t in doc[token.i + 1 : end]):
+            found.append(Found(token.i, end, "ORG"))
+    return found
+
+
+def affiliations(doc, ents) -> list[Found]:
+    """A body in brackets right after a person: "Xavier Delposen (Co-evolution)", "Paul Martin (ADEME)"."""
+    found = []
+    for ent in ents:
+        i = ent.end
+        if ent.label_ != "PER" or i + 2 >= len(doc) or doc[i].text != "(":
+            continue
+        close = next((j for j in range(i + 1, min(i + 7, len(doc))) if doc[j].text == ")"), None)
+        if close and close > i + 1 and doc[i + 1].text[:1].isupper() and not any(t.is_space for t in doc[i + 1 : close]):
+            found.append(Found(i + 1, close, "ORG"))
+    return found
+
+
+_APPOSED = {"ecole", "association", "entreprise", "societe", "cooperative", "scop", "federation", "reseau", "collectif",
+            "agence", "start-up", "cabinet", "fondation", "structure", "plateforme", "compagnie", "mutuelle"}
+
+
+def apposed_bodies(doc, ents) -> list[Found]:
+    """A name followed by what it is: "O’Tech, l’école de production", "Ecomaison, l'éco-organisme"."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc[2:]:
+        if fold(token.text) not in _APPOSED or doc[token.i - 1].lower_ not in ("l'", "l’", "la", "le", "une", "un"):
+            continue
+        comma = token.i - 2
+        if doc[comma].text != ",":
+            continue
+        start = comma
+        while start > 0 and comma - start < 4 and (
+            doc[start - 1].is_title or doc[start - 1].is_upper or doc[start - 1].text in ("’", "'", "-")
+            or (doc[start - 1].text[:1].isupper() and doc[start - 1].text[-1:] in "’'")
+        ) and "\n" not in doc[start - 1].whitespace_ and doc[start - 1].lower_ not in _FUNCTION_WORDS:
+            if doc[start - 1].is_upper and len(doc[start - 1]) > 2 and any(t.is_title for t in doc[start:comma]):
+                break  # a heading in capitals before the name: "IL Y FAIT BON VIVRE O’Tech"
+            start -= 1
+        if start < comma and not taken & set(range(start, comma)) and (doc[start].is_title or doc[start].text[:1].isupper()):
+            found.append(Found(start, comma, "ORG"))
+    return found
+
+
+_LOCATIVE = {"toit", "toits", "locaux", "parking", "abords", "enceinte", "terrain", "batiment", "batiments", "facade",
+             "hall", "cour", "parvis", "sous-sol"}
+
+
+def sites_of_bodies(doc, ents) -> list[Found]:
+    """A body's premises used as a location are a place: "sur le toit du centre hospitalier de Dinan"."""
+    found = []
+    for ent in ents:
+        if ent.label_ != "ORG" or ent.start < 2:
+            continue
+        i = ent.start - 1
+        while i > 0 and doc[i].lower_ in OF | ARTICLES:
+            i -= 1
+        if i < ent.start - 1 and fold(doc[i].text) in _LOCATIVE:
+            found.append(Found(ent.start, ent.end, "LOC"))
+    return found
 
 
 def named_bodies(doc, ents) -> list[Found]:
@@ -207,7 +285,7 @@ def named_bodies(doc, ents) -> list[Found]:
             continue
         inner = start + 1 if doc[start].lower_ in ("l'", "l’") and start + 1 < len(doc) else start
         end = _capitals(doc, inner)
-        if end == inner and doc[inner].text[:1].isdigit() and doc[inner].is_alpha is False and len(doc[inner]) > 1:
+        if end == inner and doc[inner].text[:1].isdigit() and any(c.isalpha() for c in doc[inner].text):
             end = inner + 1  # "la Société 24ème"
         if end == inner and inner < len(doc) and doc[inner].is_title and not doc[inner].is_sent_start:
             end = _title_run(doc, inner)
@@ -287,9 +365,9 @@ def table_companies(doc, ents, not_actors: frozenset[str], common) -> tuple[list
             if not lower_case and not label_words <= not_actors:
                 continue  # a heading in capitals
             s, e = run[0][0], run[-1][1]
-            person = {i for i in person_tokens if s <= i < e}
-            if person and any(x in person_tokens for x in range(max(start, s - 2), s)):
-                continue  # "Michel VILBOIS"
+            before = [x for x in range(max(start, s - 2), s) if x in person_tokens]
+            if any(s <= i < e for i in person_tokens) and any(doc[x].text.lower() not in common for x in before):
+                continue  # "Michel VILBOIS" (not "Ferrailles GALLOO CLAIROIX")
             if len(run) == 1 and doc[s:e].text.lower() in common:
                 continue
             row.append(Found(s, e, "ORG"))
@@ -464,6 +542,23 @@ class PlaceLexicon:
         return ranges
 
 
+_TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "conseil", "canton", "bassin", "pays"}
+
+
+def inside_a_name(doc, start: int, end: int) -> bool:
+    """A region's or department's name that belongs to a longer proper name: "France Services",
+    "Lisières de l’Oise" (not "département de l'Oise", "Conseil régional de Bretagne")."""
+    if end + 1 < len(doc) and doc[end - 1].whitespace_ == " " and doc[end].is_title and doc[end].lower_ not in _FUNCTION_WORDS:
+        return True
+    i = start - 1
+    while i >= 0 and doc[i].lower_ in ARTICLES | {"l'", "l’"}:
+        i -= 1
+    if i >= 1 and doc[i].lower_ in OF:
+        head = doc[i - 1]
+        return head.is_title and fold(head.text) not in _TERRITORY_HEADS and not head.is_sent_start
+    return False
+
+
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     parts = []
     for name in sorted({fold(n) for n in names}, key=len, reverse=True):
@@ -519,7 +614,7 @@ def dateline_places(doc, common) -> list[Found]:
     return found
 
 
-def enumerated_places(doc, ents) -> list[Found]:
+def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
     """Communes listed together (commas, "et", line breaks or mere spaces between them) are places when the
     list holds a compound commune name and another place: "Aïllevans Athesans-Étroitefontaine
     Aulx-lès-Cromary Autrey-le-Vay", "Autrêches, Berneuil-sur-Aisne, Bitry, Chelles". A name spaCy took for
@@ -541,7 +636,10 @@ def enumerated_places(doc, ents) -> list[Found]:
         toponyms = sum(TOPONYM.match(doc[s:e].text) is not None for s, e in run)
         anchors = sum(TOPONYM.match(doc[s:e].text) is not None or (s, e) in places for s, e in run)
         with_people = any(person & set(range(s, e)) for s, e in run)
-        if toponyms and (anchors >= 2 or len(run) >= 3) and not (with_people and commas):
+        pair = len(run) == 2 and (commas or "\n" in doc[run[0][1] - 1].whitespace_ or doc[run[0][1]].is_space) and not any(
+            doc[s:e].text.lower() in common for s, e in run
+        )
+        if toponyms and (anchors >= 2 or len(run) >= 3 or pair) and not (with_people and commas):
             found.extend(Found(s, e, "LOC") for s, e in run)
         run.clear()
         commas = False
@@ -554,7 +652,7 @@ def enumerated_places(doc, ents) -> list[Found]:
             commas = True
             previous_end = e
             continue
-        if is_title_word(doc[s:e].text) and not blocked & set(range(s, e)):
+        if is_title_word(doc[s:e].text) and not blocked & set(range(s, e)) and not _phrase_start(doc, s, e, common):
             gap = doc[previous_end:s] if previous_end is not None else []
             if run and any(not (t.is_space or t.text in _ENUM_SEPARATORS) for t in gap):
                 close()
@@ -568,6 +666,15 @@ def enumerated_places(doc, ents) -> list[Found]:
     if run:
         close()
     return found
+
+
+def _phrase_start(doc, start: int, end: int, common) -> bool:
+    """A capitalised word that starts a phrase, not a name in a list: "La gouvernance", "Territoire desservi"."""
+    text = doc[start:end].text
+    if text.lower() in _FUNCTION_WORDS:
+        return True
+    after = doc[end] if end < len(doc) else None
+    return text.lower() in common and after is not None and not after.is_space and after.is_lower and after.is_alpha
 
 
 def _merged_list(doc, ent) -> bool:
@@ -611,9 +718,10 @@ def spaced_toponyms(doc, ents) -> list[Found]:
         if ent.label_ not in ("LOC", "PER") or ent.id_ == "civility" or len(words_of(doc, ent.start, ent.end)) != 1:
             continue
         i = ent.end
-        if i + 1 < len(doc) and doc[i].lower_ in _SPACED_LINKS and doc[i].is_lower and doc[i + 1].is_title:
-            if doc[i].lower_ in ("la", "le") and doc[i + 1].pos_ != "PROPN":
-                continue
+        if (
+            i + 1 < len(doc) and doc[i].lower_ in _SPACED_LINKS and doc[i].is_lower and doc[i + 1].is_title
+            and doc[i + 1].pos_ == "PROPN" and ent[0].pos_ == "PROPN" and not ent[0].text.endswith("s")
+        ):
             found.append(Found(ent.start, i + 2, "LOC"))
     return found
 
@@ -631,6 +739,33 @@ def geographic_names(doc, ents) -> list[Found]:
         nxt = by_start.get(token.i + 1)
         if nxt is not None and token.is_lower and fold(token.text) in GEO_HEADS and doc[token.i - 1].lower_ not in ("de", "d'", "d’"):
             found.append(Found(token.i, nxt.end, "LOC"))
+    return found
+
+
+# Buildings and sites whose place is named after "de": "l'église de Pierrefonds", "la gare de Compiègne".
+_BUILDINGS = {"eglise", "gare", "piscine", "cimetiere", "port", "plage", "chateau", "abbaye", "stade", "marche", "halle",
+              "foret", "bourg", "centre-bourg", "centre-ville", "quartier", "hameau", "secteur", "commune"}
+
+
+def located_names(doc, ents, common) -> list[Found]:
+    """A capitalised name that spaCy missed where only a place fits: after "à" ("Suppression de l'EBC à
+    Custrein") or after a building ("l'église de Pierrefonds"); not a common word, a title or a civility."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc[2:]:
+        if token.i in taken or not (token.is_title or TOPONYM.match(token.text)) or token.pos_ != "PROPN":
+            continue
+        before = doc[token.i - 1].lower_
+        building = before in OF and fold(doc[token.i - 2].text) in _BUILDINGS and doc[token.i - 2].is_lower
+        if not (before == "à" or building) or token.text.lower() in common:
+            continue
+        end = token.i + 1
+        while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and not doc[end].whitespace_:
+            end += 2
+        after = doc[end] if end < len(doc) else None
+        if after is not None and (after.is_title or after.is_upper) and not after.is_punct:
+            continue  # "à Verger Vivant", "à Jean Dupont": a longer name
+        found.append(Found(token.i, end, "LOC"))
     return found
 
 
