@@ -2,19 +2,25 @@
 
 The only module that imports spacy. `predict(texts)` is pure: it returns mentions and writes nothing.
 
-The pipeline is spaCy's own, with three registered components around its statistical NER:
+The pipeline is spaCy's own, with registered components around its statistical NER:
 
-- an EntityRuler before `ner`: the public bodies and networks of `models/organisations.yaml`, and people
-  introduced by a civility ("M. GOUPIL", "Madame Sylvie VALENTE LE HIR");
+- an EntityRuler before `ner`: the public bodies and networks of `models/organisations.yaml` (matched
+  without accents, across line breaks, also glued by PDF extraction), and people introduced by a civility
+  ("M. GOUPIL", "Madame Sylvie VALENTE LE HIR");
 - `patrimoine_names` after `ner`: person names cut across lines or ending in capitals rejoined
   ("Jean- François Caron", "Sylvie Valente Le-\\nHir"), titles and stray tokens trimmed from names, entities
-  cut at a line break that ends a heading or a list item;
-- `patrimoine_actor_filter`: headings in capitals, month and day names, URL fragments, single common
-  nouns, deliberative assemblies and generic categories dropped; places and people whose name says
-  they are a body relabelled organisations;
+  cut at a line break that ends a heading or a list item, a leading article and a title dropped;
+- `patrimoine_bodies` and `patrimoine_places`: organisations and places completed with general French
+  administrative knowledge and the geography of `models/places.yaml` (the rules are in
+  pipelines/extraction_rules.py: names run over their complements, names after what they are, companies of
+  table rows, enumerations of communes, postal codes, regions and departments…);
+- `patrimoine_actor_filter`: headings in capitals, month and day names, URL fragments, codes, single common
+  nouns, deliberative assemblies, generic categories, plans' and venues' names dropped; places and people
+  whose name says they are a body relabelled organisations; one kind per name in a passage;
 - `patrimoine_roles`: each actor's role and the sentence that shows it, from the dependency parse
-  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, or the
-  attendance list of a council it belongs to.
+  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, the attendance
+  list or the minutes of a council it belongs to; an organisation's from its name, the words before it, a
+  copula or the list it is in.
 """
 
 from __future__ import annotations
@@ -341,12 +347,11 @@ def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
     return merged
 
 
-def _apply(doc, found: list[Found], *, span_id: str, over: tuple[str, ...] = ("LOC", "MISC", "PER"),
-           shrink: bool = False, extend: bool = False) -> None:
-    """Set each found span as an entity in place of the entities it overlaps, when all of these have a label
-    of `over` and none was found by a rule or the lexicon; `shrink` lets a span replace a longer entity
+def _apply(doc, ents: list[Span], found: list[Found], *, span_id: str, over: tuple[str, ...] = ("LOC", "MISC", "PER"),
+           shrink: bool = False, extend: bool = False) -> list[Span]:
+    """The entities with each found span in place of the entities it overlaps, when all of these have a
+    label of `over` and none was found by a rule or the lexicon; `shrink` lets a span replace a longer entity
     that contains it ("Société 24ème" -> "24ème"), `extend` one found by the lexicon that it contains."""
-    ents = list(doc.ents)
     for f in sorted(set(found), key=lambda f: (f.start, f.start - f.end)):
         overlapping = [e for e in ents if e.start < f.end and f.start < e.end]
         if any(e.start == f.start and e.end == f.end and e.label_ == f.label for e in overlapping):
@@ -363,7 +368,7 @@ def _apply(doc, found: list[Found], *, span_id: str, over: tuple[str, ...] = ("L
             continue
         gone = {(e.start, e.end) for e in overlapping}
         ents = [e for e in ents if (e.start, e.end) not in gone] + [Span(doc, f.start, f.end, label=f.label, span_id=span_id)]
-    doc.ents = sorted(ents, key=lambda e: e.start)
+    return sorted(ents, key=lambda e: e.start)
 
 
 @Language.factory("patrimoine_bodies", default_config={"not_actors": []})
@@ -371,32 +376,34 @@ def make_body_rules(nlp, name: str, not_actors: list[str]):
     """Organisations completed with general French administrative knowledge (see pipelines/extraction_rules.py).
     `not_actors`: folded words of models/organisations.yaml that are never actors."""
     words = frozenset(not_actors)
-    common = CommonWords(nlp)
+    common = CommonWords.of(nlp)
     return lambda doc: complete_bodies(doc, words, common)
 
 
 def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset()):
+    everything = ("LOC", "MISC", "ORG", "PER")
     ents = list(doc.ents)
     # A body's name cut short, extended over its complements; it may swallow the lexicon's shorter match.
-    _apply(doc, rules.extend_body_names(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), extend=True)
-    _apply(doc, rules.named_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)
-    _apply(doc, rules.bare_heads(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), shrink=True)
-    _apply(doc, rules.affiliations(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"))
-    _apply(doc, rules.apposed_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"))
-    companies, labels = rules.table_companies(doc, list(doc.ents), not_actor_words, common)
-    if companies:
-        doc.ents = [e for e in doc.ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]
-        _apply(doc, companies, span_id=BODY_ID, over=("LOC", "MISC", "ORG", "PER"), shrink=True)
-    _apply(doc, rules.article_acronyms(doc, list(doc.ents), not_actor_words), span_id=BODY_ID)
-    _apply(doc, rules.lone_funders(doc, list(doc.ents)), span_id=BODY_ID)
-    _apply(doc, rules.predicate_bodies(doc, list(doc.ents)), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
-    _apply(doc, rules.sites_of_bodies(doc, list(doc.ents)), span_id=PLACE_ID, over=("ORG",), extend=True)
-    territories = [f for e in doc.ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
+    ents = _apply(doc, ents, rules.extend_body_names(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), extend=True)
+    ents = _apply(doc, ents, rules.named_bodies(doc, ents), span_id=BODY_ID, over=everything, shrink=True)
+    ents = _apply(doc, ents, rules.bare_heads(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), shrink=True)
+    ents = _apply(doc, ents, rules.affiliations(doc, ents), span_id=BODY_ID, over=everything)
+    ents = _apply(doc, ents, rules.apposed_bodies(doc, ents), span_id=BODY_ID, over=everything)
+    companies, labels = rules.table_companies(doc, ents, not_actor_words, common)
+    if companies:  # the rows' labels are categories ("Pneus", "Eco-DDS")
+        ents = [e for e in ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]
+        ents = _apply(doc, ents, companies, span_id=BODY_ID, over=everything, shrink=True)
+    ents = _apply(doc, ents, rules.article_acronyms(doc, ents, not_actor_words), span_id=BODY_ID)
+    ents = _apply(doc, ents, rules.lone_funders(doc, ents), span_id=BODY_ID)
+    ents = _apply(doc, ents, rules.predicate_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
+    ents = _apply(doc, ents, rules.sites_of_bodies(doc, ents), span_id=PLACE_ID, over=("ORG",), extend=True)
+    territories = [f for e in ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
     if territories:
-        inside = {(e.start, e.end) for e in doc.ents for f in territories if e.start <= f.start and f.end == e.end}
-        doc.ents = [e for e in doc.ents if (e.start, e.end) not in inside]
+        inside = {(e.start, e.end) for e in ents for f in territories if e.start <= f.start and f.end == e.end}
+        ents = [e for e in ents if (e.start, e.end) not in inside]
         for label, span_id in (("ORG", BODY_ID), ("LOC", PLACE_ID)):
-            _apply(doc, [f for f in territories if f.label == label], span_id=span_id)
+            ents = _apply(doc, ents, [f for f in territories if f.label == label], span_id=span_id)
+    doc.ents = ents
     return doc
 
 
@@ -410,6 +417,12 @@ class CommonWords:
         index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
         self._words = frozenset(w for pos in ("noun", "adj", "verb", "adv") for w in index.get(pos, []))
 
+    @staticmethod
+    @functools.lru_cache(maxsize=4)
+    def of(nlp) -> CommonWords:
+        """The common words of a pipeline's lemmatizer, read once for all the components."""
+        return CommonWords(nlp)
+
     def __contains__(self, word: str) -> bool:
         word = word.lower()
         lemma = self._lemmas.get(word, word)
@@ -422,40 +435,40 @@ def make_place_rules(nlp, name: str, places: str | None):
     """Places completed with general French geography (see pipelines/extraction_rules.py); `places` is
     models/places.yaml (regions, departments, basins, countries)."""
     lexicon = rules.PlaceLexicon.from_file(Path(places)) if places else None
-    common = CommonWords(nlp)
+    common = CommonWords.of(nlp)
     return lambda doc: complete_places(doc, lexicon, common)
 
 
 def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset()):
-    _apply(doc, rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
+    ents = _apply(doc, list(doc.ents), rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
     named = [r for r in lexicon.find(doc) if not rules.inside_a_name(doc, *r)] if lexicon is not None else []
     if named:
-        _join_to_bodies(doc, named)
-        named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in doc.ents if x.label_ == "ORG")]
-        _apply(doc, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
-    _apply(doc, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
-    _apply(doc, rules.dateline_places(doc, common), span_id=PLACE_ID)
-    _apply(doc, rules.sites_and_bearings(doc, list(doc.ents)), span_id=PLACE_ID)
-    _apply(doc, rules.geographic_names(doc, list(doc.ents)), span_id=PLACE_ID, shrink=True)
-    _apply(doc, rules.spaced_toponyms(doc, list(doc.ents)), span_id=PLACE_ID)
-    _apply(doc, rules.located_names(doc, list(doc.ents), common), span_id=PLACE_ID)
-    _apply(doc, rules.enumerated_places(doc, list(doc.ents), common), span_id=PLACE_ID, shrink=True,
-           over=("LOC", "MISC", "PER", "ORG"))
+        ents = _join_to_bodies(doc, ents, named)
+        named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
+        ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
+    ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.geographic_names(doc, ents), span_id=PLACE_ID, shrink=True)
+    ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.located_names(doc, ents, common), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
+                  over=("LOC", "MISC", "PER", "ORG"))
+    doc.ents = ents
     return doc
 
 
-def _join_to_bodies(doc, named: list[tuple[int, int]]) -> None:
+def _join_to_bodies(doc, ents: list[Span], named: list[tuple[int, int]]) -> list[Span]:
     """A region or department right after a body's name is part of it: "Capt’air" + "Bretagne",
     "Entente Oise" + "Aisne", "UIMM" + "Picardie"."""
-    ents = list(doc.ents)
+    ents = list(ents)
     changed = False
     for s, e in sorted(named):
         for k, ent in enumerate(ents):
             if ent.label_ == "ORG" and ent.end == s and ent[-1].whitespace_ == " " and not ent[-1].is_punct:
                 ents[k] = Span(doc, ent.start, e, label="ORG", span_id=ent.id_ or BODY_ID)
                 changed = True
-    if changed:
-        doc.ents = filter_spans(ents)
+    return filter_spans(ents) if changed else ents
 
 
 @Language.factory("patrimoine_actor_filter", default_config={"not_actors": [], "categories": []})
@@ -465,7 +478,7 @@ def make_actor_filter(nlp, name: str, not_actors: list[str], categories: list[st
     bodies (EPTB, PETR) that are one body only after a definite article ("le PETR", not "PETR, métropoles")."""
     words = frozenset(not_actors)
     kinds = frozenset(categories)
-    common = CommonWords(nlp)
+    common = CommonWords.of(nlp)
     return lambda doc: filter_actors(doc, words, common, kinds)
 
 

@@ -1,18 +1,25 @@
 """Rules that complete spaCy's entities with general French administrative knowledge. Pure: they read a
-parsed doc (its tokens, parse and current entities) and return spans to add as `Found(start, end, label)`;
+parsed doc (its tokens, parse and current entities) and return spans to set as `Found(start, end, label)`;
 the registered components of pipelines/extraction.py (the only module that imports spacy) apply them.
+Never a list of one document's names: words that say what a name is, and the shapes of French names.
 
 - organisations: a body's name extended over its complements ("Agglomération de Compiègne" + "et de la
-  Basse Automne", "Fédération de Haute-Saône pour la Pêche et la Protection du Milieu\\nAquatique");
-  the name after a word that says what it is ("l'association « Verger vivant »", "une association qui
-  s'appelle Terres en Ville", "la SA PICARDIE HABITAT"); companies in capitals at the end of a table row
-  ("Huiles moteur SEVIA", "GALLOO CLAIROIX / ALPHA METAL"); an acronym after an article ("de la CCPH");
-  "département de X" and "région X" as a place unless the body acts ("la région Bretagne a décidé");
-- places: regions, departments, basins and countries of models/places.yaml; the commune after a postal
-  code ("60130 Saint Just en Chaussée"); the place of a letter's date line ("Vesoul, le 3 mars");
-  enumerations of communes ("Aïllevans Athesans-Étroitefontaine Aulx-lès-Cromary", "Autrêches, Bitry");
-  the zones of an alert-zone table ("RM21 - Vosges haute-saonaises 10"); named sites ("Manoir de
-  Ménez-Bras") and places after a bearing ("à l'est de Tromao").
+  Basse Automne", "Fédération de Haute-Saône pour la Pêche et la Protection du Milieu\\nAquatique"), also
+  from a capitalised head spaCy left out ("Entente Oise Aisne"); the name after a word that says what it is
+  ("l'association « Verger vivant »", "une association qui s'appelle Terres en Ville", "la SA PICARDIE
+  HABITAT"), before one ("O’Tech, l’école de production") or in brackets after a person ("Xavier Delposen
+  (Co-evolution)"); companies in capitals at the end of a table row ("Huiles moteur SEVIA", "GALLOO
+  CLAIROIX / ALPHA METAL"); an acronym after an article ("de la CCPH"); a name said to be a body by a
+  copula ("Capt’air Bretagne est une association"); "département de X" and "région X" as a place unless
+  the body acts ("la région Bretagne a décidé", "subventionné par la région");
+- places: regions, departments, basins and countries of models/places.yaml, not inside a longer name; the
+  commune after a postal code ("60130 Saint Just en Chaussée"); the place of a letter's date line
+  ("Vesoul, le 3 mars"); enumerations of communes ("Aïllevans Athesans-Étroitefontaine Aulx-lès-Cromary",
+  "Autrêches, Bitry"); compound names written with spaces ("Dampvalley les Colombe"); the zones of an
+  alert-zone table ("RM21 - Vosges haute-saonaises 10"); named sites ("Manoir de Ménez-Bras"), a body's
+  premises ("sur le toit du centre hospitalier de Dinan"), names after a bearing ("à l'est de Tromao"),
+  after "à" or a building ("l'église de Pierrefonds") and with a lower-case head ("du bassin
+  Rhône-Méditerranée").
 """
 
 from __future__ import annotations
@@ -325,6 +332,7 @@ def _title_run(doc, i: int) -> int:
     return end
 
 
+_CIVILITY_WORDS = {"m", "mm", "mme", "mmes", "mlle", "mr", "monsieur", "madame", "mademoiselle", "maitre", "me", "dr"}
 _PERSON_LABELS = {"m", "m.", "mme", "monsieur", "madame", "president", "presidente", "maire", "contact", "directeur",
                   "directrice", "responsable", "referent", "referente", "elu", "elue", "adjoint", "adjointe", "par"}
 
@@ -447,13 +455,14 @@ _COPULAS = {"est", "était", "etait", "sont", "reste", "devient", "demeure"}
 
 
 def predicate_of(doc, ent) -> str:
-    """The words that a copula says the entity is ("une association régionale"), or ""."""
+    """What a copula says the entity is, with an article ("est une association régionale", "est le 1er
+    réseau"), or "" ("est adhérent au réseau" says what it belongs to)."""
     j = ent.end
     while j < len(doc) and doc[j].is_title and fold(doc[j].text) not in _COPULAS:
         j += 1
-    if j >= len(doc) or doc[j].lower_ not in _COPULAS:
+    if j + 2 >= len(doc) or doc[j].lower_ not in _COPULAS or doc[j + 1].lower_ not in ("un", "une", "le", "la", "l'", "l’"):
         return ""
-    return doc[j + 1 : j + 5].text
+    return doc[j + 2 : j + 5].text
 
 
 def predicate_bodies(doc, ents) -> list[Found]:
@@ -463,18 +472,12 @@ def predicate_bodies(doc, ents) -> list[Found]:
     for ent in ents:
         if ent.label_ == "PER" or ent.id_:
             continue
-        j = ent.end
-        while j < len(doc) and doc[j].is_title and fold(doc[j].text) not in _COPULAS:
-            j += 1
-        if j >= len(doc) or doc[j].lower_ not in _COPULAS:
-            continue
-        k = j + 1
-        if k < len(doc) and doc[k].lower_ in ("un", "une", "le", "la", "l'", "l’"):
-            k += 1
-        for token in doc[k : k + 3]:
-            if fold(token.text) in BODY_NOUNS | {"syndicat", "association", "reseau", "cooperative"}:
-                found.append(Found(ent.start, j, "ORG"))
-                break
+        words = [fold(w) for w in predicate_of(doc, ent).split()[:2]]
+        if set(words) & (BODY_NOUNS | {"syndicat"}):
+            end = ent.end
+            while doc[end].is_title and fold(doc[end].text) not in _COPULAS:
+                end += 1
+            found.append(Found(ent.start, end, "ORG"))
     return found
 
 
@@ -527,13 +530,12 @@ class PlaceLexicon:
     def find(self, doc) -> list[tuple[int, int]]:
         """Token ranges of the names, written with a capital, not glued to another word."""
         text = fold_keep_length(doc.text)
+        starts = [m.start() for m in _CAPITALISED.finditer(doc.text)]  # only names written with a capital
         ranges = []
         for pattern, ambiguous in ((self._pattern, False), (self._ambiguous, True)):
             if pattern is None:
                 continue
-            for match in pattern.finditer(text):
-                if not doc.text[match.start()].isupper():
-                    continue
+            for match in filter(None, (pattern.match(text, i) for i in starts)):
                 if ambiguous and not re.search(r"departement (de la |du |de l'|de |des )$", text[max(0, match.start() - 30) : match.start()]):
                     continue
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
@@ -559,6 +561,9 @@ def inside_a_name(doc, start: int, end: int) -> bool:
     return False
 
 
+_CAPITALISED = re.compile(r"(?<![\w-])[A-ZÀ-Þ]")
+
+
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     parts = []
     for name in sorted({fold(n) for n in names}, key=len, reverse=True):
@@ -566,12 +571,12 @@ def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
         parts.append(r"[\s-]*".join(re.escape(w) for w in words))
     if not parts:
         return None
-    return re.compile(r"(?<![\w-])(" + "|".join(parts) + r")(?![\w-])")
+    return re.compile(r"(" + "|".join(parts) + r")(?![\w-])")
 
 
 def fold_keep_length(text: str) -> str:
     """`fold` character by character, so that offsets stay those of the text."""
-    return "".join(f[0] if (f := fold(c)) else c for c in text)
+    return text.translate({ord(c): (fold(c) or c)[0] for c in set(text)})
 
 
 _POSTAL = re.compile(
@@ -757,7 +762,7 @@ def located_names(doc, ents, common) -> list[Found]:
             continue
         before = doc[token.i - 1].lower_
         building = before in OF and fold(doc[token.i - 2].text) in _BUILDINGS and doc[token.i - 2].is_lower
-        if not (before == "à" or building) or token.text.lower() in common:
+        if not (before == "à" or building) or token.text.lower() in common or fold(token.text).rstrip(".") in _PERSON_LABELS | _CIVILITY_WORDS:
             continue
         end = token.i + 1
         while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and not doc[end].whitespace_:
