@@ -90,7 +90,7 @@ _ATTENDANCE = phrase_pattern([
 _OF = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’"]}}
 _ARTICLE = {"LOWER": {"IN": ["la", "l'", "l’", "le", "les"]}}
 _PROPER = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][a-zà-ÿ][\w’'-]*$"}, "OP": "+"}  # "Vérlane", "Cuise-la-Motte"
-_LINK = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’", "et", "sur", "en", "lès", "les", "-", "la", "l'", "l’"]}, "OP": "+"}
+_LINK = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’", "sur", "en", "lès", "les", "-", "la", "l'", "l’"]}, "OP": "+"}
 # What follows a body's head word: "de la Haute-Saône", "des Lisières de l'Oise", "du Val de Vérlane".
 _NAME_TAILS = [
     [_OF, _PROPER],
@@ -265,6 +265,12 @@ def rejoin_and_trim_names(doc):
     spans = []
     for ent in doc.ents:
         start, end, label = ent.start, ent.end, ent.label_
+        if fold(ent[0].text) in _TITLE_WORDS and ent.id_ != LEXICON_ID:
+            # A title and the body it serves: "Président de la CCLO" is the CCLO, "Secrétaire général de la" nothing.
+            body = _after_title(doc, ent)
+            if body is not None:
+                spans.append(body)
+            continue
         if label == "PER":
             # Extend over a surname in capitals, a particle, or the rest of a name cut after a hyphen.
             while end < len(doc):
@@ -312,8 +318,6 @@ def rejoin_and_trim_names(doc):
         elif ent.id_ != LEXICON_ID:
             while end - start > 1 and doc[start].lower_ in ("la", "le", "les", "l'", "l’") and doc[start].is_lower:
                 start += 1  # "la France"
-            if fold(doc[start].text) in _TITLE_WORDS:
-                continue  # a title, not a body: "Secrétaire général de la" (+ "préfecture")
         # Cut at a line break that ends a heading or a list item, not inside "de la\nMer" or "Le-\nHir".
         for i in range(start, end - 1):
             if not doc[i].is_space and ("\n" in doc[i].text_with_ws or doc[i + 1].is_space):
@@ -326,6 +330,20 @@ def rejoin_and_trim_names(doc):
             spans.append(Span(doc, start, end, label=label, span_id=ent.id_))
     doc.ents = filter_spans(_merge_cut_names(doc, spans))
     return doc
+
+
+def _after_title(doc, ent) -> Span | None:
+    """The body named after a title in one entity: "Président de la CCLO" -> "CCLO" (an organisation),
+    "Maire de Cuise-la-Motte" -> "Cuise-la-Motte" (a place); None when only the title is there."""
+    i = ent.start + 1
+    while i < ent.end and not (doc[i].lower_ in rules.OF):
+        i += 1
+    while i < ent.end and doc[i].lower_ in rules.OF | rules.ARTICLES:
+        i += 1
+    if i >= ent.end or not doc[i].text[:1].isupper() or fold(doc[i].text) in _TITLE_WORDS:
+        return None
+    label = "ORG" if doc[i].is_upper or fold(doc[i].text) in rules.BODY_HEADS else "LOC"
+    return Span(doc, i, ent.end, label=label)
 
 
 def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:

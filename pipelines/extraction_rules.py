@@ -325,7 +325,7 @@ def _title_run(doc, i: int) -> int:
     end = i
     while end < len(doc) and (doc[end].is_title or doc[end].text in ("’", "'")):
         end += 1
-        if end < len(doc) and doc[end].lower_ in ("en", "de", "du", "des", "qui", "et") and end + 1 < len(doc) and doc[end + 1].is_title:
+        if end < len(doc) and doc[end].lower_ in ("en", "de", "du", "des", "qui", "et", "&") and end + 1 < len(doc) and doc[end + 1].is_title:
             end += 1
         if "\n" in doc[end - 1].whitespace_:
             break
@@ -611,8 +611,8 @@ def dateline_places(doc, common) -> list[Found]:
         name = match.group(1)
         if "," not in match.group(0) and not match.group(0).startswith("Fait"):
             continue
-        if " " not in name and name.lower() in common:
-            continue
+        if (" " not in name and name.lower() in common) or fold(name.split()[0]).rstrip(".") in _CIVILITY_WORDS | _PERSON_LABELS:
+            continue  # "Ensuite, le 3 mars", "Monsieur le Maire, le 3 mars"
         span = doc.char_span(match.start(1), match.end(1), alignment_mode="contract")
         if span is not None and len(span):
             found.append(Found(span.start, span.end, "LOC"))

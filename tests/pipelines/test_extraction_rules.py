@@ -62,6 +62,16 @@ def test_a_capitalised_head_word_left_out_by_spacy_takes_its_name(actors):
     assert not {("Oise", "place"), ("Aisne", "place")} & kinds(found)
 
 
+def test_two_bodies_joined_by_et_stay_two(actors):
+    found = actors("Une réunion s'est tenue avec la Ville de Lyon et la Métropole de Lyon.")
+    assert {("Ville de Lyon", "organisation"), ("Métropole de Lyon", "organisation")} <= kinds(found)
+
+
+def test_a_title_in_an_entity_gives_the_body_it_serves(actors):
+    assert ("CCLO", "organisation") in kinds(actors("Rapporteur : M. Franck SUPERBI, Président de la CCLO."))
+    assert kinds(actors("Le Secrétaire général de la préfecture est chargé de l'exécution.")) == {("préfecture", "organisation")}
+
+
 def test_a_body_in_brackets_after_a_person_or_apposed_to_its_name(actors):
     found = actors("Un grand merci à Xavier Delposen (Co-evolution) pour le dessin.\nO’Tech, l’école de production, recrute.")
     assert {("Xavier Delposen", "person"), ("Co-evolution", "organisation"), ("O’Tech", "organisation")} <= kinds(found)
@@ -138,6 +148,10 @@ def test_the_commune_after_a_postal_code_and_on_a_date_line(actors):
     found = actors("Vesoul, le 3 mars 2023\nPiles usagées CHIMIREC (60130 Saint Just en Chaussée)\n60350 Attichy")
     assert {("Vesoul", "place"), ("Saint Just en Chaussée", "place"), ("Attichy", "place")} <= kinds(found)
     assert "Saint Just" not in found
+
+
+def test_a_date_line_starts_with_a_place_not_a_civility(actors):
+    assert actors("Monsieur le Maire, le 3 mars 2023, a ouvert la séance.") == {}
 
 
 def test_enumerations_of_communes_are_split_into_places(actors):
