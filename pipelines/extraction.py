@@ -507,6 +507,7 @@ def _name_of(ent) -> str | None:
 
 
 _CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}[A-Z]?$")  # "RM19": a zone or a parcel, not a place
+_DEMONYM = re.compile(r"^[A-ZÀ-Þ][a-zà-ÿ-]+(ains|aines|iens|iennes|oises|aises|éens|éennes)$")  # "Pétrifontains"
 # Nouns after which a name is a plan's, a programme's or a venue's, not an actor ("le contrat Rance-Frémur",
 # "la salle Simone Veil").
 _NAMING_NOUNS = {"contrat", "programme", "plan", "schema", "projet", "dispositif", "label", "operation", "salle",
@@ -536,6 +537,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
             continue
         if folded in categories and (ent.start == 0 or doc[ent.start - 1].lower_ not in ("le", "la", "l'", "l’", "du", "au")):
             continue  # "cotisations des syndicats et EPTB": a kind of body
+        if ent[0].is_lower and ent.start > 0 and doc[ent.start - 1].lower_ in ("un", "une", "des", "chaque", "toute", "tout"):
+            continue  # "une ville de Bretagne": any body of a kind
         if ent.id_ not in _TRUSTED and _quoted(ent) and ent.label_ != "ORG":
             continue  # « Les Petites Bouilles »: an event's or a document's title
         if ent.label_ == "PER" and ent[-1].text.endswith("-") and ent.end < len(doc) and doc[ent.end].is_lower:
@@ -550,8 +553,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue  # a generic plural ("Entreprises", "Collectivités", "Conseils départementaux")
             if ent.label_ != "PER" and _common_word_entity(ent, common):
                 continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
-            if ent.label_ == "LOC" and _CODE.match(name):
-                continue
+            if ent.label_ == "LOC" and (_CODE.match(name) or _DEMONYM.match(name) or _infinitive_heading(ent)):
+                continue  # "RM19", "les Pétrifontains", "• Sensibiliser les habitants"
             if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
                 continue
             if ent.label_ == "PER" and _article_and_common_noun(ent, common):
@@ -611,6 +614,19 @@ def _common_word_entity(ent, common) -> bool:
 def _after_naming_noun(ent) -> bool:
     doc = ent.doc
     return ent.start > 0 and doc[ent.start - 1].is_lower and fold(doc[ent.start - 1].text) in _NAMING_NOUNS
+
+
+def _infinitive_heading(ent) -> bool:
+    """A verb heading a line or a bullet, which spaCy took for a name: "Sensibiliser les habitants",
+    "Accueillir et respecter"."""
+    doc = ent.doc
+    if len(ent) != 1 or not ent.text.endswith(("er", "ir", "re")) or not rules.line_start(doc, ent.start):
+        return False
+    after = doc[ent.end : ent.end + 2]
+    return len(after) == 2 and (
+        after[0].lower_ in ("le", "la", "les", "l'", "l’", "des", "un", "une", "du", "vos", "nos", "ses", "leur", "leurs")
+        or (after[0].lower_ == "et" and after[1].is_lower)
+    )
 
 
 def _article_and_common_noun(ent, common) -> bool:

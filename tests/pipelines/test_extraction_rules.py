@@ -194,6 +194,17 @@ def test_codes_plans_venues_headings_and_quoted_titles_are_not_actors(actors):
     assert found == {}
 
 
+def test_inhabitants_and_verbs_heading_a_bullet_are_not_places(actors):
+    found = actors("Les Pétrifontains sont invités.\n• Sensibiliser les habitants au tri\n• Accueillir et respecter le vécu")
+    assert found == {}
+
+
+def test_a_body_word_after_an_indefinite_article_is_no_body(actors):
+    found = actors("Dinan est une ville de Bretagne, la ville de Dinan a voté.")
+    assert ("ville de Dinan", "organisation") in kinds(found)
+    assert "ville de Bretagne" not in found
+
+
 def test_a_plan_name_gives_its_body(actors):
     found = actors("La MRAe a émis un avis sur le PCAET de Dinan Agglomération.")
     assert ("Dinan Agglomération", "organisation") in kinds(found)
