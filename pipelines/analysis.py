@@ -81,7 +81,7 @@ def load_extractors(settings: Settings, *, staff_practices: list[dict] = ()) -> 
 
 
 def _nlp(models: Path, spacy_model: str):
-    return load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml")  # loaded once
+    return load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml", models / "places.yaml")  # loaded once
 
 
 @functools.lru_cache(maxsize=2)

@@ -2,19 +2,25 @@
 
 The only module that imports spacy. `predict(texts)` is pure: it returns mentions and writes nothing.
 
-The pipeline is spaCy's own, with three registered components around its statistical NER:
+The pipeline is spaCy's own, with registered components around its statistical NER:
 
-- an EntityRuler before `ner`: the public bodies and networks of `models/organisations.yaml`, and people
-  introduced by a civility ("M. GOUPIL", "Madame Sylvie VALENTE LE HIR");
+- an EntityRuler before `ner`: the public bodies and networks of `models/organisations.yaml` (matched
+  without accents, across line breaks, also glued by PDF extraction), and people introduced by a civility
+  ("M. GOUPIL", "Madame Sylvie VALENTE LE HIR");
 - `patrimoine_names` after `ner`: person names cut across lines or ending in capitals rejoined
   ("Jean- François Caron", "Sylvie Valente Le-\\nHir"), titles and stray tokens trimmed from names, entities
-  cut at a line break that ends a heading or a list item;
-- `patrimoine_actor_filter`: headings in capitals, month and day names, URL fragments, single common
-  nouns, deliberative assemblies and generic categories dropped; places and people whose name says
-  they are a body relabelled organisations;
+  cut at a line break that ends a heading or a list item, a leading article and a title dropped;
+- `patrimoine_bodies` and `patrimoine_places`: organisations and places completed with general French
+  administrative knowledge and the geography of `models/places.yaml` (the rules are in
+  pipelines/extraction_rules.py: names run over their complements, names after what they are, companies of
+  table rows, enumerations of communes, postal codes, regions and departments…);
+- `patrimoine_actor_filter`: headings in capitals, month and day names, URL fragments, codes, single common
+  nouns, deliberative assemblies, generic categories, plans' and venues' names dropped; places and people
+  whose name says they are a body relabelled organisations; one kind per name in a passage;
 - `patrimoine_roles`: each actor's role and the sentence that shows it, from the dependency parse
-  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, or the
-  attendance list of a council it belongs to.
+  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, the attendance
+  list or the minutes of a council it belongs to; an organisation's from its name, the words before it, a
+  copula or the list it is in.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
+from pipelines import extraction_rules as rules
 from pipelines.actors import is_acronym, normalise
 from pipelines.errors import ModelUnavailable
+from pipelines.extraction_rules import Found
 from pipelines.lexicons import load_yaml, phrase_pattern
 from pipelines.text import fold, one_line
 from pipelines.types import ActorMention, NounPhrase
@@ -46,7 +54,7 @@ _HONORIFIC = re.compile(
     r"^(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|me|ma[iî]tre|dr|pr)(\s+|(?<=\.)(?=[A-Z]))",
     re.IGNORECASE,
 )
-_CIVILITIES = ["m.", "mm.", "mme", "mmes", "mlle", "monsieur", "messieurs", "madame", "mesdames", "mademoiselle"]
+_CIVILITIES = ["m.", "mm.", "mme", "mmes", "mlle", "mr", "mr.", "monsieur", "messieurs", "madame", "mesdames", "mademoiselle"]
 # Words that make a "place" or a "person" an organisation ("Communauté de communes du Val", "Dinan Agglomération").
 _ORGANISATION_WORDS = re.compile(
     r"\b(communaute|commune de|mairie|conseil|coop[ée]rative|association|scop|scic|soci[ée]t[ée]|syndicat|"
@@ -81,8 +89,8 @@ _ATTENDANCE = phrase_pattern([
 ])
 _OF = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’"]}}
 _ARTICLE = {"LOWER": {"IN": ["la", "l'", "l’", "le", "les"]}}
-_PROPER = {"IS_TITLE": True, "OP": "+"}
-_LINK = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’", "et", "sur", "en", "lès", "les", "-", "la", "l'", "l’"]}, "OP": "+"}
+_PROPER = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][a-zà-ÿ][\w’'-]*$"}, "OP": "+"}  # "Vérlane", "Cuise-la-Motte"
+_LINK = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’", "sur", "en", "lès", "les", "-", "la", "l'", "l’"]}, "OP": "+"}
 # What follows a body's head word: "de la Haute-Saône", "des Lisières de l'Oise", "du Val de Vérlane".
 _NAME_TAILS = [
     [_OF, _PROPER],
@@ -92,6 +100,9 @@ _NAME_TAILS = [
 ]
 LEXICON_ID = "lexicon"  # entities found by the EntityRuler of models/organisations.yaml
 CIVILITY_ID = "civility"  # people found by the civility rule of the EntityRuler
+BODY_ID = "body"  # organisations found by the rules of `patrimoine_bodies`
+PLACE_ID = "place"  # places found by the rules of `patrimoine_places`
+_TRUSTED = {LEXICON_ID, BODY_ID, PLACE_ID}  # names taken as found, not cleaned as spaCy's guesses
 _WINDOW = 12  # tokens around a person's name searched for a role cue
 
 for _name in ("role", "role_evidence"):
@@ -100,8 +111,9 @@ for _name in ("role", "role_evidence"):
 
 
 @functools.lru_cache(maxsize=2)
-def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = None):
-    """The spaCy pipeline with the rules of this module (see the module's docstring)."""
+def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = None, places: Path | None = None):
+    """The spaCy pipeline with the rules of this module (see the module's docstring); `organisations`,
+    `roles` and `places` are the lexicons of models/ (each optional)."""
     try:
         nlp = spacy.load(name)
     except OSError as exc:
@@ -120,33 +132,56 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
         ]},
     ]
     not_actors: list[str] = []
+    categories: list[str] = []
     if organisations is not None:
         lexicon = load_yaml(organisations)
         patterns += [{"label": "ORG", "pattern": acronym, "id": LEXICON_ID} for acronym in lexicon.get("acronyms", [])]
         patterns += [
-            {"label": "ORG", "pattern": _words_across_lines(nlp, phrase), "id": LEXICON_ID}
+            {"label": "ORG", "pattern": _words_across_lines(nlp, phrase, proper=True), "id": LEXICON_ID}
             for phrase in lexicon.get("phrases", [])
+        ]
+        patterns += [
+            {"label": "ORG", "pattern": glued, "id": LEXICON_ID}
+            for phrase in lexicon.get("phrases", []) if (glued := _glued(nlp, phrase))
         ]
         for head in lexicon.get("heads", []):
             words = _words_across_lines(nlp, head)
             patterns += [{"label": "ORG", "id": LEXICON_ID, "pattern": [*words, *tail]} for tail in _NAME_TAILS]
         not_actors = [fold(word) for word in lexicon.get("not_actors", [])]
+        categories = [fold(word) for word in lexicon.get("categories", [])]
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
     nlp.add_pipe("patrimoine_names", after="ner")
-    nlp.add_pipe("patrimoine_actor_filter", after="patrimoine_names", config={"not_actors": not_actors})
+    nlp.add_pipe("patrimoine_bodies", after="patrimoine_names", config={"not_actors": not_actors})
+    nlp.add_pipe("patrimoine_places", after="patrimoine_bodies", config={"places": str(places) if places else None})
+    nlp.add_pipe(
+        "patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors, "categories": categories}
+    )
     nlp.add_pipe("patrimoine_roles", after="patrimoine_actor_filter", config={"roles": str(roles) if roles else None})
     return nlp
 
 
-def _words_across_lines(nlp, phrase: str) -> list[dict]:
-    """A token pattern of the phrase, case-insensitive, that also matches it cut by a line break."""
+def _words_across_lines(nlp, phrase: str, *, proper: bool = False) -> list[dict]:
+    """A token pattern of the phrase, case- and accent-insensitive ("Etablissement public"), that also
+    matches it cut by a line break; `proper`: a one-word name written with a capital keeps it."""
     pattern: list[dict] = []
-    for token in nlp.make_doc(phrase):
+    words = list(nlp.make_doc(phrase))
+    if proper and len(words) == 1 and phrase[0].isupper():  # "État" is a body, "l'état des lieux" is not
+        return [{"TEXT": {"IN": sorted({phrase, phrase.upper(), fold(phrase).capitalize(), fold(phrase).upper()})}}]
+    for token in words:
         if pattern:
             pattern.append({"IS_SPACE": True, "OP": "?"})
-        pattern.append({"LOWER": token.lower_})
+        forms = sorted({token.lower_, fold(token.lower_), token.lower_.replace("'", "’")})
+        pattern.append({"LOWER": forms[0]} if len(forms) == 1 else {"LOWER": {"IN": forms}})
     return pattern
+
+
+def _glued(nlp, phrase: str) -> list[dict] | None:
+    """The phrase with its words glued together, as PDF extraction sometimes writes it ("Chambred’agriculture")."""
+    glued = "".join(phrase.split())
+    if glued == phrase or len(nlp.make_doc(glued)) == len(nlp.make_doc(phrase)):
+        return None
+    return [{"LOWER": {"IN": sorted({t.lower_, t.lower_.replace("'", "’")})}} for t in nlp.make_doc(glued)]
 
 
 class RoleCues:
@@ -154,16 +189,20 @@ class RoleCues:
 
     def __init__(self, lexicon: dict[str, dict[str, list[str]]]) -> None:
         self._person = {role: phrase_pattern(cues.get("person", [])) for role, cues in lexicon.items()}
-        self._organisation = {role: phrase_pattern(cues.get("organisation", [])) for role, cues in lexicon.items()}
+        self._organisation = {  # also glued by PDF extraction: "Chambred’agriculture"
+            role: phrase_pattern([*cues.get("organisation", []), *("".join(c.split()) for c in cues.get("organisation", []))])
+            for role, cues in lexicon.items()
+        }
 
     @classmethod
     def from_file(cls, path: Path) -> RoleCues:
         return cls(load_yaml(path))
 
-    def in_name(self, name: str) -> str | None:
+    def in_name(self, name: str, *, roles: tuple[str, ...] | None = None) -> str | None:
+        """The role of the first organisation cue in a name or the words before it (among `roles`)."""
         folded = fold(name)
         for role, pattern in self._organisation.items():
-            if pattern is not None and pattern.search(folded):
+            if pattern is not None and (roles is None or role in roles) and pattern.search(folded):
                 return role
         return None
 
@@ -194,8 +233,9 @@ class RoleCues:
         return best[1] if best else None
 
 
-def clean_name(text: str) -> str | None:
-    """The entity's text tidied, or None when it is not a plausible actor name."""
+def clean_name(text: str, *, capitals: bool = False) -> str | None:
+    """The entity's text tidied, or None when it is not a plausible actor name; `capitals`: a long word in
+    capitals is a name (a surname after a civility, "M. THUILLIER"), not a heading."""
     name = one_line(text).strip(_STRIP)
     name = re.sub(r"(\w)- (\w)", r"\1-\2", name)  # "Jean- François" cut across lines
     for _ in range(2):
@@ -207,7 +247,7 @@ def clean_name(text: str) -> str | None:
     letters = [c for c in name if c.isalpha()]
     if not letters or sum(c.isdigit() for c in name) > len(letters):
         return None
-    if name.isupper() and (" " in name or len(name) > 6):  # a heading in capitals, not an acronym
+    if name.isupper() and (" " in name or len(name) > 6) and not capitals:  # a heading in capitals, not an acronym
         return None
     return name
 
@@ -225,6 +265,12 @@ def rejoin_and_trim_names(doc):
     spans = []
     for ent in doc.ents:
         start, end, label = ent.start, ent.end, ent.label_
+        if fold(ent[0].text) in _TITLE_WORDS and ent.id_ != LEXICON_ID:
+            # A title and the body it serves: "Président de la CCLO" is the CCLO, "Secrétaire général de la" nothing.
+            body = _after_title(doc, ent)
+            if body is not None:
+                spans.append(body)
+            continue
         if label == "PER":
             # Extend over a surname in capitals, a particle, or the rest of a name cut after a hyphen.
             while end < len(doc):
@@ -252,6 +298,10 @@ def rejoin_and_trim_names(doc):
                     _is_upper_word(nxt) or nxt.text.startswith("-")
                 ) and not token.whitespace_ == "":
                     end += 1
+                elif token.lower_ in _PARTICLES and token.is_title and nxt is not None and nxt.text == "-" and (
+                    not token.whitespace_ and end + 2 < len(doc) and not nxt.whitespace_ and doc[end + 2].is_title
+                ):
+                    end += 3  # "Sylvie Valente" + "Le-Hir"
                 elif token.text == "-" and nxt is not None and (nxt.is_title or nxt.is_upper):
                     end += 1
                 elif token.ent_type_ in ("MISC", "PER") and token.is_title and token.pos_ == "PROPN":
@@ -265,6 +315,9 @@ def rejoin_and_trim_names(doc):
                     break
             while end - start > 1 and (len(doc[start].text) == 1 and doc[start].is_alpha):
                 start += 1  # a stray initial of a scan ("V Michel VILBOIS")
+        elif ent.id_ != LEXICON_ID:
+            while end - start > 1 and doc[start].lower_ in ("la", "le", "les", "l'", "l’") and doc[start].is_lower:
+                start += 1  # "la France"
         # Cut at a line break that ends a heading or a list item, not inside "de la\nMer" or "Le-\nHir".
         for i in range(start, end - 1):
             if not doc[i].is_space and ("\n" in doc[i].text_with_ws or doc[i + 1].is_space):
@@ -275,64 +328,22 @@ def rejoin_and_trim_names(doc):
             end -= 1
         if end > start:
             spans.append(Span(doc, start, end, label=label, span_id=ent.id_))
-    bodies = _bodies_in_capitals(doc, spans)
-    covered = {i for span in bodies for i in range(span.start, span.end)}
-    spans = [s for s in spans if not covered & set(range(s.start, s.end))] + bodies
-    doc.ents = filter_spans(_split_place_lists(doc, _merge_cut_names(doc, spans)))
+    doc.ents = filter_spans(_merge_cut_names(doc, spans))
     return doc
 
 
-_BODY_NOUNS = {"entreprise", "entreprises", "société", "association", "scop", "scic", "sarl", "sas", "cabinet",
-               "bureau", "coopérative", "fédération", "réseau", "groupe", "agence", "start-up", "startup"}
-
-
-def _bodies_in_capitals(doc, spans: list[Span]) -> list[Span]:
-    """A name in capitals right after a word that says what it is: "l'entreprise LUXEL", "la société ARESCOP"."""
-    taken = {i for span in spans if span.label_ != "MISC" for i in range(span.start, span.end)}
-    found = []
-    for token in doc[:-1]:
-        if token.lower_ in _BODY_NOUNS and token.i + 1 not in taken:
-            end = token.i + 1
-            while end < len(doc) and _is_upper_word(doc[end]) and end not in taken:
-                end += 1
-            if end > token.i + 1:
-                found.append(Span(doc, token.i + 1, end, label="ORG"))
-    return found
-
-
-# A French commune's compound name: "Cuise-la-Motte", "Aulx-lès-Cromary", "St-Crépin-aux-Bois".
-_TOPONYM = re.compile(r"^[A-ZÀ-Þ][\w’']*(-(le|la|les|lès|lez|sur|sous|en|aux|au|de|du|des|d'|l')-|-(St|Ste|Saint|Sainte)-)[\w-]+$")
-
-
-def _words(span: Span) -> list[Span]:
-    """The span's whitespace-separated words (spaCy cuts "Trosly-Breuil" into three tokens)."""
-    words, start = [], None
-    for token in span:
-        if token.is_space:
-            continue
-        if start is None:
-            start = token.i
-        if token.whitespace_ or token.i == span.end - 1 or span.doc[token.i + 1].is_space:
-            words.append(span.doc[start : token.i + 1])
-            start = None
-    return words
-
-
-def _split_place_lists(doc, spans: list[Span]) -> list[Span]:
-    """A run of commune names that spaCy took for one entity becomes one place per name."""
-    result = []
-    for span in spans:
-        words = _words(span)
-        if (
-            span.label_ in ("LOC", "PER", "MISC")
-            and len(words) >= 2
-            and any(_TOPONYM.match(w.text) for w in words)
-            and all(w.text[:1].isupper() for w in words)
-        ):
-            result.extend(Span(doc, w.start, w.end, label="LOC") for w in words)
-        else:
-            result.append(span)
-    return result
+def _after_title(doc, ent) -> Span | None:
+    """The body named after a title in one entity: "Président de la CCLO" -> "CCLO" (an organisation),
+    "Maire de Cuise-la-Motte" -> "Cuise-la-Motte" (a place); None when only the title is there."""
+    i = ent.start + 1
+    while i < ent.end and not (doc[i].lower_ in rules.OF):
+        i += 1
+    while i < ent.end and doc[i].lower_ in rules.OF | rules.ARTICLES:
+        i += 1
+    if i >= ent.end or not doc[i].text[:1].isupper() or fold(doc[i].text) in _TITLE_WORDS:
+        return None
+    label = "ORG" if doc[i].is_upper or fold(doc[i].text) in rules.BODY_HEADS else "LOC"
+    return Span(doc, i, ent.end, label=label)
 
 
 def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
@@ -354,46 +365,303 @@ def _merge_cut_names(doc, spans: list[Span]) -> list[Span]:
     return merged
 
 
-@Language.factory("patrimoine_actor_filter", default_config={"not_actors": []})
-def make_actor_filter(nlp, name: str, not_actors: list[str]):
-    """Drop what is not an actor; relabel bodies that spaCy took for places or people.
+def _apply(doc, ents: list[Span], found: list[Found], *, span_id: str, over: tuple[str, ...] = ("LOC", "MISC", "PER"),
+           shrink: bool = False, extend: bool = False) -> list[Span]:
+    """The entities with each found span in place of the entities it overlaps, when all of these have a
+    label of `over` and none was found by a rule or the lexicon; `shrink` lets a span replace a longer entity
+    that contains it ("Société 24ème" -> "24ème"), `extend` one found by the lexicon that it contains."""
+    for f in sorted(set(found), key=lambda f: (f.start, f.start - f.end)):
+        overlapping = [e for e in ents if e.start < f.end and f.start < e.end]
+        if any(e.start == f.start and e.end == f.end and e.label_ == f.label for e in overlapping):
+            ents = [  # confirmed by the rule: kept as found by it
+                Span(doc, e.start, e.end, label=e.label_, span_id=e.id_ or span_id)
+                if (e.start, e.end) == (f.start, f.end) else e for e in ents
+            ]
+            continue
+        if any(e.label_ not in over or (e.id_ in _TRUSTED | {CIVILITY_ID} and not (
+            extend and f.start <= e.start and e.end <= f.end and e.label_ != "PER"
+        )) for e in overlapping):
+            continue
+        if not shrink and any(e.start <= f.start and f.end <= e.end and len(e) > f.end - f.start for e in overlapping):
+            continue
+        gone = {(e.start, e.end) for e in overlapping}
+        ents = [e for e in ents if (e.start, e.end) not in gone] + [Span(doc, f.start, f.end, label=f.label, span_id=span_id)]
+    return sorted(ents, key=lambda e: e.start)
+
+
+@Language.factory("patrimoine_bodies", default_config={"not_actors": []})
+def make_body_rules(nlp, name: str, not_actors: list[str]):
+    """Organisations completed with general French administrative knowledge (see pipelines/extraction_rules.py).
     `not_actors`: folded words of models/organisations.yaml that are never actors."""
     words = frozenset(not_actors)
-    return lambda doc: filter_actors(doc, words)
+    common = CommonWords.of(nlp)
+    return lambda doc: complete_bodies(doc, words, common)
 
 
-def filter_actors(doc, not_actor_words: frozenset[str] = frozenset()):
+def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset()):
+    everything = ("LOC", "MISC", "ORG", "PER")
+    ents = list(doc.ents)
+    # A body's name cut short, extended over its complements; it may swallow the lexicon's shorter match.
+    ents = _apply(doc, ents, rules.extend_body_names(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), extend=True)
+    ents = _apply(doc, ents, rules.named_bodies(doc, ents), span_id=BODY_ID, over=everything, shrink=True)
+    ents = _apply(doc, ents, rules.bare_heads(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), shrink=True)
+    ents = _apply(doc, ents, rules.affiliations(doc, ents), span_id=BODY_ID, over=everything)
+    ents = _apply(doc, ents, rules.apposed_bodies(doc, ents), span_id=BODY_ID, over=everything)
+    companies, labels = rules.table_companies(doc, ents, not_actor_words, common)
+    if companies:  # the rows' labels are categories ("Pneus", "Eco-DDS")
+        ents = [e for e in ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]
+        ents = _apply(doc, ents, companies, span_id=BODY_ID, over=everything, shrink=True)
+    ents = _apply(doc, ents, rules.article_acronyms(doc, ents, not_actor_words), span_id=BODY_ID)
+    ents = _apply(doc, ents, rules.lone_funders(doc, ents), span_id=BODY_ID)
+    ents = _apply(doc, ents, rules.predicate_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
+    ents = _apply(doc, ents, rules.sites_of_bodies(doc, ents), span_id=PLACE_ID, over=("ORG",), extend=True)
+    territories = [f for e in ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
+    if territories:
+        inside = {(e.start, e.end) for e in ents for f in territories if e.start <= f.start and f.end == e.end}
+        ents = [e for e in ents if (e.start, e.end) not in inside]
+        for label, span_id in (("ORG", BODY_ID), ("LOC", PLACE_ID)):
+            ents = _apply(doc, ents, [f for f in territories if f.label == label], span_id=span_id)
+    doc.ents = ents
+    return doc
+
+
+class CommonWords:
+    """French nouns, adjectives, verbs and adverbs of the lemmatizer's tables: `"ferrailles" in words`.
+    Names that are also common words ("Pierre", "Temple") are only read so where a name is unlikely."""
+
+    def __init__(self, nlp) -> None:
+        lookups = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.pipe_names else None
+        self._lemmas = lookups.get_table("lemma_lookup") if lookups and lookups.has_table("lemma_lookup") else {}
+        index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
+        self._words = frozenset(w for pos in ("noun", "adj", "verb", "adv") for w in index.get(pos, []))
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4)
+    def of(nlp) -> CommonWords:
+        """The common words of a pipeline's lemmatizer, read once for all the components."""
+        return CommonWords(nlp)
+
+    def __contains__(self, word: str) -> bool:
+        word = word.lower()
+        lemma = self._lemmas.get(word, word)
+        lemma = lemma[0] if isinstance(lemma, list) else lemma
+        return lemma in self._words or word in self._words or (word.endswith(("s", "x")) and word[:-1] in self._words)
+
+
+@Language.factory("patrimoine_places", default_config={"places": None})
+def make_place_rules(nlp, name: str, places: str | None):
+    """Places completed with general French geography (see pipelines/extraction_rules.py); `places` is
+    models/places.yaml (regions, departments, basins, countries)."""
+    lexicon = rules.PlaceLexicon.from_file(Path(places)) if places else None
+    common = CommonWords.of(nlp)
+    return lambda doc: complete_places(doc, lexicon, common)
+
+
+def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset()):
+    ents = _apply(doc, list(doc.ents), rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
+    named = [r for r in lexicon.find(doc) if not rules.inside_a_name(doc, *r)] if lexicon is not None else []
+    if named:
+        ents = _join_to_bodies(doc, ents, named)
+        named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
+        ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
+    ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.geographic_names(doc, ents), span_id=PLACE_ID, shrink=True)
+    ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.located_names(doc, ents, common), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
+                  over=("LOC", "MISC", "PER", "ORG"))
+    doc.ents = ents
+    return doc
+
+
+def _join_to_bodies(doc, ents: list[Span], named: list[tuple[int, int]]) -> list[Span]:
+    """A region or department right after a body's name is part of it: "Capt’air" + "Bretagne",
+    "Entente Oise" + "Aisne", "UIMM" + "Picardie"."""
+    ents = list(ents)
+    changed = False
+    for s, e in sorted(named):
+        for k, ent in enumerate(ents):
+            if ent.label_ == "ORG" and ent.end == s and ent[-1].whitespace_ == " " and not ent[-1].is_punct:
+                ents[k] = Span(doc, ent.start, e, label="ORG", span_id=ent.id_ or BODY_ID)
+                changed = True
+    return filter_spans(ents) if changed else ents
+
+
+@Language.factory("patrimoine_actor_filter", default_config={"not_actors": [], "categories": []})
+def make_actor_filter(nlp, name: str, not_actors: list[str], categories: list[str]):
+    """Drop what is not an actor; relabel bodies that spaCy took for places or people.
+    `not_actors`: folded words of models/organisations.yaml that are never actors; `categories`: kinds of
+    bodies (EPTB, PETR) that are one body only after a definite article ("le PETR", not "PETR, métropoles")."""
+    words = frozenset(not_actors)
+    kinds = frozenset(categories)
+    common = CommonWords.of(nlp)
+    return lambda doc: filter_actors(doc, words, common, kinds)
+
+
+def _name_of(ent) -> str | None:
+    if ent.id_ in _TRUSTED:
+        return one_line(ent.text)
+    return clean_name(ent.text, capitals=ent.id_ == CIVILITY_ID)
+
+
+_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}[A-Z]?$")  # "RM19": a zone or a parcel, not a place
+_DEMONYM = re.compile(r"^[A-ZÀ-Þ][a-zà-ÿ-]+(ains|aines|iens|iennes|oises|aises|éens|éennes)$")  # "Pétrifontains"
+# Nouns after which a name is a plan's, a programme's or a venue's, not an actor ("le contrat Rance-Frémur",
+# "la salle Simone Veil").
+_NAMING_NOUNS = {"contrat", "programme", "plan", "schema", "projet", "dispositif", "label", "operation", "salle",
+                 "gymnase", "stade", "rue", "avenue", "boulevard", "allee", "impasse", "square", "espace", "residence",
+                 "mediatheque", "college", "lycee", "ecole", "groupe scolaire", "complexe", "halle", "prix", "trophee"}
+
+
+def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset(),
+                  categories: frozenset[str] = frozenset()):
     kept = []
     for ent in doc.ents:
+        if ent.label_ == "MISC" and _HONORIFIC.match(one_line(ent.text)):
+            ent = Span(doc, ent.start, ent.end, label="PER", span_id=ent.id_)  # "Mr Reby"
         if ent.label_ not in _KINDS:
             continue
-        lexicon = ent.id_ == LEXICON_ID
-        name = one_line(ent.text) if lexicon else clean_name(ent.text)
+        ent = _without_plan(ent, not_actor_words)
+        lexicon = ent.id_ in _TRUSTED
+        name = _name_of(ent)
         if name is None:
             continue
         folded = fold(name)
         if folded in not_actor_words or (len(name) <= 2 and not lexicon):
             continue
+        if all(w in not_actor_words for w in re.split(r"[\s/]+", folded)):
+            continue  # "ETA EPCIs"
         if folded == "etat" and _state_as_complement(ent):
             continue
+        if folded in categories and (ent.start == 0 or doc[ent.start - 1].lower_ not in ("le", "la", "l'", "l’", "du", "au")):
+            continue  # "cotisations des syndicats et EPTB": a kind of body
+        if ent[0].is_lower and ent.start > 0 and doc[ent.start - 1].lower_ in ("un", "une", "des", "chaque", "toute", "tout"):
+            continue  # "une ville de Bretagne": any body of a kind
+        if ent.id_ not in _TRUSTED and _quoted(ent) and ent.label_ != "ORG":
+            continue  # « Les Petites Bouilles »: an event's or a document's title
+        if ent.label_ == "PER" and ent[-1].text.endswith("-") and ent.end < len(doc) and doc[ent.end].is_lower:
+            continue  # "Sylvie Valente Le-" + "le renouveau": a name cut by a column, read where whole
         if not lexicon:
-            if len(ent) == 1 and ent[0].pos_ not in ("PROPN", "X") and not ent[0].is_upper and not _TOPONYM.match(ent.text):
+            if len(ent) == 1 and ent[0].pos_ not in ("PROPN", "X") and not ent[0].is_upper and not rules.TOPONYM.match(ent.text):
                 continue  # a single common word ("Pilotés", "Rapporteure", "Délibération")
             if _NOT_ACTORS.match(folded) or folded.split()[0] in _TITLE_WORDS:
                 continue
             first = next((t for t in ent if not _HONORIFIC.match(t.text + " ")), ent[0])
             if first.pos_ == "NOUN" and "Plur" in first.morph.get("Number") and not first.is_upper:
                 continue  # a generic plural ("Entreprises", "Collectivités", "Conseils départementaux")
+            if ent.label_ != "PER" and _common_word_entity(ent, common):
+                continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
+            if ent.label_ == "LOC" and (_CODE.match(name) or _DEMONYM.match(name) or _infinitive_heading(ent)):
+                continue  # "RM19", "les Pétrifontains", "• Sensibiliser les habitants"
+            if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
+                continue
+            if ent.label_ == "PER" and _article_and_common_noun(ent, common):
+                continue  # "La Chose"
         label = ent.label_
         if _HONORIFIC.match(one_line(ent.text)):
             label = "PER"  # "M.TANGUY", "Monsieur GOUPIL"
-        elif label in ("LOC", "PER") and ent.id_ != CIVILITY_ID and _ORGANISATION_WORDS.search(folded):
+        elif label in ("LOC", "PER") and ent.id_ not in (CIVILITY_ID, PLACE_ID) and _ORGANISATION_WORDS.search(folded):
             label = "ORG"
-        elif label == "LOC" and name.isupper() and name.isalpha() and 2 < len(name) <= 6:
-            label = "ORG"  # an acronym ("CCLO", "RNSA"): places are seldom written so
+        elif label == "LOC" and ent.id_ != PLACE_ID and _acronym_named(name):
+            label = "ORG"  # an acronym ("CCLO", "RNSA", "UIMM Picardie"): places are seldom written so
+        elif label != "PER" and not lexicon and _titled_person(ent):
+            label = "PER"  # "Kihal-Flégeau, Sous-préfète de Clermont"
+        elif label == "PER" and ent.id_ != CIVILITY_ID and _with_article(ent):
+            label = "LOC"  # "(la Damassine à Vandoncourt)": people are named without an article
         kept.append(Span(doc, ent.start, ent.end, label=label, span_id=ent.id_))
-    doc.ents = kept
+    doc.ents = _one_kind_per_name(kept)
     return doc
+
+
+def _acronym_named(name: str) -> bool:
+    first = name.split()[0]
+    return first.isupper() and first.isalpha() and 2 < len(first) <= 6 and (len(name.split()) == 1 or not name.isupper())
+
+
+def _quoted(ent) -> bool:
+    """The entity is a title in quotes: « Les Petites Bouilles »."""
+    doc = ent.doc
+    start = ent.start - 1
+    if start > 0 and doc[start].lower_ in ("la", "le", "les", "l'", "l’"):
+        start -= 1
+    return 0 <= start and ent.end < len(doc) and doc[start].text in "«“\"" and doc[ent.end].text in "»”\""
+
+
+def _without_plan(ent, not_actor_words: frozenset[str]):
+    """"PCAET de Dinan Agglomération" -> "Dinan Agglomération": a plan's name holds its body's."""
+    doc = ent.doc
+    first = fold(ent[0].text)
+    if len(ent) > 2 and (first in not_actor_words or _NOT_ACTORS.match(first)) and ent[1].lower_ in rules.OF:
+        start = ent.start + 2
+        while start < ent.end and doc[start].lower_ in rules.ARTICLES:
+            start += 1
+        if start < ent.end and doc[start].is_title:
+            return Span(doc, start, ent.end, label=ent.label_, span_id=ent.id_)
+    return ent
+
+
+def _common_word_entity(ent, common) -> bool:
+    """One capitalised common word where a name is unlikely: heading a line, or after an article."""
+    if len(ent) != 1 or not ent[0].is_title or ent[0].text.lower() not in common:
+        return False
+    doc = ent.doc
+    before = doc[ent.start - 1].lower_ if ent.start else ""
+    return rules.line_start(doc, ent.start) or before in ("la", "le", "les", "l'", "l’", "un", "une", "des", ",")
+
+
+def _after_naming_noun(ent) -> bool:
+    doc = ent.doc
+    return ent.start > 0 and doc[ent.start - 1].is_lower and fold(doc[ent.start - 1].text) in _NAMING_NOUNS
+
+
+def _infinitive_heading(ent) -> bool:
+    """A verb heading a line or a bullet, which spaCy took for a name: "Sensibiliser les habitants",
+    "Accueillir et respecter"."""
+    doc = ent.doc
+    if len(ent) != 1 or not ent.text.endswith(("er", "ir", "re")) or not rules.line_start(doc, ent.start):
+        return False
+    after = doc[ent.end : ent.end + 2]
+    return len(after) == 2 and (
+        after[0].lower_ in ("le", "la", "les", "l'", "l’", "des", "un", "une", "du", "vos", "nos", "ses", "leur", "leurs")
+        or (after[0].lower_ == "et" and after[1].is_lower)
+    )
+
+
+def _article_and_common_noun(ent, common) -> bool:
+    return len(ent) == 2 and ent[0].lower_ in ("la", "le", "les", "l'") and ent[1].text.lower() in common
+
+
+def _titled_person(ent) -> bool:
+    """A name followed by ", <title>" names a person: "Kihal-Flégeau, Sous-préfète de Clermont"."""
+    doc = ent.doc
+    if ent.end + 1 >= len(doc) or doc[ent.end].text != "," or len(ent) > 3:
+        return False
+    title = fold(doc[ent.end + 1].text)
+    return title in _TITLE_WORDS or title in ("sous-prefete", "sous-prefet", "vice-presidente", "vice-president")
+
+
+def _with_article(ent) -> bool:
+    doc = ent.doc
+    if ent.start == 0 or doc[ent.start - 1].lower_ not in ("la", "le", "l'", "l’"):
+        return False
+    before = doc[ent.start - 2].lower_ if ent.start > 1 else ""
+    return fold(before).rstrip(".") not in {fold(c).rstrip(".") for c in _CIVILITIES} and len(ent) <= 2
+
+
+def _one_kind_per_name(ents: list[Span]) -> list[Span]:
+    """A name found as an organisation by a rule or the lexicon is an organisation in the whole passage
+    ("l'association « Verger vivant »" then "demandé à Verger Vivant")."""
+    bodies = {normalise(e.text) for e in ents if e.label_ == "ORG" and e.id_ in _TRUSTED}
+    names = {normalise(e.text) for e in ents if e.label_ == "ORG"}
+    return [
+        Span(e.doc, e.start, e.end, label="ORG", span_id=e.id_)
+        if e.label_ != "ORG" and normalise(e.text) in bodies else e
+        for e in ents
+        # "l'association Initiative" is "Initiative France" or "Initiative Oise Est", named in full
+        if not (e.id_ == BODY_ID and len(e) == 1 and any(n.startswith(normalise(e.text) + " ") for n in names))
+    ]
 
 
 def _predicate_role(ent, cues: RoleCues) -> str | None:
@@ -418,10 +686,13 @@ def _state_as_complement(ent) -> bool:
     )
 
 
-def _title_role(ent, cues: RoleCues) -> str | None:
-    """A role read from the parse: an apposition or modifier of the name, or the title the name depends on."""
+def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
+    """A role read from the parse: an apposition or modifier of the name, or the title the name depends on.
+    `people`: tokens of the passage's people, whose own titles are theirs ("GOUPIL et GUILLAUME, DGS")."""
     root = ent.root
     for child in root.children:
+        if child.i in people:
+            continue
         if child.i >= ent.end and child.dep_ in ("appos", "acl", "nmod", "conj", "amod") or (
             child.i < ent.start and child.dep_ in ("appos", "nmod", "amod")
         ):
@@ -431,9 +702,93 @@ def _title_role(ent, cues: RoleCues) -> str | None:
                 return role
     head = root.head
     if head is not root and head.dep_ != "ROOT" or root.dep_ in ("appos", "nmod", "flat:name"):
-        if not (ent.start <= head.i < ent.end):
+        if not (ent.start <= head.i < ent.end) and head.i not in people:
             return cues.in_title(head.text)
     return None
+
+
+# A council's minutes: people named "M. X" who speak or vote in them are its members.
+_MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "conseil syndical", "seance", "unanimite",
+                           "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour"])
+_SPEECH_VERBS = {"preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
+                 "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
+                 "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
+_PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
+_ORG_WINDOW = 8  # tokens before an organisation searched for what it is ("Prestataire de service public en 2023 : SAUR")
+
+
+def _clause(doc, start: int, end: int) -> tuple[int, int]:
+    """The window around a name searched for a role cue: `_WINDOW` tokens, not beyond the sentence's end
+    punctuation (the parser's sentences of a PDF's lines are often wrong), nor back over the end of a line
+    that ends an item ("… journée éco-citoyenne 2025\nMonsieur GOUPIL"; not "Marie Dupont,\nmaire")."""
+    ends = (".", "!", "?", ";")
+    low = start
+    while low > max(0, start - _WINDOW) and doc[low - 1].text not in ends:
+        previous = doc[low - 1] if not doc[low - 1].is_space else doc[low - 2] if low > 1 else doc[low - 1]
+        if ("\n" in doc[low - 1].text_with_ws) and doc[low].text[:1].isupper() and previous.text not in (",", "-") \
+                and previous.lower_ not in _CONNECTORS:
+            break
+        low -= 1
+    high = end
+    while high < min(len(doc), end + _WINDOW) and doc[high].text not in ends:
+        high += 1
+    return low, high
+
+
+def _listed_with(doc, ent, people: list) -> int:
+    """The start of the list of people the name ends ("de M. A, M. B et M. C"): a cue before the list
+    is everyone's."""
+    start = ent.start
+    for other in sorted((e for e in people if e.end <= ent.start), key=lambda e: -e.start):
+        if all(t.lower_ in (",", "et") or t.is_space for t in doc[other.end : start]):
+            start = other.start
+        else:
+            break
+    return start
+
+
+def _speaks_in_council(ent) -> bool:
+    """"M. THUILLIER indique que …", "M.TANGUY et M.ROBERT précisent", "passe la parole à Monsieur ROBERT"."""
+    if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)):
+        return False
+    doc = ent.doc
+    before = " ".join(t.lower_ for t in doc[max(0, ent.start - 4) : ent.start])
+    if "la parole a" in fold(before):
+        return True
+    root = ent.root
+    while root.dep_ in ("conj", "flat:name", "appos") and root.head is not root:
+        root = root.head
+    if root.dep_.startswith("nsubj") and fold(root.head.lemma_) in _SPEECH_VERBS:
+        return True
+    i = ent.end  # the parse of minutes is often lost: the verb right after the list of names
+    while i < len(doc) and (doc[i].ent_type_ == "PER" or doc[i].lower_ in (",", "et")):
+        i += 1
+    return i < len(doc) and fold(doc[i].lemma_) in _SPEECH_VERBS
+
+
+def _organisation_role(doc, ent, cues: RoleCues) -> str | None:
+    """What the words around an organisation say it is: "l'entreprise LUXEL", "adhère à RESECO",
+    "Prestataire … : SAUR", "X est une association", "d'industriels (Poclain Hydraulics à Verberie, …)"."""
+    sentence = ent.sent
+    start = max(sentence.start, ent.start - _ORG_WINDOW)  # not beyond another entity nor a line break
+    for i in range(ent.start - 1, start - 1, -1):
+        if doc[i].ent_type_ or "\n" in doc[i].text_with_ws:
+            start = i + 1
+            break
+    role = cues.in_name(doc[max(start, ent.start - 3) : ent.start].text)
+    if role is None:
+        role = cues.in_name(doc[start : ent.start].text, roles=("etat", "socio_economique"))
+    if role is None and ent.root.head.i < ent.start and ent.root.dep_ in ("appos", "nmod", "flat:name"):
+        role = cues.in_name(ent.root.head.text)
+    if role is None:  # "Capt'air Bretagne est une association régionale"
+        role = cues.in_name(rules.predicate_of(doc, ent)) or _predicate_role(ent, cues)
+    if role is None and len(ent) > 1 and fold(ent[0].text) in _PRIVATE_HEADS and ent[1].text[:1].isupper():
+        role = "socio_economique"  # "Agence Webexpr", "Cabinet Dupont": a firm's name (not "Agence de l'eau")
+    if role is None:  # a list in brackets after what its members are: "d'industriels locaux (A à X, B à Y)"
+        opening = next((t.i for t in reversed(doc[max(0, ent.start - 40) : ent.start]) if t.text in "()"), None)
+        if opening is not None and doc[opening].text == "(":
+            role = cues.in_name(doc[max(0, opening - 8) : opening].text, roles=("etat", "socio_economique"))
+    return role
 
 
 @Language.factory("patrimoine_roles", default_config={"roles": None})
@@ -456,26 +811,27 @@ class RoleAssigner:
 def _assign_roles(doc, cues: RoleCues) -> None:
     text = doc.text
     attendance = _ATTENDANCE.search(fold(text)) if _ATTENDANCE is not None else None
+    minutes = _MINUTES is not None and _MINUTES.search(fold(text)) is not None
+    people = [e for e in doc.ents if e.label_ == "PER"]
+    person_tokens = {i for e in people for i in range(e.start, e.end)}
     for ent in doc.ents:
         kind = _KINDS.get(ent.label_)
         role = None
         sentence = ent.sent
         evidence = one_line(sentence.text)
         if kind == "organisation":
-            role = cues.in_name(ent.text)
-            if role is None:  # "l'entreprise LUXEL", "la société ARESCOP", "des réseaux d'échange (BRUDED"
-                left = doc[max(sentence.start, ent.start - 3) : ent.start].text
-                role = cues.in_name(left)
-                if role is None and ent.root.head.i < ent.start and ent.root.dep_ in ("appos", "nmod", "flat:name"):
-                    role = cues.in_name(ent.root.head.text)
-                if role is None:  # "Capt'air Bretagne est une association régionale"
-                    role = _predicate_role(ent, cues)
+            role = cues.in_name(ent.text) or _organisation_role(doc, ent, cues)
         elif kind == "person":
-            role = _title_role(ent, cues)
-            if role is None:
-                before = doc[max(sentence.start, ent.start - _WINDOW) : ent.start].text
-                after = doc[ent.end : min(sentence.end, ent.end + _WINDOW)].text
-                role = cues.nearest(before, after)
+            own = person_tokens - set(range(ent.start, ent.end))
+            role = _title_role(ent, cues, own)
+            if role is None:  # the nearest cue in the sentence, not beyond the next person nor a list's
+                listed = _listed_with(doc, ent, people)
+                low, high = _clause(doc, listed, ent.end)
+                low = max([low, *(e.end for e in people if e.end <= listed)])
+                high = min([high, *(e.start for e in people if e.start >= ent.end)])
+                role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
+            if role is None and minutes and _speaks_in_council(ent):
+                role = "elu"
             if role is None and attendance is not None and attendance.start() < ent.start_char:
                 role = "elu"
                 line_start = text.rfind("\n", 0, attendance.start()) + 1
@@ -500,7 +856,7 @@ class ActorExtractor:
             mentions[(acronym, kind)] = ActorMention(name=acronym, kind=kind, same_as=long_form)
         for ent in doc.ents:
             kind = _KINDS.get(ent.label_)
-            name = one_line(ent.text) if ent.id_ == LEXICON_ID else clean_name(ent.text)
+            name = _name_of(ent)
             if kind is None or name is None:
                 continue
             role = ent._.role
@@ -539,7 +895,7 @@ def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
     ents = [e for e in doc.ents if e.label_ == "ORG"]
     by_start = {e.start: e for e in ents}
     for ent in ents:
-        name = one_line(ent.text) if ent.id_ == LEXICON_ID else clean_name(ent.text)
+        name = one_line(ent.text) if ent.id_ in _TRUSTED else clean_name(ent.text)
         if name is None or ent.end + 2 >= len(doc) or doc[ent.end].text != "(":
             continue
         inside = doc[ent.end + 1]
@@ -548,7 +904,7 @@ def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
             pairs.append((inside.text, name, "organisation"))
         elif is_acronym(name) and ent.end + 1 in by_start:
             long_ent = by_start[ent.end + 1]
-            long_name = clean_name(long_ent.text) if long_ent.id_ != LEXICON_ID else one_line(long_ent.text)
+            long_name = clean_name(long_ent.text) if long_ent.id_ not in _TRUSTED else one_line(long_ent.text)
             if long_name and long_ent.end < len(doc) and doc[long_ent.end].text == ")":
                 pairs.append((name, long_name, "organisation"))
     return pairs

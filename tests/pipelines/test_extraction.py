@@ -9,7 +9,9 @@ from pipelines.settings import Settings
 @pytest.fixture(scope="module")
 def extractor():
     settings = Settings()
-    return ActorExtractor(load_nlp(settings.spacy_model, settings.models_dir / "organisations.yaml"), RoleCues.from_file(settings.models_dir / "roles.yaml"))
+    models = settings.models_dir
+    nlp = load_nlp(settings.spacy_model, models / "organisations.yaml", models / "roles.yaml", models / "places.yaml")
+    return ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
 
 
 def test_people_get_the_role_their_title_shows(extractor):
@@ -48,7 +50,9 @@ def test_predict_returns_one_list_per_text_in_order(extractor):
 def test_the_rules_are_spacy_components_of_the_pipeline(extractor):
     names = extractor._nlp.pipe_names
     assert names.index("entity_ruler") < names.index("ner") < names.index("patrimoine_names")
-    assert names[-3:] == ["patrimoine_names", "patrimoine_actor_filter", "patrimoine_roles"]
+    assert names[-5:] == [
+        "patrimoine_names", "patrimoine_bodies", "patrimoine_places", "patrimoine_actor_filter", "patrimoine_roles"
+    ]
 
 
 def test_a_name_cut_across_lines_is_rejoined(extractor):

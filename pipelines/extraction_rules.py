@@ -1,0 +1,800 @@
+"""Rules that complete spaCy's entities with general French administrative knowledge. Pure: they read a
+parsed doc (its tokens, parse and current entities) and return spans to set as `Found(start, end, label)`;
+the registered components of pipelines/extraction.py (the only module that imports spacy) apply them.
+Never a list of one document's names: words that say what a name is, and the shapes of French names.
+
+- organisations: a body's name extended over its complements ("Agglomération de Compiègne" + "et de la
+  Basse Automne", "Fédération de Haute-Saône pour la Pêche et la Protection du Milieu\\nAquatique"), also
+  from a capitalised head spaCy left out ("Entente Oise Aisne"); the name after a word that says what it is
+  ("l'association « Verger vivant »", "une association qui s'appelle Terres en Ville", "la SA PICARDIE
+  HABITAT"), before one ("O’Tech, l’école de production") or in brackets after a person ("Xavier Delposen
+  (Co-evolution)"); companies in capitals at the end of a table row ("Huiles moteur SEVIA", "GALLOO
+  CLAIROIX / ALPHA METAL"); an acronym after an article ("de la CCPH"); a name said to be a body by a
+  copula ("Capt’air Bretagne est une association"); "département de X" and "région X" as a place unless
+  the body acts ("la région Bretagne a décidé", "subventionné par la région");
+- places: regions, departments, basins and countries of models/places.yaml, not inside a longer name; the
+  commune after a postal code ("60130 Saint Just en Chaussée"); the place of a letter's date line
+  ("Vesoul, le 3 mars"); enumerations of communes ("Aïllevans Athesans-Étroitefontaine Aulx-lès-Cromary",
+  "Autrêches, Bitry"); compound names written with spaces ("Dampvalley les Colombe"); the zones of an
+  alert-zone table ("RM21 - Vosges haute-saonaises 10"); named sites ("Manoir de Ménez-Bras"), a body's
+  premises ("sur le toit du centre hospitalier de Dinan"), names after a bearing ("à l'est de Tromao"),
+  after "à" or a building ("l'église de Pierrefonds") and with a lower-case head ("du bassin
+  Rhône-Méditerranée").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from pipelines.lexicons import load_yaml
+from pipelines.text import fold
+
+
+class Found(NamedTuple):
+    start: int
+    end: int
+    label: str
+
+
+# --- shared word lists -------------------------------------------------------------------------------
+
+ARTICLES = {"la", "le", "les", "l'", "l’"}
+OF = {"de", "du", "des", "d'", "d’"}
+# Words that head a body's official name and take complements: "Fédération de X pour la Y".
+BODY_HEADS = {
+    "agence", "agglomeration", "association", "caisse", "centre", "chambre", "collectif", "communaute", "commune",
+    "compagnie", "conservatoire", "cooperative", "direction", "ecole", "entente", "etablissement", "federation",
+    "fondation", "groupement", "initiative", "institut", "maison", "metropole", "mission", "mutuelle",
+    "observatoire", "office", "parc", "pole", "reseau", "syndicat", "union", "universite",
+}
+# Heads that start another body: a name never runs on over "et la Région …".
+_NEW_BODY = BODY_HEADS | {"region", "departement", "conseil", "prefecture", "ville", "etat", "mairie"}
+# Words that say that the name after them is a body's: "l'association l'Equipe", "la société ARESCOP".
+BODY_NOUNS = {
+    "association", "societe", "entreprise", "entreprises", "cooperative", "scop", "scic", "sarl", "sas", "cabinet",
+    "reseau", "collectif", "groupe", "fondation", "start-up", "startup", "prestataire", "delegataire", "federation",
+    "compagnie", "agence",
+}
+# Legal forms written before a company's name, part of it: "SA PICARDIE HABITAT", "SCOP ARESCOP".
+LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SCOP", "SCIC", "SEM", "SEML", "SPL", "GAEC", "SNC"}
+_CARDINAL = {"nord", "sud", "est", "ouest", "centre"}
+# Words written with a capital at a line's or a heading's start that never continue a name.
+_FUNCTION_WORDS = {"sous", "sur", "dans", "pour", "par", "avec", "le", "la", "les", "un", "une", "des", "au", "aux", "et",
+                   "ou", "en", "de", "du", "ce", "cette", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"}
+_BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
+# Named sites used as locations when their head is written with a capital: "Manoir de Ménez-Bras".
+SITE_HEADS = {"manoir", "chateau", "domaine", "abbaye", "moulin", "ferme", "hameau", "lieu-dit", "etang", "foret",
+              "vallee", "anse", "pointe", "ile", "prieure", "chapelle", "fort"}
+# A body acts: subject of one of these verbs, agent of a passive, or "auprès du Département".
+ACTING_VERBS = {
+    "decider", "financer", "cofinancer", "subventionner", "soutenir", "accompagner", "accorder", "octroyer",
+    "verser", "attribuer", "signer", "voter", "porter", "lancer", "engager", "participer", "proposer",
+    "valider", "approuver", "prendre", "piloter", "organiser", "mettre", "choisir", "refuser", "aider",
+}
+# Common nouns that head a place's name in lower case: "bassin Rhône-Méditerranée", "vallées Doubs Ognon Loue".
+GEO_HEADS = {"bassin", "vallee", "vallees", "plateau", "massif", "canton", "pays", "baie", "cote", "marais", "estuaire",
+             "golfe", "plaine", "littoral", "val", "monts", "presqu'ile"}
+
+
+def words_of(doc, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """The whitespace-separated words of doc[start:end] as token ranges ("Trosly-Breuil" is three tokens)."""
+    end = len(doc) if end is None else end
+    words, first = [], None
+    for i in range(start, end):
+        token = doc[i]
+        if token.is_space:
+            continue
+        if first is None:
+            first = i
+        if token.whitespace_ or i == end - 1 or doc[i + 1].is_space:
+            words.append((first, i + 1))
+            first = None
+    return words
+
+
+def is_title_word(text: str) -> bool:
+    """A capitalised word, hyphenated parts allowed: "Aulx-lès-Cromary", "Tracy-Le-Mont", "Autrêches"."""
+    if len(text) < 2 or not text[0].isupper() or text.endswith("-") or text.startswith("-"):
+        return False
+    head = re.split(r"[-’']", text)[0]
+    return all(c.isalpha() or c in "-’'" for c in text) and (len(head) == 1 or head[1:].islower() or head in ("St", "Ste"))
+
+
+# A commune's compound name: "Cuise-la-Motte", "Aulx-lès-Cromary", "St-Crépin-aux-Bois", "Saint-Étienne-Roilaye".
+TOPONYM = re.compile(
+    r"^[A-ZÀ-Þ][\w’']*(-(le|la|les|lès|lez|sur|sous|en|aux|au|de|du|des|d'|l'|Le|La|Les|Sur|Sous)-"
+    r"|-(St|Ste|Saint|Sainte)-)[\w-]+$|^(St|Ste|Saint|Sainte)-[A-ZÀ-Þ][\w’'-]+$"
+)
+_ENUM_SEPARATORS = {",", ";", "et", "/"}
+_LINE_BULLETS = {"•", "-", "–", "—", "➔", "→", "▪", "*", "o"}
+
+
+def line_start(doc, i: int) -> bool:
+    """Token i starts a line (after bullets, list numbers or spaces)."""
+    j = i - 1
+    while j >= 0 and not doc[j].is_space and (doc[j].text in _LINE_BULLETS or doc[j].like_num or doc[j].text in ".)"):
+        j -= 1
+    return j < 0 or "\n" in doc[j].text_with_ws or doc[j].is_space
+
+
+def _next_word(doc, i: int):
+    return doc[i] if i < len(doc) else None
+
+
+# --- organisations ------------------------------------------------------------------------------------
+
+
+def extend_body_names(doc, ents) -> list[Found]:
+    """Bodies whose name spaCy cut short, extended over their complements with capitals
+    ("Agglomération de Compiègne" + "et de la Basse Automne", "Entente Oise" + "Aisne", "Initiative Oise" + "Est")."""
+    found = []
+    for ent in ents:
+        if ent.label_ == "PER":
+            continue
+        first = ent.start + (1 if fold(ent[0].text) in ARTICLES and len(ent) > 1 else 0)
+        if fold(doc[first].text) not in BODY_HEADS:
+            continue
+        end = _name_tail(doc, ent.end)
+        if end > ent.end:
+            found.append(Found(ent.start, end, "ORG"))
+    return found
+
+
+def _name_tail(doc, i: int) -> int:
+    """The end of a body's name continued from token i: links followed by capitalised words, capitalised
+    words, a line break inside the name ("du Milieu\\nAquatique,")."""
+    end = i
+    while i < len(doc):
+        token = doc[i]
+        if token.is_space:
+            nxt = _next_word(doc, i + 1)
+            after = _next_word(doc, i + 2)
+            if (
+                "\n" in token.text and nxt is not None and nxt.is_title and nxt.pos_ in ("ADJ", "NOUN", "PROPN")
+                and (after is None or after.is_punct or after.is_space or "\n" in nxt.whitespace_)
+                and doc[i - 1].is_title
+            ):
+                i += 1
+                continue
+            break
+        if "\n" in doc[i - 1].whitespace_ and not (doc[i - 1].lower_ in OF | ARTICLES):
+            break  # a line break after a complete word ends the name
+        low = token.lower_
+        if token.is_title or (token.is_upper and token.is_alpha and len(token) > 1):
+            if fold(token.text) in _NEW_BODY and doc[i - 1].lower_ in ("et", "la", "le", "l'", "l’"):
+                break
+            if fold(token.text) in _CARDINAL or (
+                token.pos_ in ("PROPN", "NOUN", "ADJ", "X") and low not in _FUNCTION_WORDS
+                and "Part" not in token.morph.get("VerbForm")  # "… de l’Oise Approuvée" (a table's column)
+            ):
+                i += 1
+                end = i
+                continue
+            break
+        if token.text == "-" and i + 1 < len(doc) and doc[i + 1].is_title and not token.whitespace_:
+            i += 1
+            continue
+        if low in OF | ARTICLES | {"pour", "et", "en", "sur", "à"}:
+            j = i
+            while j < len(doc) and doc[j].lower_ in OF | ARTICLES | {"pour", "et", "en", "sur", "à"}:
+                j += 1
+            if low == "et" and not (doc[i + 1].lower_ in OF | ARTICLES if i + 1 < len(doc) else False):
+                break
+            if j < len(doc) and doc[j].is_title and fold(doc[j].text) not in _NEW_BODY and not doc[j].is_sent_start:
+                i = j
+                continue
+        break
+    return end
+
+
+def bare_heads(doc, ents) -> list[Found]:
+    """A body's capitalised head word that spaCy left out, with its name: "(PI) Entente Oise Aisne",
+    "Agence Webexpr"."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc:
+        if token.i in taken or not token.is_title or fold(token.text) not in BODY_HEADS - {"centre", "maison", "mission"}:
+            continue
+        end = _name_tail(doc, token.i + 1)
+        if end > token.i + 1 and any(t.is_title or t.is_upper for t in doc[token.i + 1 : end]):
+            found.append(Found(token.i, end, "ORG"))
+    return found
+
+
+def affiliations(doc, ents) -> list[Found]:
+    """A body in brackets right after a person: "Xavier Delposen (Co-evolution)", "Paul Martin (ADEME)"."""
+    found = []
+    for ent in ents:
+        i = ent.end
+        if ent.label_ != "PER" or i + 2 >= len(doc) or doc[i].text != "(":
+            continue
+        close = next((j for j in range(i + 1, min(i + 7, len(doc))) if doc[j].text == ")"), None)
+        if close and close > i + 1 and doc[i + 1].text[:1].isupper() and not any(t.is_space for t in doc[i + 1 : close]):
+            found.append(Found(i + 1, close, "ORG"))
+    return found
+
+
+_APPOSED = {"ecole", "association", "entreprise", "societe", "cooperative", "scop", "federation", "reseau", "collectif",
+            "agence", "start-up", "cabinet", "fondation", "structure", "plateforme", "compagnie", "mutuelle"}
+
+
+def apposed_bodies(doc, ents) -> list[Found]:
+    """A name followed by what it is: "O’Tech, l’école de production", "Ecomaison, l'éco-organisme"."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc[2:]:
+        if fold(token.text) not in _APPOSED or doc[token.i - 1].lower_ not in ("l'", "l’", "la", "le", "une", "un"):
+            continue
+        comma = token.i - 2
+        if doc[comma].text != ",":
+            continue
+        start = comma
+        while start > 0 and comma - start < 4 and (
+            doc[start - 1].is_title or doc[start - 1].is_upper or doc[start - 1].text in ("’", "'", "-")
+            or (doc[start - 1].text[:1].isupper() and doc[start - 1].text[-1:] in "’'")
+        ) and "\n" not in doc[start - 1].whitespace_ and doc[start - 1].lower_ not in _FUNCTION_WORDS:
+            if doc[start - 1].is_upper and len(doc[start - 1]) > 2 and any(t.is_title for t in doc[start:comma]):
+                break  # a heading in capitals before the name: "IL Y FAIT BON VIVRE O’Tech"
+            start -= 1
+        if start < comma and not taken & set(range(start, comma)) and (doc[start].is_title or doc[start].text[:1].isupper()):
+            found.append(Found(start, comma, "ORG"))
+    return found
+
+
+_LOCATIVE = {"toit", "toits", "locaux", "parking", "abords", "enceinte", "terrain", "batiment", "batiments", "facade",
+             "hall", "cour", "parvis", "sous-sol"}
+
+
+def sites_of_bodies(doc, ents) -> list[Found]:
+    """A body's premises used as a location are a place: "sur le toit du centre hospitalier de Dinan"."""
+    found = []
+    for ent in ents:
+        if ent.label_ != "ORG" or ent.start < 2:
+            continue
+        i = ent.start - 1
+        while i > 0 and doc[i].lower_ in OF | ARTICLES:
+            i -= 1
+        if i < ent.start - 1 and fold(doc[i].text) in _LOCATIVE:
+            found.append(Found(ent.start, ent.end, "LOC"))
+    return found
+
+
+def named_bodies(doc, ents) -> list[Found]:
+    """Names after a word that says what they are: "l'association « Verger vivant »", "la société ARESCOP",
+    "l'association l'Equipe", "une association qui s'appelle Terres en Ville", "la SA PICARDIE HABITAT"."""
+    found = []
+    people = {i for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
+    for token in doc[:-1]:
+        i = token.i + 1
+        if token.text in LEGAL_FORMS:
+            end = _capitals(doc, i)
+            if end > i and not people & set(range(i, end)):
+                found.append(Found(token.i, end, "ORG"))
+            continue
+        if fold(token.text) in BODY_NOUNS and (token.is_lower or (
+            doc[token.i - 1].lower_ in ARTICLES and i < len(doc) and (doc[i].is_upper or doc[i].text[:1].isdigit())
+        )):
+            start = i  # "l'entreprise LUXEL", "la Société 24ème", not "Réseau National de …"
+        elif token.lower_ in ("appelle", "nommée", "nommé", "dénommée", "dénommé", "appelée", "appelé") and (
+            doc[token.i - 1].lower_ in ("s'", "s’") or token.lower_ != "appelle"
+        ):
+            start = i
+        else:
+            continue
+        if start < len(doc) and doc[start].text in "«\"“":
+            close = next((j for j in range(start + 1, min(start + 9, len(doc))) if doc[j].text in "»\"”"), None)
+            if close and close > start + 1 and doc[start + 1].text[:1].isupper():
+                found.append(Found(start + 1, close, "ORG"))
+            continue
+        if start >= len(doc):
+            continue
+        inner = start + 1 if doc[start].lower_ in ("l'", "l’") and start + 1 < len(doc) else start
+        end = _capitals(doc, inner)
+        if end == inner and doc[inner].text[:1].isdigit() and any(c.isalpha() for c in doc[inner].text):
+            end = inner + 1  # "la Société 24ème"
+        if end == inner and inner < len(doc) and doc[inner].is_title and not doc[inner].is_sent_start:
+            end = _title_run(doc, inner)
+        if end > inner and not people & set(range(inner, end)):
+            found.append(Found(start, end, "ORG"))
+    return found
+
+
+def _capitals(doc, i: int) -> int:
+    """The end of a run of words in capitals from token i ("PICARDIE HABITAT", "ARESCOP"); digits allowed
+    after the first ("24ème" is not in capitals: a name written "Société 24ème" is taken by its noun)."""
+    end = i
+    while end < len(doc) and not doc[end].is_space:
+        token = doc[end]
+        if token.is_upper and (token.is_alpha or token.text in ("&", "-")) and len(token.text) >= 1 and token.text != "-":
+            end += 1
+        elif end > i and token.text == "-" and end + 1 < len(doc) and doc[end + 1].is_upper:
+            end += 1
+        else:
+            break
+        if "\n" in doc[end - 1].whitespace_:
+            break
+    while end > i and not doc[end - 1].is_alpha:
+        end -= 1
+    return end
+
+
+def _title_run(doc, i: int) -> int:
+    """The end of a capitalised name from token i, links included: "Terres en Ville", "Pierre qui Tourne"."""
+    end = i
+    while end < len(doc) and (doc[end].is_title or doc[end].text in ("’", "'")):
+        end += 1
+        if end < len(doc) and doc[end].lower_ in ("en", "de", "du", "des", "qui", "et", "&") and end + 1 < len(doc) and doc[end + 1].is_title:
+            end += 1
+        if "\n" in doc[end - 1].whitespace_:
+            break
+    return end
+
+
+_CIVILITY_WORDS = {"m", "mm", "mme", "mmes", "mlle", "mr", "monsieur", "madame", "mademoiselle", "maitre", "me", "dr"}
+_PERSON_LABELS = {"m", "m.", "mme", "monsieur", "madame", "president", "presidente", "maire", "contact", "directeur",
+                  "directrice", "responsable", "referent", "referente", "elu", "elue", "adjoint", "adjointe", "par"}
+
+
+def table_companies(doc, ents, not_actors: frozenset[str], common) -> tuple[list[Found], list[tuple[int, int]]]:
+    """Companies in capitals at the end of a short table row, after a label ("Huiles moteur SEVIA",
+    "Pneus DELTA GOM (60400 Cuts)", "DEEE ECOLOGIC"), and alternatives split by "/" ("GALLOO CLAIROIX /
+    ALPHA METAL", "TVI Idex / Iddeo"). Returns the companies and the labels of their rows, which are
+    categories, not actors ("Eco-DDS", "Textiles")."""
+    companies: list[Found] = []
+    labels: list[tuple[int, int]] = []
+    person_tokens = {i for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
+    for start, end in _lines(doc):
+        words = words_of(doc, start, end)
+        if not 2 <= len(words) <= 12:
+            continue
+        cut = next((s for s, e in words if doc[s].text.startswith("(")), end)  # a postal address follows
+        segments: list[list[tuple[int, int]]] = [[]]
+        for s, e in words:
+            if s >= cut:
+                break
+            if doc[s:e].text == "/":
+                segments.append([])
+            else:
+                segments[-1].append((s, e))
+        if len(segments) == 1 and cut == end and len(words) > 6:
+            continue  # a line of prose, not a row
+        lower_case = any(c.islower() for s, e in words for c in doc[s:e].text)
+        row: list[Found] = []
+        for number, segment in enumerate(segments):
+            run = _trailing_capitals(doc, segment, not_actors)
+            if not run and number > 0 and len(segment) == 1 and is_title_word(doc[segment[0][0] : segment[0][1]].text):
+                run = segment  # "Idex / Iddeo"
+            label = segment[: len(segment) - len(run)]
+            label_words = {fold(doc[s:e].text).strip(":") for s, e in label}
+            if not run or len(run) > 4 or (number == 0 and not label) or label_words & _PERSON_LABELS:
+                continue
+            if not lower_case and not label_words <= not_actors:
+                continue  # a heading in capitals
+            s, e = run[0][0], run[-1][1]
+            before = [x for x in range(max(start, s - 2), s) if x in person_tokens]
+            if any(s <= i < e for i in person_tokens) and any(doc[x].text.lower() not in common for x in before):
+                continue  # "Michel VILBOIS" (not "Ferrailles GALLOO CLAIROIX")
+            if len(run) == 1 and doc[s:e].text.lower() in common:
+                continue
+            row.append(Found(s, e, "ORG"))
+            if label:
+                labels.append((label[0][0], label[-1][1]))
+        if row and len(segments) > 1 and len(segments[0]) >= 2 and not any(f.start >= segments[0][0][0] and f.end <= segments[0][-1][1] for f in row):
+            s, e = segments[0][-1]
+            if is_title_word(doc[s:e].text):  # "TVI Idex / Iddeo"
+                row.append(Found(s, e, "ORG"))
+                labels.append((segments[0][0][0], s))
+        companies += row
+    return companies, labels
+
+
+def _trailing_capitals(doc, segment: list[tuple[int, int]], not_actors: frozenset[str]) -> list[tuple[int, int]]:
+    run: list[tuple[int, int]] = []
+    for s, e in reversed(segment):
+        text = doc[s:e].text
+        if text.isupper() and any(c.isalpha() for c in text) and fold(text) not in not_actors:
+            run.insert(0, (s, e))
+        else:
+            break
+    return run
+
+
+def _lines(doc) -> Iterator[tuple[int, int]]:
+    start = 0
+    for token in doc:
+        if "\n" in token.text_with_ws:
+            end = token.i if token.is_space else token.i + 1
+            if end > start:
+                yield start, end
+            start = token.i + 1
+    if start < len(doc):
+        yield start, len(doc)
+
+
+def article_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
+    """An acronym after a definite article designates a body: "le rapport de la CCPH", "la LPO", "du CDG"."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc[1:]:
+        text = token.text
+        if token.i in taken or not (2 <= len(text) <= 8 and text.isupper() and text.isalpha()):
+            continue
+        if doc[token.i - 1].lower_ not in ("la", "le", "l'", "l’", "du", "au") or fold(text) in not_actors:
+            continue
+        if re.fullmatch(r"[IVXLC]+", text) or _upper_line(doc, token.i):
+            continue
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if after is not None and ((after.like_num and len(text) < 3) or (after.is_upper and after.is_alpha)):
+            continue  # "la RD 932", a heading in capitals
+        found.append(Found(token.i, token.i + 1, "ORG"))
+    return found
+
+
+def _upper_line(doc, i: int) -> bool:
+    """Token i is in a heading written in capitals (three words in capitals around it)."""
+    window = [t for t in doc[max(0, i - 3) : i + 4] if t.is_alpha and len(t) > 1]
+    return sum(t.is_upper for t in window) >= 3
+
+
+def territory_or_body(doc, ent) -> Found | None:
+    """"département de la Haute-Saône" and "région Bretagne" name a territory (a place: "Haute-Saône") unless
+    the body acts (an organisation: "la région Bretagne a décidé"): subject of a deciding or funding verb,
+    agent of a passive, after "auprès de"."""
+    words = [fold(t.text) for t in ent]
+    if not words or words[0] not in ("departement", "region") or len(ent) < 2:
+        return None
+    if acts(doc, ent.start):
+        return Found(ent.start, ent.end, "ORG")
+    start = next((t.i for t in ent[1:] if t.is_title or t.is_upper), ent.end)  # "de ia Haute-Saône" (OCR)
+    return Found(start, ent.end, "LOC") if start < ent.end else None
+
+
+_COPULAS = {"est", "était", "etait", "sont", "reste", "devient", "demeure"}
+
+
+def predicate_of(doc, ent) -> str:
+    """What a copula says the entity is, with an article ("est une association régionale", "est le 1er
+    réseau"), or "" ("est adhérent au réseau" says what it belongs to)."""
+    j = ent.end
+    while j < len(doc) and doc[j].is_title and fold(doc[j].text) not in _COPULAS:
+        j += 1
+    if j + 2 >= len(doc) or doc[j].lower_ not in _COPULAS or doc[j + 1].lower_ not in ("un", "une", "le", "la", "l'", "l’"):
+        return ""
+    return doc[j + 2 : j + 5].text
+
+
+def predicate_bodies(doc, ents) -> list[Found]:
+    """A name said to be a body by a copula is an organisation, with the capitalised words that follow it:
+    "Capt’air" (+ "Bretagne") "est une association régionale", "X est le 1er réseau associatif"."""
+    found = []
+    for ent in ents:
+        if ent.label_ == "PER" or ent.id_:
+            continue
+        words = [fold(w) for w in predicate_of(doc, ent).split()[:2]]
+        if set(words) & (BODY_NOUNS | {"syndicat"}):
+            end = ent.end
+            while doc[end].is_title and fold(doc[end].text) not in _COPULAS:
+                end += 1
+            found.append(Found(ent.start, end, "ORG"))
+    return found
+
+
+def acts(doc, i: int) -> bool:
+    """The body whose head word is token i acts: "par la région", "auprès du Département", "la région a décidé"."""
+    token = doc[i]
+    before = [t.lower_ for t in doc[max(0, i - 3) : i]]
+    if "par" in before[-2:] or "auprès" in before:
+        return True
+    if token.dep_ in ("obl:agent",):
+        return True
+    if token.dep_.startswith("nsubj"):
+        verb = token.head
+        lemmas = {fold(verb.lemma_)} | {fold(c.lemma_) for c in verb.children if c.dep_ in ("xcomp",)}
+        return bool(lemmas & ACTING_VERBS)
+    return False
+
+
+def lone_funders(doc, ents) -> list[Found]:
+    """"subventionné par la région", "auprès du département": the body itself, without a name."""
+    found = []
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    for token in doc:
+        if token.i in taken or token.lower_ not in ("région", "département", "region", "departement"):
+            continue
+        nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if nxt is not None and (nxt.is_title or nxt.lower_ in OF):
+            continue
+        if doc[token.i - 1].lower_ in ("la", "le", "du", "au") and acts(doc, token.i):
+            found.append(Found(token.i, token.i + 1, "ORG"))
+    return found
+
+
+# --- places ------------------------------------------------------------------------------------------
+
+
+class PlaceLexicon:
+    """The regions, departments, basins and countries of models/places.yaml, found in a text without
+    accents or case, across hyphens, spaces and line breaks ("Bourgogne\\nFranche-Comté", "Haute Saone")."""
+
+    def __init__(self, lexicon: dict) -> None:
+        names = [n for key in ("regions", "departments", "basins", "countries") for n in lexicon.get(key, [])]
+        self._pattern = _names_pattern(names)
+        self._ambiguous = _names_pattern(lexicon.get("ambiguous", []))
+
+    @classmethod
+    def from_file(cls, path) -> PlaceLexicon:
+        return cls(load_yaml(path))
+
+    def find(self, doc) -> list[tuple[int, int]]:
+        """Token ranges of the names, written with a capital, not glued to another word."""
+        text = fold_keep_length(doc.text)
+        starts = [m.start() for m in _CAPITALISED.finditer(doc.text)]  # only names written with a capital
+        ranges = []
+        for pattern, ambiguous in ((self._pattern, False), (self._ambiguous, True)):
+            if pattern is None:
+                continue
+            for match in filter(None, (pattern.match(text, i) for i in starts)):
+                if ambiguous and not re.search(r"departement (de la |du |de l'|de |des )$", text[max(0, match.start() - 30) : match.start()]):
+                    continue
+                span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                if span is not None:
+                    ranges.append((span.start, span.end))
+        return ranges
+
+
+_TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "conseil", "canton", "bassin", "pays"}
+
+
+def inside_a_name(doc, start: int, end: int) -> bool:
+    """A region's or department's name that belongs to a longer proper name: "France Services",
+    "Lisières de l’Oise" (not "département de l'Oise", "Conseil régional de Bretagne")."""
+    if end + 1 < len(doc) and doc[end - 1].whitespace_ == " " and doc[end].is_title and doc[end].lower_ not in _FUNCTION_WORDS:
+        return True
+    i = start - 1
+    while i >= 0 and doc[i].lower_ in ARTICLES | {"l'", "l’"}:
+        i -= 1
+    if i >= 1 and doc[i].lower_ in OF:
+        head = doc[i - 1]
+        return head.is_title and fold(head.text) not in _TERRITORY_HEADS and not head.is_sent_start
+    return False
+
+
+_CAPITALISED = re.compile(r"(?<![\w-])[A-ZÀ-Þ]")
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    parts = []
+    for name in sorted({fold(n) for n in names}, key=len, reverse=True):
+        words = re.split(r"[\s-]+", name)
+        parts.append(r"[\s-]*".join(re.escape(w) for w in words))
+    if not parts:
+        return None
+    return re.compile(r"(" + "|".join(parts) + r")(?![\w-])")
+
+
+def fold_keep_length(text: str) -> str:
+    """`fold` character by character, so that offsets stay those of the text."""
+    return text.translate({ord(c): (fold(c) or c)[0] for c in set(text)})
+
+
+_POSTAL = re.compile(
+    r"(?<![\d\w])(?:\d{5}|\d{2} \d{3}(?= [A-ZÀ-Ý]{2}))\s+((?:(?:les|le|la|l'|l’)\s)?[A-ZÀ-Ý][\w’'-]*"
+    r"(?:[ -](?:[A-ZÀ-Ý][\w’'-]*|les|lès|lez|sur|sous|en|aux|au|la|le|de|du|des|d'|l'))*)"
+)
+_CEDEX = re.compile(r"\s+(cedex|CEDEX|Cedex)(\s+\d+)?$")
+
+
+def postal_places(doc) -> list[Found]:
+    """The commune after a postal code: "(60130 Saint Just en Chaussée)", "60350 Attichy", "70 013 VESOUL Cedex"."""
+    found = []
+    for match in _POSTAL.finditer(doc.text):
+        name = _CEDEX.sub("", match.group(1)).rstrip(" -")
+        name = re.sub(r"(\s+(de|du|des|la|le|les|en|sur|sous|aux|au|d'|l'))+$", "", name)
+        span = doc.char_span(match.start(1), match.start(1) + len(name), alignment_mode="contract")
+        if span is not None and len(span):
+            found.append(Found(span.start, span.end, "LOC"))
+    return found
+
+
+_DATELINE = re.compile(
+    r"(?m)^(?:Fait à |Fait a )?([A-ZÀ-Ý][\w’'-]+(?:[ -](?:[A-ZÀ-Ý][\w’'-]+|sur|sous|en|lès|les|le|la)){0,3}),? le\s+"
+    r"(?=\d|1er|[A-ZÉÛ]{3,}\.?\s|(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b)"
+)
+
+
+def dateline_places(doc, common) -> list[Found]:
+    """The place of a letter's date line: "Vesoul, le NOV. 2022", "Fait à Dinan, le 3 mars" (not "Ensuite, le 3")."""
+    found = []
+    for match in _DATELINE.finditer(doc.text):
+        name = match.group(1)
+        if "," not in match.group(0) and not match.group(0).startswith("Fait"):
+            continue
+        if (" " not in name and name.lower() in common) or fold(name.split()[0]).rstrip(".") in _CIVILITY_WORDS | _PERSON_LABELS:
+            continue  # "Ensuite, le 3 mars", "Monsieur le Maire, le 3 mars"
+        span = doc.char_span(match.start(1), match.end(1), alignment_mode="contract")
+        if span is not None and len(span):
+            found.append(Found(span.start, span.end, "LOC"))
+    return found
+
+
+def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
+    """Communes listed together (commas, "et", line breaks or mere spaces between them) are places when the
+    list holds a compound commune name and another place: "Aïllevans Athesans-Étroitefontaine
+    Aulx-lès-Cromary Autrey-le-Vay", "Autrêches, Berneuil-sur-Aisne, Bitry, Chelles". A name spaCy took for
+    a person joins a list only where nothing but spaces separates the names (columns of a PDF)."""
+    places = {(e.start, e.end) for e in ents if e.label_ == "LOC"}
+    # Items of an entity that holds several words: only a run of names spaCy merged into one ("St-Pierre-lès-Bitry
+    # Rethondes") may be split, not "Place Jean Guillou" or "Syndicat Mixte Oise Aronde".
+    blocked = set()
+    for e in ents:
+        if e.id_ and e.id_ != "place" or (len(words_of(doc, e.start, e.end)) > 1 and not _merged_list(doc, e)):
+            blocked.update(range(e.start, e.end))
+    person = {i for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
+    found: list[Found] = []
+    run: list[tuple[int, int]] = []
+    commas = False
+
+    def close() -> None:
+        nonlocal commas
+        toponyms = sum(TOPONYM.match(doc[s:e].text) is not None for s, e in run)
+        anchors = sum(TOPONYM.match(doc[s:e].text) is not None or (s, e) in places for s, e in run)
+        with_people = any(person & set(range(s, e)) for s, e in run)
+        pair = len(run) == 2 and (commas or "\n" in doc[run[0][1] - 1].whitespace_ or doc[run[0][1]].is_space) and not any(
+            doc[s:e].text.lower() in common for s, e in run
+        )
+        if toponyms and (anchors >= 2 or len(run) >= 3 or pair) and not (with_people and commas):
+            found.extend(Found(s, e, "LOC") for s, e in run)
+        run.clear()
+        commas = False
+
+    previous_end = None
+    for s, e in words_of(doc):
+        if doc[e - 1].text in (",", ";") and e - 1 > s:
+            e -= 1
+        if run and doc[s:e].text in _ENUM_SEPARATORS:
+            commas = True
+            previous_end = e
+            continue
+        if is_title_word(doc[s:e].text) and not blocked & set(range(s, e)) and not _phrase_start(doc, s, e, common):
+            gap = doc[previous_end:s] if previous_end is not None else []
+            if run and any(not (t.is_space or t.text in _ENUM_SEPARATORS) for t in gap):
+                close()
+            commas = commas or any(t.text in _ENUM_SEPARATORS for t in gap)
+            run.append((s, e))
+            previous_end = e
+            continue
+        if run:
+            close()
+        previous_end = None
+    if run:
+        close()
+    return found
+
+
+def _phrase_start(doc, start: int, end: int, common) -> bool:
+    """A capitalised word that starts a phrase, not a name in a list: "La gouvernance", "Territoire desservi"."""
+    text = doc[start:end].text
+    if text.lower() in _FUNCTION_WORDS:
+        return True
+    after = doc[end] if end < len(doc) else None
+    return text.lower() in common and after is not None and not after.is_space and after.is_lower and after.is_alpha
+
+
+def _merged_list(doc, ent) -> bool:
+    """spaCy ran several commune names into one entity: it holds or touches a compound commune name, or it
+    cuts a word ("Bay Beaumotte" of "Bay Beaumotte-Aubertans")."""
+    words = words_of(doc, ent.start, ent.end)
+    if any(TOPONYM.match(doc[s:e].text) for s, e in words):
+        return True
+    if ent.end < len(doc) and not doc[ent.end - 1].whitespace_ and not doc[ent.end].is_punct:
+        return True
+    if ent.end < len(doc) and doc[ent.end].text == "-" and not doc[ent.end - 1].whitespace_:
+        return True
+    before = words_of(doc, max(0, ent.start - 8), ent.start)[-1:]
+    after = words_of(doc, ent.end, min(len(doc), ent.end + 8))[:1]
+    return any(
+        TOPONYM.match(doc[s:e].text) and all(t.is_space for t in (doc[e : ent.start] if e <= ent.start else doc[ent.end : s]))
+        for s, e in before + after
+    )
+
+
+_ZONE_ROW = re.compile(r"(?m)^\s*[A-Z]{1,4}\d{1,3}\s*[-–:]\s*(\S.*?)\s+\d+\s*$")
+
+
+def zone_rows(doc) -> list[Found]:
+    """The zones of an alert-zone table: "RM21 - Vosges haute-saonaises 10" (the code is not a place)."""
+    found = []
+    for match in _ZONE_ROW.finditer(doc.text):
+        span = doc.char_span(match.start(1), match.end(1), alignment_mode="contract")
+        if span is not None and len(span) and any(t.is_title for t in span):
+            found.append(Found(span.start, span.end, "LOC"))
+    return found
+
+
+_SPACED_LINKS = {"les", "lès", "lez", "sur", "sous", "en", "aux", "la", "le"}
+
+
+def spaced_toponyms(doc, ents) -> list[Found]:
+    """A commune's compound name written with spaces: "Dampvalley les Colombe", "Saint Just en Chaussée"."""
+    found = []
+    for ent in ents:
+        if ent.label_ not in ("LOC", "PER") or ent.id_ == "civility" or len(words_of(doc, ent.start, ent.end)) != 1:
+            continue
+        i = ent.end
+        if (
+            i + 1 < len(doc) and doc[i].lower_ in _SPACED_LINKS and doc[i].is_lower and doc[i + 1].is_title
+            and doc[i + 1].pos_ == "PROPN" and ent[0].pos_ == "PROPN" and not ent[0].text.endswith("s")
+        ):
+            found.append(Found(ent.start, i + 2, "LOC"))
+    return found
+
+
+def geographic_names(doc, ents) -> list[Found]:
+    """A place's name with its lower-case head ("du bassin Rhône-Méditerranée"), but not after a bare "de",
+    where the head is part of a title ("préfet coordonnateur de bassin Rhône-Méditerranée")."""
+    found = []
+    by_start = {e.start: e for e in ents if e.label_ == "LOC"}
+    for ent in ents:
+        if ent.label_ == "LOC" and len(ent) > 1 and fold(ent[0].text) in GEO_HEADS and ent[0].is_lower:
+            bare = ent.start > 0 and doc[ent.start - 1].lower_ in ("de", "d'", "d’")
+            found.append(Found(ent.start + 1, ent.end, "LOC") if bare else Found(ent.start, ent.end, "LOC"))
+    for token in doc[1:-1]:
+        nxt = by_start.get(token.i + 1)
+        if nxt is not None and token.is_lower and fold(token.text) in GEO_HEADS and doc[token.i - 1].lower_ not in ("de", "d'", "d’"):
+            found.append(Found(token.i, nxt.end, "LOC"))
+    return found
+
+
+# Buildings and sites whose place is named after "de": "l'église de Pierrefonds", "la gare de Compiègne".
+_BUILDINGS = {"eglise", "gare", "piscine", "cimetiere", "port", "plage", "chateau", "abbaye", "stade", "marche", "halle",
+              "foret", "bourg", "centre-bourg", "centre-ville", "quartier", "hameau", "secteur", "commune"}
+
+
+def located_names(doc, ents, common) -> list[Found]:
+    """A capitalised name that spaCy missed where only a place fits: after "à" ("Suppression de l'EBC à
+    Custrein") or after a building ("l'église de Pierrefonds"); not a common word, a title or a civility."""
+    found = []
+    taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
+    for token in doc[2:]:
+        if token.i in taken or not (token.is_title or TOPONYM.match(token.text)) or token.pos_ != "PROPN":
+            continue
+        before = doc[token.i - 1].lower_
+        building = before in OF and fold(doc[token.i - 2].text) in _BUILDINGS and doc[token.i - 2].is_lower
+        if not (before == "à" or building) or token.text.lower() in common or fold(token.text).rstrip(".") in _PERSON_LABELS | _CIVILITY_WORDS:
+            continue
+        end = token.i + 1
+        while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and not doc[end].whitespace_:
+            end += 2
+        after = doc[end] if end < len(doc) else None
+        if after is not None and (after.is_title or after.is_upper) and not after.is_punct:
+            continue  # "à Verger Vivant", "à Jean Dupont": a longer name
+        found.append(Found(token.i, end, "LOC"))
+    return found
+
+
+def sites_and_bearings(doc, ents) -> list[Found]:
+    """Named sites written with a capital ("Manoir de Ménez-Bras", "Château de Pierrefonds") and places
+    after a bearing ("à l'est de Tromao", "au nord de Dinan")."""
+    found = []
+    taken = {i for e in ents if e.label_ in ("ORG",) for i in range(e.start, e.end)}
+    for token in doc[:-2]:
+        i = token.i
+        if token.is_title and fold(token.text) in SITE_HEADS and doc[i + 1].lower_ in OF | {"de la", "de l'"}:
+            j = i + 1
+            while j < len(doc) and doc[j].lower_ in OF | ARTICLES:
+                j += 1
+            end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
+            while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
+                end += 2
+            if end > j and not taken & set(range(i, end)):
+                found.append(Found(i, end, "LOC"))
+        if token.lower_ in _BEARINGS and doc[i - 1].lower_ in ("l'", "l’", "au") and doc[i + 1].lower_ in OF:
+            j = i + 2
+            end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
+            while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
+                end += 2
+            if end > j and not taken & set(range(j, end)):
+                found.append(Found(j, end, "LOC"))
+    return found

@@ -1,0 +1,262 @@
+"""The organisation, place and role rules of the actor extraction, each on a short French text, with the real
+spaCy model and the lexicons of models/."""
+
+import pytest
+
+from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
+from pipelines.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    models = Settings().models_dir
+    nlp = load_nlp(Settings().spacy_model, models / "organisations.yaml", models / "roles.yaml", models / "places.yaml")
+    return ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
+
+
+@pytest.fixture(scope="module")
+def actors(extractor):
+    def run(text: str) -> dict[str, tuple[str, str | None]]:
+        [mentions] = extractor.predict([text])
+        return {m.name: (m.kind, m.role) for m in mentions}
+
+    return run
+
+
+def kinds(found: dict[str, tuple[str, str | None]]) -> set[tuple[str, str]]:
+    return {(name, kind) for name, (kind, _) in found.items()}
+
+
+# --- organisations ------------------------------------------------------------------------------------
+
+
+def test_a_body_name_runs_over_its_complements(actors):
+    found = actors(
+        "à M. le Président de la Fédération de Haute-Saône pour la Pêche et la Protection du Milieu\nAquatique,\n"
+        "Le service réfléchit à un SIG avec l’Agglomération de Compiègne et de la Basse Automne, et la Région."
+    )
+    assert ("Fédération de Haute-Saône pour la Pêche et la Protection du Milieu Aquatique", "organisation") in kinds(found)
+    assert ("Agglomération de Compiègne et de la Basse Automne", "organisation") in kinds(found)
+
+
+def test_lexicon_heads_match_without_accents(actors):
+    found = actors("Il est décidé de solliciter l'Etablissement Public Foncier Local du Département de l'Oise.")
+    assert kinds(found) == {("Etablissement Public Foncier Local du Département de l'Oise", "organisation")}
+
+
+def test_a_name_after_a_word_that_says_what_it_is_is_a_body(actors):
+    found = actors(
+        "Vu avec l’association « Verger vivant » pour les arbres. Il a été demandé à Verger Vivant un devis. "
+        "L'assemblée nomme la société ARESCOP réviseur et désigne la SA PICARDIE HABITAT comme opérateur. "
+        "Je dirige une association qui s'appelle Terres en Ville."
+    )
+    assert {("Verger vivant", "organisation"), ("ARESCOP", "organisation"), ("SA PICARDIE HABITAT", "organisation"),
+            ("Terres en Ville", "organisation")} <= kinds(found)
+    assert not {name for name, (kind, _) in found.items() if kind != "organisation" and "Verger" in name}
+    assert found["ARESCOP"][1] == found["SA PICARDIE HABITAT"][1] == "socio_economique"
+
+
+def test_a_capitalised_head_word_left_out_by_spacy_takes_its_name(actors):
+    found = actors("Prévention des Inondations (PI) Entente Oise Aisne 42 835 €")
+    assert ("Entente Oise Aisne", "organisation") in kinds(found)
+    assert not {("Oise", "place"), ("Aisne", "place")} & kinds(found)
+
+
+def test_two_bodies_joined_by_et_stay_two(actors):
+    found = actors("Une réunion s'est tenue avec la Ville de Lyon et la Métropole de Lyon.")
+    assert {("Ville de Lyon", "organisation"), ("Métropole de Lyon", "organisation")} <= kinds(found)
+
+
+def test_a_title_in_an_entity_gives_the_body_it_serves(actors):
+    assert ("CCLO", "organisation") in kinds(actors("Rapporteur : M. Franck SUPERBI, Président de la CCLO."))
+    assert kinds(actors("Le Secrétaire général de la préfecture est chargé de l'exécution.")) == {("préfecture", "organisation")}
+
+
+def test_a_body_in_brackets_after_a_person_or_apposed_to_its_name(actors):
+    found = actors("Un grand merci à Xavier Delposen (Co-evolution) pour le dessin.\nO’Tech, l’école de production, recrute.")
+    assert {("Xavier Delposen", "person"), ("Co-evolution", "organisation"), ("O’Tech", "organisation")} <= kinds(found)
+
+
+def test_companies_at_the_end_of_table_rows_and_their_labels(actors):
+    found = actors(
+        "DEEE ECOLOGIC\nHuiles moteur SEVIA\nPneus DELTA GOM (60400 Cuts)\n"
+        "Ferrailles GALLOO CLAIROIX / ALPHA METAL\nTVI Idex / Iddeo (60870 Villers-Saint-Paul)\nPRÉVENTION DES DÉCHETS"
+    )
+    companies = {name for name, (kind, _) in found.items() if kind == "organisation"}
+    assert companies == {"ECOLOGIC", "SEVIA", "DELTA GOM", "GALLOO CLAIROIX", "ALPHA METAL", "Idex", "Iddeo"}
+    assert {("Cuts", "place"), ("Villers-Saint-Paul", "place")} <= kinds(found)
+    assert not {"Pneus", "Ferrailles", "TVI", "PRÉVENTION DES DÉCHETS"} & set(found)
+
+
+def test_an_acronym_after_an_article_is_a_body_unless_it_names_a_plan(actors):
+    found = actors("Délibération sur le rapport d’activité de la CCPH et sur la révision du PLU. Vu avec la LPO .")
+    assert {("CCPH", "organisation"), ("LPO", "organisation")} <= kinds(found)
+    assert "PLU" not in found
+
+
+def test_a_department_or_region_is_a_place_unless_the_body_acts(actors):
+    assert kinds(actors("Il y a 34 pôles dans le département de l’Oise.")) == {("Oise", "place")}
+    assert ("région Bretagne", "organisation") in kinds(actors("La région Bretagne a décidé tout autre chose."))
+    assert ("région", "organisation") in kinds(actors("L’ensemble est subventionné par la région à hauteur de 80%."))
+
+
+def test_a_name_said_to_be_a_body_by_a_copula(actors):
+    found = actors("Capt’air Bretagne est une association régionale qui effectue un suivi pollinique.")
+    assert found == {"Capt’air Bretagne": ("organisation", "socio_economique")}
+
+
+def test_a_body_premises_used_as_a_location_is_a_place(actors):
+    found = actors("Un capteur est installé sur le toit du centre hospitalier de Dinan.")
+    assert kinds(found) == {("centre hospitalier de Dinan", "place")}
+
+
+def test_lexicon_names_glued_by_pdf_extraction(actors):
+    assert actors("Partenaires : Producteurs d’eau Chambred’agriculture") == {
+        "Chambred’agriculture": ("organisation", "socio_economique")
+    }
+
+
+def test_kinds_of_bodies_are_actors_only_after_a_definite_article(actors):
+    assert not actors("Les cotisations des syndicats et EPTB auprès desquels la compétence est transférée.").keys() & {"EPTB"}
+    assert "PETR" in actors("Le PETR a validé le projet.")
+
+
+# --- places ------------------------------------------------------------------------------------------
+
+
+def test_regions_departments_and_basins_are_found_whole(actors):
+    found = actors(
+        "le directeur régional de l'environnement d'Auvergne Rhône-Alpes et celui de Bourgogne\nFranche-Comté, "
+        "au vu du schéma du bassin Rhône-Méditerranée et de l'avis du préfet coordonnateur de bassin Loire-Bretagne."
+    )
+    assert {("Auvergne Rhône-Alpes", "place"), ("Bourgogne Franche-Comté", "place"), ("bassin Rhône-Méditerranée", "place"),
+            ("Loire-Bretagne", "place")} <= kinds(found)
+    assert not {"Auvergne", "Rhône-Alpes", "Bourgogne", "bassin Loire-Bretagne"} & set(found)
+
+
+def test_a_region_name_inside_a_longer_name_is_not_a_place(actors):
+    found = actors("Le pôle France Services des Lisières de l’Oise a ouvert.")
+    assert not {("France", "place"), ("Oise", "place")} & kinds(found)
+
+
+def test_alert_zone_rows_give_the_zone_not_the_code(actors):
+    found = actors("Carte des zones\nRM21 - Vosges haute-saonaises 10\nRM19 - vallées Doubs Ognon Loue 70")
+    assert kinds(found) == {("Vosges haute-saonaises", "place"), ("vallées Doubs Ognon Loue", "place")}
+
+
+def test_the_commune_after_a_postal_code_and_on_a_date_line(actors):
+    found = actors("Vesoul, le 3 mars 2023\nPiles usagées CHIMIREC (60130 Saint Just en Chaussée)\n60350 Attichy")
+    assert {("Vesoul", "place"), ("Saint Just en Chaussée", "place"), ("Attichy", "place")} <= kinds(found)
+    assert "Saint Just" not in found
+
+
+def test_a_date_line_starts_with_a_place_not_a_civility(actors):
+    assert actors("Monsieur le Maire, le 3 mars 2023, a ouvert la séance.") == {}
+
+
+def test_enumerations_of_communes_are_split_into_places(actors):
+    found = actors(
+        "Site internet : gouv.fr\nAïllevans Athesans-Étroitefontaine Aulx-lès-Cromary Autrey-le-Vay Bard-lès-Pesmes\n"
+        "Bay Beaumotte-Aubertans Beaumotte-lès-Pin Besnans\n"
+        "Territoire desservi : Autrêches, Berneuil-sur-Aisne, Bitry, Chelles, Saint-Étienne-Roilaye, Trosly-Breuil."
+    )
+    places = {name for name, (kind, _) in found.items() if kind == "place"}
+    assert places == {
+        "Aïllevans", "Athesans-Étroitefontaine", "Aulx-lès-Cromary", "Autrey-le-Vay", "Bard-lès-Pesmes", "Bay",
+        "Beaumotte-Aubertans", "Beaumotte-lès-Pin", "Besnans", "Autrêches", "Berneuil-sur-Aisne", "Bitry", "Chelles",
+        "Saint-Étienne-Roilaye", "Trosly-Breuil",
+    }
+
+
+def test_a_list_of_people_beside_a_commune_stays_people(actors):
+    found = actors("Inauguration en présence de la Sous-préfète de Cuise-la-Motte, Pierre Vatin, Député, et Danielle Carlier.")
+    assert {("Pierre Vatin", "person"), ("Danielle Carlier", "person")} <= kinds(found)
+
+
+def test_compound_commune_names_with_spaces_and_places_spacy_missed(actors):
+    found = actors(
+        "Nous dépendrons de Dampvalley les Colombe pendant 4 ans. Suppression de l’EBC à Custrein. "
+        "Travaux de l’église de Pierrefonds. Redélimitation au Manoir de Ménez-Bras et à l’est de Tromao."
+    )
+    assert {("Dampvalley les Colombe", "place"), ("Custrein", "place"), ("Pierrefonds", "place"),
+            ("Manoir de Ménez-Bras", "place"), ("Tromao", "place")} <= kinds(found)
+    assert not any(kind == "person" for kind, _ in found.values())
+
+
+# --- what is not an actor ----------------------------------------------------------------------------
+
+
+def test_codes_plans_venues_headings_and_quoted_titles_are_not_actors(actors):
+    found = actors(
+        "Le contrat Rance-Frémur intègre plusieurs volets.\nLes élus se sont réunis salle Simone Veil.\n"
+        "6.4 Temple\nDevis pour le toit.\nLe festival « Les Petites Bouilles » aura lieu.\nLa Chose est l’agent"
+    )
+    assert found == {}
+
+
+def test_inhabitants_and_verbs_heading_a_bullet_are_not_places(actors):
+    found = actors("Les Pétrifontains sont invités.\n• Sensibiliser les habitants au tri\n• Accueillir et respecter le vécu")
+    assert found == {}
+
+
+def test_a_body_word_after_an_indefinite_article_is_no_body(actors):
+    found = actors("Dinan est une ville de Bretagne, la ville de Dinan a voté.")
+    assert ("ville de Dinan", "organisation") in kinds(found)
+    assert "ville de Bretagne" not in found
+
+
+def test_a_plan_name_gives_its_body(actors):
+    found = actors("La MRAe a émis un avis sur le PCAET de Dinan Agglomération.")
+    assert ("Dinan Agglomération", "organisation") in kinds(found)
+
+
+def test_a_name_with_a_person_title_after_it_is_a_person(actors):
+    found = actors("en présence de Madame Noura Kihal-Flégeau, Sous-préfète de Clermont, et du maire.")
+    assert ("Kihal-Flégeau", "person") in kinds(found) or ("Noura Kihal-Flégeau", "person") in kinds(found)
+    assert found.get("Kihal-Flégeau", ("person",))[0] == "person"
+
+
+def test_surnames_in_capitals_after_a_civility_are_people(actors):
+    found = actors("Elle indique que M. THUILLIER a transmis des observations. L'eau s'écoule chez Mr Reby.")
+    assert {("THUILLIER", "person"), ("Reby", "person")} <= kinds(found)
+
+
+def test_a_name_cut_by_a_column_is_read_where_whole(actors):
+    found = actors("présidée par Madame Sylvie Valente Le- le renouveau des services. Sylvie Valente Le-Hir déclarait :")
+    assert {name for name, (kind, _) in found.items() if kind == "person"} == {"Sylvie Valente Le-Hir"}
+
+
+# --- roles -------------------------------------------------------------------------------------------
+
+
+def test_organisation_roles_from_the_words_around_them(actors):
+    found = actors(
+        "Prestataire de service public en 2023 : SAUR\nDinan Agglomération adhère à RESECO depuis 2020.\n"
+        "La formation est voulue par des industriels locaux (Poclain Hydraulics à Verberie, Safran Aérosystems à Compiègne)."
+    )
+    assert found["SAUR"][1] == found["RESECO"][1] == found["Safran Aérosystems"][1] == "socio_economique"
+    assert found["Dinan Agglomération"][1] is None
+
+
+def test_a_cue_before_a_list_of_people_is_everyones_a_title_after_is_the_last_ones(actors):
+    found = actors(
+        "Le mandat de gérance est exercé à titre bénévole et les rémunérations de Monsieur LAURENT Vincent, "
+        "Monsieur PETIT Mathurin et Monsieur LE METAYER Jean-Baptiste correspondent à leur travail.\n"
+        "Monsieur GOUPIL et Monsieur GUILLAUME, Directeur Général des Services présentent les budgets."
+    )
+    assert {found[n][1] for n in ("LAURENT Vincent", "PETIT Mathurin", "LE METAYER Jean-Baptiste")} == {"socio_economique"}
+    assert found["GUILLAUME"][1] == "agent"
+    assert found["GOUPIL"][1] != "agent"
+
+
+def test_people_who_speak_in_council_minutes_are_elected(actors):
+    found = actors(
+        "Vote : Pour à l’unanimité\nM.TANGUY et M.ROBERT précisent qu’ils sont favorables.\n"
+        "Délibération modification d’heures hebdomadaires contrat Mme Chamberlain 2H supp. 12 votes pour"
+    )
+    assert found["TANGUY"][1] == found["ROBERT"][1] == "elu"
+    assert found["Chamberlain"][1] == "agent"
+
+
+def test_people_who_speak_outside_minutes_get_no_role(actors):
+    assert actors("Dans son livre, M. THUILLIER indique que la ville a changé.")["THUILLIER"][1] is None
