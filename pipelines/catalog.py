@@ -823,7 +823,8 @@ def source_paths(conn: sqlite3.Connection) -> list[str]:
 
 def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, dict]:
     """What filters and facets read of each passage: its document's id, type, date, year, territory and
-    file name, and its tags, actors' names, actors' roles and practices. Unknown ids are left out."""
+    file name, and its tags, actors' names, actors' roles, practices and initiatives' names. Unknown ids are
+    left out."""
     if not passage_ids:
         return {}
     marks = ",".join("?" * len(passage_ids))
@@ -844,6 +845,7 @@ def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str,
             "actors": [],
             "roles": [],
             "practices": [],
+            "initiatives": [],
         }
     for row in conn.execute(f"SELECT passage_id, tag_id FROM passage_tags WHERE passage_id IN ({marks})", passage_ids):
         if row["passage_id"] in facts:
@@ -862,6 +864,13 @@ def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str,
     ):
         if row["passage_id"] in facts:
             facts[row["passage_id"]]["practices"].append(row["practice"])
+    for row in conn.execute(
+        f"""SELECT DISTINCT m.passage_id, i.name FROM initiative_mentions m JOIN initiatives i USING (initiative_id)
+            WHERE m.passage_id IN ({marks})""",
+        passage_ids,
+    ):
+        if row["passage_id"] in facts:
+            facts[row["passage_id"]]["initiatives"].append(row["name"])
     return facts
 
 

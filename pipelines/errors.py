@@ -23,3 +23,11 @@ class NotFound(PatrimoineError):
 
 class ModelUnavailable(PatrimoineError):
     """A model named in the settings cannot be loaded offline."""
+
+
+class InvalidSearch(PatrimoineError):
+    """Search parameters that cannot be read (a date that is not one, a page out of range…)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems  # (parameter, what is wrong with it)
+        super().__init__("; ".join(f"{name}: {message}" for name, message in problems))

@@ -20,7 +20,7 @@ from pipelines import catalog
 from pipelines import query as queries
 from search_api import charts, highlight
 from search_api.deps import EmbedderDep, SettingsDep, StoreDep
-from search_api.params import FiltersDep, Group, Page, PerPage
+from search_api.params import FiltersDep, PagingDep
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["highlight"] = highlight.highlight
@@ -36,6 +36,7 @@ FACET_NAMES = {
     "role": "Rôle des acteurs",
     "actor": "Acteur",
     "practice": "Pratique",
+    "initiative": "Initiative",
     "source": "Fichier source",
 }
 DOC_TYPE_NAMES = {
@@ -76,12 +77,11 @@ def search_page(
     embedder: EmbedderDep,
     settings: SettingsDep,
     filters: FiltersDep,
+    paging: PagingDep,
     q: str = "",
-    page: Page = 1,
-    per_page: PerPage = None,
-    group: Group = None,
 ) -> HTMLResponse:
-    per_page = per_page or PER_PAGE
+    page, group = paging.page, paging.group
+    per_page = paging.per_page or PER_PAGE
     response = (
         queries.search(store, embedder, q, k=per_page, weights=settings.search_weights, filters=filters, page=page,
                        per_page=per_page, group=group == "document")
@@ -107,6 +107,10 @@ def search_page(
         return value in getattr(filters, name, [])
 
     last_page = -(-response.total // per_page) if response else 1
+    # the exports hold the hits up to this page, with the same filters
+    export_query = urlencode(
+        [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
+    )
     return TEMPLATES.TemplateResponse(
         request,
         "index.html",
@@ -116,9 +120,8 @@ def search_page(
             "group": group, "per_page": per_page, "page": page,
             "active": [(k, v) for k, v in params if k in FACET_NAMES or k in ("date_from", "date_to")],
             "without": lambda pair: _url([p for p in params if p != pair]),
-            "csv_url": "/search.csv?" + urlencode(
-                [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
-            ),
+            "csv_url": "/search.csv?" + export_query,
+            "json_url": "/search.json?" + export_query,
             **_labels(),
         },
     )

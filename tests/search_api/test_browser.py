@@ -200,11 +200,22 @@ def test_open_an_initiative_and_its_similar_initiatives(page, server):
     assert page.url.startswith(server + "/initiative/")
 
 
-def test_export_the_results_as_csv(page, server):
+def test_export_the_results_as_csv_and_json(page, server):
+    import csv
+    import io
+    import json
+
     page.goto(server + "/?q=" + quote("parc éolien") + "&tag=F2")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Exporter ces résultats en CSV (avec citations)").click()
-    path = download.value.path()
-    text = Path(path).read_text(encoding="utf-8-sig")
+        page.get_by_role("link", name="Exporter en CSV (avec citations)").click()
+    assert download.value.suggested_filename == "patrimoine-recherche-parc-eolien.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("rank,score,citation,title,source_file")
-    assert text.count("\n") >= 2
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter en JSON (avec citations)").click()
+    assert download.value.suggested_filename == "patrimoine-recherche-parc-eolien.json"
+    hits = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["hits"]
+    assert len(hits) == len(rows) == len(page.locator("li.hit").all()) >= 2
+    assert [h["citation"] for h in hits] == [row["citation"] for row in rows]
+    assert all("F2" in [t["id"] for t in h["tags"]] for h in hits)

@@ -140,7 +140,10 @@ def test_search_api_filters_facets_and_pages(client):
     params = {"q": "conflits autour du projet éolien", "k": 5}
     body = client.get("/search", params=params).json()
     assert body["page"] == 1 and body["per_page"] == 5 and body["total"] >= len(body["hits"]) == 5
-    assert set(body["facets"]) == {"doc_type", "year", "territory", "tag", "actor", "role", "practice", "source"}
+    assert set(body["facets"]) == {
+        "doc_type", "year", "territory", "tag", "actor", "role", "practice", "initiative", "source"
+    }
+    assert all(hit["citation"].startswith(hit["title"]) for hit in body["hits"])
     assert body["groups"] is None
     f2 = next(f["count"] for f in body["facets"]["tag"] if f["value"] == "F2")
     filtered = client.get("/search", params={**params, "tag": ["F2", "F4"], "page": 2}).json()
@@ -150,7 +153,11 @@ def test_search_api_filters_facets_and_pages(client):
     grouped = client.get("/search", params={**params, "group": "document", "per_page": 2}).json()
     assert grouped["total"] == 5 and len(grouped["groups"]) == 2
     for bad in ({"date_from": "14/03/2024"}, {"page": 0}, {"per_page": 101}, {"group": "page"}):
-        assert client.get("/search", params={**params, **bad}).status_code == 422
+        refused = client.get("/search", params={**params, **bad})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", next(iter(bad))]  # names the parameter
+    detail = client.get("/search", params={**params, "date_to": "mars"}).json()["detail"][0]
+    assert detail["msg"] == "'mars' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD" and detail["input"] == "mars"
 
 
 def test_initiative_pages_list_and_compare(ingested):
@@ -166,3 +173,24 @@ def test_initiative_pages_list_and_compare(ingested):
     assert page.status_code == 200
     assert "Initiatives semblables" in page.text and "Portée par Colab-Studio, Ouishare" in page.text
     assert client.get("/initiative/999999").status_code == 404
+
+
+def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client):
+    import csv
+    import io
+    import json
+
+    params = {"q": "parc éolien", "tag": "F2", "k": 5}
+    exported = client.get("/search.json", params=params)
+    assert exported.status_code == 200 and exported.headers["content-type"] == "application/json"
+    assert exported.headers["content-disposition"] == 'attachment; filename="patrimoine-recherche-parc-eolien.json"'
+    body = json.loads(exported.text)
+    assert body == client.get("/search", params=params).json()  # the JSON of GET /search, as a file
+    rows = list(csv.DictReader(io.StringIO(client.get("/search.csv", params=params).content.decode("utf-8-sig"))))
+    assert [hit["citation"] for hit in body["hits"]] == [row["citation"] for row in rows]
+    assert len(rows) == 5 and all("F2" in [t["id"] for t in hit["tags"]] for hit in body["hits"])
+    assert any(", p. " in row["citation"] for row in rows)
+    page = client.get("/", params={"q": "parc éolien", "tag": "F2", "per_page": 5, "page": 2}).text
+    assert 'href="/search.csv?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en CSV' in page
+    assert 'href="/search.json?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en JSON' in page
+    assert client.get("/search.json", params={"q": "eau", "date_from": "hier"}).status_code == 422
