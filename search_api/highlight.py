@@ -6,6 +6,8 @@ Document text is HTML-escaped before any markup is added: the result is safe to 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
@@ -13,6 +15,7 @@ from pipelines.text import STOPWORDS, fold
 
 _WORD = re.compile(r"\w+")
 SNIPPET_CHARS = 360
+PARIS = ZoneInfo("Europe/Paris")  # the pages show times as the Fabrique's staff read them
 
 
 def query_terms(query: str) -> list[str]:
@@ -100,6 +103,17 @@ def french_date(iso: str | None) -> str:
     return "/".join(reversed(parts))
 
 
+def french_datetime(iso: str | None) -> str:
+    """'2026-11-23T15:52:05+00:00' -> '23/11/2026 16:52', in Paris time; '' for None."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return (moment.astimezone(PARIS) if moment.tzinfo else moment).strftime("%d/%m/%Y %H:%M")
+
+
 def mark_names(text: str, names: list[str]) -> Markup:
     """The text, escaped, with every occurrence of these names in <mark> (whole words; accents and case ignored)."""
     folded, origin = [], []  # folded characters and the index of the character each comes from
@@ -119,3 +133,8 @@ def mark_names(text: str, names: list[str]) -> Markup:
             kept.append((start, end))
             last = end
     return _mark(text, kept)
+
+
+def french_number(value: float, digits: int = 2) -> str:
+    """0.74 -> '0,74': a decimal comma."""
+    return f"{value:.{digits}f}".replace(".", ",")

@@ -219,3 +219,24 @@ def test_export_the_results_as_csv_and_json(page, server):
     assert len(hits) == len(rows) == len(page.locator("li.hit").all()) >= 2
     assert [h["citation"] for h in hits] == [row["citation"] for row in rows]
     assert all("F2" in [t["id"] for t in h["tags"]] for h in hits)
+
+
+def test_document_page_opens_a_similar_document(page, server):
+    page.goto(server + "/?q=" + quote("délibération du conseil communautaire sur la fabrique locale"))
+    page.locator("li.hit a.open").first.click()
+    page.wait_for_url(re.compile(r"/document/\w+"))
+    this = page.url.split("/document/")[1].split("?")[0].split("#")[0]
+    similar = page.locator("section.similar ol.similar > li")
+    expect(similar.first).to_be_visible()
+    assert similar.count() == 4  # the four other documents of the corpus, best first
+    first = similar.first
+    expect(first).to_contain_text("proximité 0,")
+    expect(first.locator("ul.why")).to_contain_text("Thèmes communs")
+    page.locator("section.similar").scroll_into_view_if_needed()
+    shot(page, "document-similar")
+    title = first.locator("a").inner_text()
+    first.locator("a").click()
+    page.wait_for_url(lambda url: "/document/" in url and this not in url)
+    assert page.get_by_role("heading", level=2).first.inner_text() == title
+    back = page.locator("section.similar ol.similar > li a", has_text=re.compile(".+"))
+    assert back.count() >= 1  # the page of the similar document lists its own similar documents

@@ -194,3 +194,25 @@ def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client
     assert 'href="/search.csv?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en CSV' in page
     assert 'href="/search.json?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en JSON' in page
     assert client.get("/search.json", params={"q": "eau", "date_from": "hier"}).status_code == 422
+
+
+def test_document_page_shows_similar_documents_and_why(client):
+    hits = client.get("/search", params={"q": "projet éolien", "k": 50}).json()["hits"]
+    acte = next(h for h in hits if h["source_path"].endswith(ACTE.name))
+    api = client.get(f"/documents/{acte['document_id']}/similar", params={"k": 5}).json()["results"]
+    page = client.get(f"/document/{acte['document_id']}").text
+    section = page[page.index('id="similar-title"'):page.index("</section>", page.index('id="similar-title"'))]
+    links = re.findall(r'<li><a href="/document/(\w+)">([^<]+)</a>', section)
+    assert [document_id for document_id, _ in links] == [r["document_id"] for r in api]  # ranked as the API
+    assert acte["document_id"] not in dict(links)
+    first = api[0]
+    assert f"proximité {first['score']:.2f}".replace(".", ",") in section
+    assert "Thèmes communs : " in section and 'class="tag">F' in section
+    if first["shared"].get("roles"):
+        assert "Rôles d'acteurs communs" in section
+    assert 'for="autres">Seulement dans d\'autres territoires' in section
+    others = client.get(f"/document/{acte['document_id']}", params={"autres_territoires": "true", "q": "éolien"}).text
+    other_ids = re.findall(r'<li><a href="/document/(\w+)">', others[others.index('id="similar-title"'):])
+    same = {r["document_id"] for r in api if r["territory"] == acte["territory"]}
+    assert same and not same & set(other_ids)  # the same territory's documents are left out
+    assert '<input type="hidden" name="q" value="éolien">' in others  # the form keeps the query
