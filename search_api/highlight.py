@@ -44,7 +44,17 @@ def highlight(text: str, query: str) -> Markup:
     return _mark(text, _spans(text, query_terms(query)))
 
 
+_BEFORE_SIGN = re.compile(r" (?=[»:;?!])")
+_AFTER_GUILLEMET = re.compile(r"(?<=«) ")
+
+
+def french_spaces(text: str) -> str:
+    """No line break inside « … » nor before : ; ? ! (a space becomes a no-break space: same length)."""
+    return _AFTER_GUILLEMET.sub("\u00a0", _BEFORE_SIGN.sub("\u00a0", text))
+
+
 def _mark(text: str, spans: list[tuple[int, int]], offset: int = 0) -> Markup:
+    text = french_spaces(text)  # the same length: the spans still hold
     out, last = [], 0
     for start, end in spans:
         start, end = start - offset, end - offset
@@ -80,10 +90,10 @@ def snippet(text: str, query: str, *, size: int = SNIPPET_CHARS) -> Markup:
 
 
 def where(page: int | None, page_end: int | None, speaker: str | None, start_s: float | None) -> str:
-    """'p. 12', 'p. 12–13', 'Marie Dupont à 00:12:03' or ''."""
+    """'p. 12', 'p. 12–13' (a no-break space after 'p.'), 'Marie Dupont à 00:12:03' or ''."""
     parts = []
     if page:
-        parts.append(f"p. {page}–{page_end}" if page_end and page_end != page else f"p. {page}")
+        parts.append(f"p.\u00a0{page}–{page_end}" if page_end and page_end != page else f"p.\u00a0{page}")
     if speaker:
         parts.append(speaker + (f" à {clock(start_s)}" if start_s is not None else ""))
     elif start_s is not None:

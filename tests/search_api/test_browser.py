@@ -240,3 +240,46 @@ def test_document_page_opens_a_similar_document(page, server):
     assert page.get_by_role("heading", level=2).first.inner_text() == title
     back = page.locator("section.similar ol.similar > li a", has_text=re.compile(".+"))
     assert back.count() >= 1  # the page of the similar document lists its own similar documents
+
+
+def test_basic_search_without_javascript(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(server + "/")
+        page.get_by_label("Votre question").fill("conflits autour du projet éolien")
+        page.keyboard.press("Enter")  # the form's own submission: no script
+        page.wait_for_url(re.compile(r"q=conflits"))
+        expect(page.locator("li.hit").first).to_be_visible()
+        total = int(page.locator("#results-title").inner_text().split()[0])
+        page.get_by_label(re.compile(r"^F2 · ")).check()  # nothing happens until the button
+        assert "tag=F2" not in page.url
+        page.get_by_role("button", name="Appliquer les filtres").click()
+        page.wait_for_url(re.compile(r"tag=F2"))
+        filtered = int(page.locator("#results-title").inner_text().split()[0])
+        assert 0 < filtered < total
+        expect(page.locator("p.active")).to_contain_text("F2")
+        shot(page, "search-without-javascript")
+        page.goto(server + "/?q=" + quote('"xyzzy plugh"'))
+        expect(page.locator("p.empty")).to_contain_text("Aucun résultat")
+        shot(page, "search-empty")
+    finally:
+        context.close()
+
+
+def test_grouped_results_and_pages(page, server):
+    page.goto(server + "/?q=" + quote("groupes de pairs") + "&group=document&per_page=2")
+    groups = page.locator("li.group")
+    assert groups.count() == 2
+    expect(page.locator("#results-title")).to_contain_text("5 documents pour « groupes de pairs » — page 1 sur 3")
+    for group in groups.all():  # three passages at most, then a link to the document
+        assert group.locator("li.hit").count() <= 3
+    more = groups.first.locator("p.more a")
+    expect(more).to_contain_text(re.compile(r"^\d+ autres? passages? dans ce document"))
+    shot(page, "search-grouped")
+    page.get_by_role("navigation", name="Pages de résultats").get_by_role("link", name="Page 2", exact=True).click()
+    page.wait_for_url(re.compile(r"page=2"))
+    expect(page.locator("#results-title")).to_contain_text("page 2 sur 3")
+    page.goto(server + "/initiatives-du-corpus")
+    assert page.locator("main ol li a").count() >= 1
+    shot(page, "initiatives")

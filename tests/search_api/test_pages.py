@@ -20,9 +20,12 @@ def client(ingested):
 def test_highlight_is_accent_insensitive_and_escapes_first():
     marked = highlight("La <b>médiation</b> & l'Éolien : MEDIATIONS", "mediation eolien")
     assert marked == (
-        "La &lt;b&gt;<mark>médiation</mark>&lt;/b&gt; &amp; l&#39;<mark>Éolien</mark> : <mark>MEDIATIONS</mark>"
-    )
+        "La &lt;b&gt;<mark>médiation</mark>&lt;/b&gt; &amp; l&#39;<mark>Éolien</mark>\u00a0: <mark>MEDIATIONS</mark>"
+    )  # and a no-break space before the colon
     assert "<mark>" not in highlight("le projet de la commune", "le de la")  # function words are not marked
+    assert highlight("le podcast « Le Fil » ? Oui !", "fil") == (
+        "le podcast «\u00a0Le <mark>Fil</mark>\u00a0»\u00a0? Oui\u00a0!"  # no line break inside « »
+    )
     assert highlight("<script>alert(1)</script>", "script") == "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;"
     assert mark_names("Mme Hélène MARCHADIER, présidente", ["Helene Marchadier"]) == (
         "Mme <mark>Hélène MARCHADIER</mark>, présidente"
@@ -37,8 +40,8 @@ def test_snippet_is_a_window_around_the_query_words():
 
 
 def test_where_labels():
-    assert where(12, None, None, None) == "p. 12"
-    assert where(12, 13, None, None) == "p. 12–13"
+    assert where(12, None, None, None) == "p.\u00a012"  # no line break after "p."
+    assert where(12, 13, None, None) == "p.\u00a012–13"
     assert where(None, None, "Hélène Marchadier", 1008.0) == "Hélène Marchadier à 00:16:48"
 
 
@@ -194,6 +197,19 @@ def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client
     assert 'href="/search.csv?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en CSV' in page
     assert 'href="/search.json?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en JSON' in page
     assert client.get("/search.json", params={"q": "eau", "date_from": "hier"}).status_code == 422
+
+
+def test_empty_results_say_so(client):
+    none = client.get("/", params={"q": '"xyzzy plugh"'}).text  # an exact phrase found nowhere
+    assert "0 résultat pour «&nbsp;&#34;xyzzy plugh&#34;&nbsp;»" in none  # 0 is singular in French
+    assert "Aucun résultat. Retirez les guillemets pour chercher les mots séparément" in none
+    assert "Exporter" not in none
+    filtered = client.get("/", params={"q": "projet éolien", "date_to": "1999"}).text
+    assert "Aucun résultat avec ces filtres" in filtered
+    beyond = client.get("/", params={"q": "projet éolien", "page": 99}).text
+    assert "Cette page est au-delà des résultats" in beyond and 'href="/?q=projet+%C3%A9olien">revenir' in beyond
+    one = client.get("/", params={"q": "projet éolien", "group": "document", "source": ACTE.name}).text
+    assert "1 document pour" in one  # singular
 
 
 def test_document_page_shows_similar_documents_and_why(client):
