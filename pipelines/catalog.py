@@ -139,7 +139,7 @@ CREATE TABLE IF NOT EXISTS runs (
 # The lexical index: `terms` holds the French analysis of the passage (stems, accents folded; see
 # pipelines/analysis_fr.py), `words` its plain text for exact phrases. Its version is kept in catalog_meta;
 # a catalog whose index has another version (or none: made by older code) gets it rebuilt from `passages`.
-FTS_VERSION = "2-fr-snowball"
+FTS_VERSION = "3-fr-snowball"  # 3: "parce", "puisque", "lorsque" are function words
 FTS_SCHEMA = """
 CREATE VIRTUAL TABLE passages_fts USING fts5(
     passage_id UNINDEXED, terms, words, tokenize = 'unicode61 remove_diacritics 2'

@@ -25,6 +25,8 @@ def query_terms(query: str) -> list[str]:
 
 def _matches(word: str, terms: list[str]) -> bool:
     folded = fold(word)
+    if folded in STOPWORDS:  # "parce" is not "parc"
+        return False
     for term in terms:
         if folded == term:
             return True

@@ -23,6 +23,7 @@ def test_highlight_is_accent_insensitive_and_escapes_first():
         "La &lt;b&gt;<mark>médiation</mark>&lt;/b&gt; &amp; l&#39;<mark>Éolien</mark>\u00a0: <mark>MEDIATIONS</mark>"
     )  # and a no-break space before the colon
     assert "<mark>" not in highlight("le projet de la commune", "le de la")  # function words are not marked
+    assert highlight("Parce que le parc éolien", "parc") == "Parce que le <mark>parc</mark> éolien"  # not "parce"
     assert highlight("le podcast « Le Fil » ? Oui !", "fil") == (
         "le podcast «\u00a0Le <mark>Fil</mark>\u00a0»\u00a0? Oui\u00a0!"  # no line break inside « »
     )
