@@ -157,7 +157,7 @@ CREATE TABLE IF NOT EXISTS runs (
 # The lexical index: `terms` holds the French analysis of the passage (stems, accents folded; see
 # pipelines/analysis_fr.py), `words` its plain text for exact phrases. Its version is kept in catalog_meta;
 # a catalog whose index has another version (or none: made by older code) gets it rebuilt from `passages`.
-FTS_VERSION = "2-fr-snowball"
+FTS_VERSION = "3-fr-snowball"  # 3: "parce", "puisque", "lorsque" are function words
 FTS_SCHEMA = """
 CREATE VIRTUAL TABLE passages_fts USING fts5(
     passage_id UNINDEXED, terms, words, tokenize = 'unicode61 remove_diacritics 2'
@@ -876,7 +876,8 @@ def source_paths(conn: sqlite3.Connection) -> list[str]:
 
 def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, dict]:
     """What filters and facets read of each passage: its document's id, type, date, year, territory and
-    file name, and its tags, actors' names, actors' roles and practices. Unknown ids are left out."""
+    file name, and its tags, actors' names, actors' roles, practices and initiatives' names. Unknown ids are
+    left out."""
     if not passage_ids:
         return {}
     marks = ",".join("?" * len(passage_ids))
@@ -897,6 +898,7 @@ def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str,
             "actors": [],
             "roles": [],
             "practices": [],
+            "initiatives": [],
         }
     for row in conn.execute(f"SELECT passage_id, tag_id FROM passage_tags WHERE passage_id IN ({marks})", passage_ids):
         if row["passage_id"] in facts:
@@ -915,6 +917,13 @@ def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str,
     ):
         if row["passage_id"] in facts:
             facts[row["passage_id"]]["practices"].append(row["practice"])
+    for row in conn.execute(
+        f"""SELECT DISTINCT m.passage_id, i.name FROM initiative_mentions m JOIN initiatives i USING (initiative_id)
+            WHERE m.passage_id IN ({marks})""",
+        passage_ids,
+    ):
+        if row["passage_id"] in facts:
+            facts[row["passage_id"]]["initiatives"].append(row["name"])
     return facts
 
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable
 import typer
 from pydantic import BaseModel
 
+from pipelines import facets
 from pipelines.errors import PatrimoineError
+from pipelines.facets import SearchFilters, SearchPaging, describe
 from pipelines.settings import Settings
 
 app = typer.Typer(
@@ -118,25 +120,51 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+def _filter_help(name: str) -> str:
+    return describe(SearchFilters, name) + " Repeat the option for several."
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="A question or keywords, in French; \"an exact phrase\" in double quotes.")],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="How many passages to return.")] = 10,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help=_filter_help("tag"))] = None,
+    doc_type: Annotated[list[str] | None, typer.Option("--doc-type", help=_filter_help("doc_type"))] = None,
+    date_from: Annotated[str | None, typer.Option("--date-from", help=describe(SearchFilters, "date_from"))] = None,
+    date_to: Annotated[str | None, typer.Option("--date-to", help=describe(SearchFilters, "date_to"))] = None,
+    territory: Annotated[list[str] | None, typer.Option("--territory", help=_filter_help("territory"))] = None,
+    actor: Annotated[list[str] | None, typer.Option("--actor", help=_filter_help("actor"))] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help=_filter_help("role"))] = None,
+    practice: Annotated[list[str] | None, typer.Option("--practice", help=_filter_help("practice"))] = None,
+    initiative: Annotated[list[str] | None, typer.Option("--initiative", help=_filter_help("initiative"))] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help=_filter_help("source"))] = None,
+    page: Annotated[int | None, typer.Option("--page", help=describe(SearchPaging, "page"))] = None,
+    per_page: Annotated[int | None, typer.Option("--per-page", help=describe(SearchPaging, "per_page"))] = None,
+    group: Annotated[str | None, typer.Option("--group", help=describe(SearchPaging, "group"))] = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", help="text for people, json, or csv (one row per hit, with its citation).")
+        OutputFormat,
+        typer.Option("--format", help="text for people; json (hits with their citations, facets, groups); or csv "
+                                      "(one row per hit, with its citation)."),
     ] = OutputFormat.text,
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
-    """Search the indexed passages by meaning and by words."""
+    """Search the indexed passages by meaning and by words, with the filters and pages of GET /search."""
     from pipelines import export
     from pipelines import query as queries
     from pipelines.embedding import load_embedder
 
+    try:  # the options are named as the API's query parameters, and read by the same parser
+        filters, paging = facets.parse_search(locals())
+    except PatrimoineError as exc:
+        _fail(str(exc), code=2)
     settings = _settings()
     store = _open_store()
     try:
         embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-        response = queries.search(store, embedder, query, k=k, weights=settings.search_weights)
+        response = queries.search(
+            store, embedder, query, k=k, weights=settings.search_weights, filters=filters, page=paging.page,
+            per_page=paging.per_page, group=paging.group == "document",
+        )
     except PatrimoineError as exc:
         _fail(str(exc))
     finally:
@@ -147,13 +175,31 @@ def search(
     if output is OutputFormat.csv:
         typer.echo(export.search_csv(response), nl=False)
         return
+    _print_hits(response)
+
+
+def _print_hits(response) -> None:
+    """Hits for people: rank, score, citation, tags and the start of the text; grouped under their document."""
+    first = (response.page - 1) * response.per_page + 1
+    if response.groups is not None:
+        for number, group in enumerate(response.groups, start=first):
+            typer.echo(f"{number}. {group.title} [{group.document_id}]: {len(group.hits)} passages")
+            for hit in group.hits:
+                _print_hit("  -", hit)
+    else:
+        for rank, hit in enumerate(response.hits, start=first):
+            _print_hit(f"{rank}.", hit)
     if not response.hits:
         typer.echo("no passage found")
-    for rank, hit in enumerate(response.hits, start=1):
-        tags = " ".join(t.id for t in hit.tags)
-        typer.echo(f"{rank}. [{hit.score:.3f}] {export.citation(hit)} {f'[{tags}]' if tags else ''}".rstrip())
-        typer.echo(f"   {hit.text[:240].replace(chr(10), ' ')}{'…' if len(hit.text) > 240 else ''}")
-    typer.echo(f"{len(response.hits)} hits")
+    pages = facets.pages(response.total, response.per_page)
+    unit = "documents" if response.groups is not None else "hits"
+    typer.echo(f"{len(response.hits)} hits shown; {response.total} {unit} in all, page {response.page} of {pages}")
+
+
+def _print_hit(prefix: str, hit) -> None:
+    tags = " ".join(t.id for t in hit.tags)
+    typer.echo(f"{prefix} [{hit.score:.3f}] {hit.citation} {f'[{tags}]' if tags else ''}".rstrip())
+    typer.echo(f"   {hit.text[:240].replace(chr(10), ' ')}{'…' if len(hit.text) > 240 else ''}")
 
 
 @app.command()

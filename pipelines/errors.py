@@ -32,3 +32,11 @@ class AmbiguousName(PatrimoineError):
 class InvalidCuration(PatrimoineError):
     """A curation staff asked for cannot be applied: an unknown role, an actor merged into itself or into
     an actor of another kind, an empty name, a practice that the shipped taxonomy already has."""
+
+
+class InvalidSearch(PatrimoineError):
+    """Search parameters that cannot be read (a date that is not one, a page out of range…)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems  # (parameter, what is wrong with it)
+        super().__init__("; ".join(f"{name}: {message}" for name, message in problems))

@@ -1,4 +1,4 @@
-"""Search hits as citations and CSV rows, for the CLI and the API. Pure: no I/O."""
+"""Search hits as citations and CSV rows, and export file names, for the CLI and the API. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def search_csv(response: SearchResponse) -> str:
     return out.getvalue()
 
 
-def csv_filename(query: str) -> str:
-    """patrimoine-recherche-<the query in ascii words>.csv"""
+def filename(query: str, *, extension: str) -> str:
+    """patrimoine-recherche-<the query in ascii words>.<extension>, for a downloaded export."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(query)).strip("-")[:50].rstrip("-")
-    return f"patrimoine-recherche-{slug or 'vide'}.csv"
+    return f"patrimoine-recherche-{slug or 'vide'}.{extension}"

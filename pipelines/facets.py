@@ -7,12 +7,14 @@ Within one facet, values are alternatives (OR); across facets, all must hold (AN
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from pipelines.errors import InvalidSearch
 from pipelines.text import fold
 
 POOL = 200  # fused candidates the filters and facets work on
@@ -26,15 +28,25 @@ FACETS = {
     "actor": "actors",
     "role": "roles",
     "practice": "practices",
+    "initiative": "initiatives",
     "source": "source",
 }
 _UNLIMITED = {"tag", "doc_type", "role", "year"}
+M = TypeVar("M", bound=BaseModel)
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 class SearchFilters(BaseModel):
-    """Filters of a search; empty lists and None mean no filter."""
+    """Filters of a search; empty lists and None mean no filter.
 
-    doc_type: list[str] = Field(default_factory=list, description="Document types (any of them).")
+    The API's query string and the CLI's options are both parsed by `parse` into this model: blank values
+    are dropped, dates are checked.
+    """
+
+    doc_type: list[str] = Field(
+        default_factory=list,
+        description="Document types (any of them): acte, proces_verbal, rapport, presentation, transcription, autre.",
+    )
     date_from: str | None = Field(default=None, description="Document date on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
     date_to: str | None = Field(default=None, description="Document date on or before (YYYY, YYYY-MM or YYYY-MM-DD).")
     territory: list[str] = Field(default_factory=list, description="Territories (any of them).")
@@ -42,10 +54,80 @@ class SearchFilters(BaseModel):
     actor: list[str] = Field(default_factory=list, description="Actor names (any of them, accents and case ignored).")
     role: list[str] = Field(default_factory=list, description="Roles of a mentioned actor: elu, agent, etat, socio_economique.")
     practice: list[str] = Field(default_factory=list, description="Practices (any of them).")
+    initiative: list[str] = Field(
+        default_factory=list, description="Names of initiatives the passage mentions (any of them)."
+    )
     source: list[str] = Field(default_factory=list, description="Source file names (any of them).")
+
+    @field_validator("doc_type", "territory", "tag", "actor", "role", "practice", "initiative", "source", mode="before")
+    @classmethod
+    def _drop_blanks(cls, values: Any) -> Any:
+        """An empty form field or option is no filter: blank values are dropped, the others stripped."""
+        if values is None:
+            return []
+        if isinstance(values, str):
+            values = [values]
+        return [v.strip() for v in values if isinstance(v, str) and v.strip()] if isinstance(values, list) else values
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip() or None
+        if isinstance(value, str) and not _DATE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
 
     def active(self) -> bool:
         return any(bool(value) for value in self.model_dump().values())
+
+
+class SearchPaging(BaseModel):
+    """Which page of the hits a search shows, and whether hits are grouped by document."""
+
+    page: int = Field(default=1, ge=1, le=1000, description="Page number, from 1.")
+    per_page: int | None = Field(
+        default=None, ge=1, le=100, description="Hits per page (documents when grouped); defaults to k."
+    )
+    group: Literal["document"] | None = Field(
+        default=None, description="`document` pages documents, each with its hits."
+    )
+
+    @field_validator("per_page", "group", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def parse(model: type[M], values: Mapping[str, Any]) -> M:
+    """`model` (SearchFilters or SearchPaging) from raw parameters, as the API and the CLI receive them
+    (None: not given; other names are ignored). Raises InvalidSearch naming each bad parameter."""
+    given = {name: value for name, value in values.items() if name in model.model_fields and value is not None}
+    try:
+        return model.model_validate(given)
+    except ValidationError as exc:
+        problems = [(".".join(str(part) for part in error["loc"]), error["msg"].removeprefix("Value error, "))
+                    for error in exc.errors()]
+        raise InvalidSearch(problems) from None
+
+
+def parse_search(values: Mapping[str, Any]) -> tuple[SearchFilters, SearchPaging]:
+    """Filters and paging from raw parameters; InvalidSearch names every bad one of both."""
+    problems: list[tuple[str, str]] = []
+    parsed: list[Any] = []
+    for model in (SearchFilters, SearchPaging):
+        try:
+            parsed.append(parse(model, values))
+        except InvalidSearch as exc:
+            problems += exc.problems
+    if problems:
+        raise InvalidSearch(problems)
+    return parsed[0], parsed[1]
+
+
+def describe(model: type[BaseModel], name: str) -> str:
+    """The description of a parameter, for the API's documentation and the CLI's help."""
+    return model.model_fields[name].description or name
 
 
 def _values(facts: Mapping[str, Any], key: str) -> list[str]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from pipelines import catalog, facets
+from pipelines import catalog, export, facets
 from pipelines.embedding import Embedder
 from pipelines.errors import NotFound
 from pipelines.schemas import (
@@ -143,15 +143,15 @@ def _hits(store: Store, ids: list[str], scores: dict[str, float]) -> list[Search
         document = documents.get(passage.document_id) if passage else None
         if passage is None or document is None:
             continue
-        hits.append(
-            SearchHit(
-                **passage.model_dump(include=_FROM_PASSAGE),
-                **document.model_dump(include=_FROM_DOCUMENT),
-                tags=passage.tags,
-                actors=passage.actors,
-                score=scores.get(pid, 0.0),
-            )
+        hit = SearchHit(
+            **passage.model_dump(include=_FROM_PASSAGE),
+            **document.model_dump(include=_FROM_DOCUMENT),
+            tags=passage.tags,
+            actors=passage.actors,
+            score=scores.get(pid, 0.0),
         )
+        hit.citation = export.citation(hit)
+        hits.append(hit)
     return hits
 
 

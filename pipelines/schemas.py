@@ -54,6 +54,11 @@ class SearchHit(BaseModel):
     ocr_confidence: float | None = Field(
         default=None, description="Tesseract's mean confidence (0-100) when the passage was read by OCR."
     )
+    citation: str = Field(
+        default="",
+        description='How to cite the passage: "Titre, p. 12" (or "p. 12-13"), "Titre, Nom à 00:12:03" in a '
+        "transcript, else the title; the same as the `citation` column of the CSV export.",
+    )
 
 
 class FacetValue(BaseModel):
@@ -76,8 +81,8 @@ class SearchResponse(BaseModel):
     per_page: int = Field(default=10, description="Hits per page (documents per page when grouped).")
     facets: dict[str, list[FacetValue]] = Field(
         default_factory=dict,
-        description="For each facet (doc_type, year, territory, tag, actor, role, practice, source), its values "
-        "with the number of filtered candidate passages that have them.",
+        description="For each facet (doc_type, year, territory, tag, actor, role, practice, initiative, source), "
+        "its values with the number of filtered candidate passages that have them.",
     )
     groups: list[HitGroup] | None = Field(
         default=None, description="With group=document: the page's documents, each with its hits; null otherwise."

@@ -61,9 +61,9 @@ def fold(text: str) -> str:
 # Folded French function words left out of lexical queries.
 STOPWORDS = frozenset(
     """a afin ai au aux avec c ce ces cet cette comme comment combien d dans de des du elle elles en est et
-    etait etre il ils j l la le les leur leurs lui m mais me meme n ne nos notre nous on ont ou par pas
-    pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa se ses si son sont sur t ta te tes
-    ton tu un une vos votre vous y""".split()
+    etait etre il ils j l la le les leur leurs lorsque lui m mais me meme n ne nos notre nous on ont ou par
+    parce pas pour pourquoi puisque qu quand que quel quelle quelles quels qui quoi s sa se ses si son sont
+    sur t ta te tes ton tu un une vos votre vous y""".split()
 )
 
 

@@ -30,7 +30,7 @@ from pipelines.schemas import (
 from pipelines.settings import Settings
 from search_api import admin, pages
 from search_api.deps import K, EmbedderDep, StoreDep
-from search_api.params import FiltersDep, Group, Page, PerPage
+from search_api.params import FiltersDep, PagingDep
 
 TAG_NAMES = {
     "F1": "Engagement des acteurs",
@@ -84,14 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         embedder: EmbedderDep,
         q: Q,
         filters: FiltersDep,
+        paging: PagingDep,
         k: K = 10,
-        page: Page = 1,
-        per_page: PerPage = None,
-        group: Group = None,
     ) -> SearchResponse:
+        """Hits best first, each with its citation; filters, facets, pages and groups (see the README)."""
         return queries.search(
-            store, embedder, q, k=k, weights=settings.search_weights, filters=filters, page=page, per_page=per_page,
-            group=group == "document",
+            store, embedder, q, k=k, weights=settings.search_weights, filters=filters, page=paging.page,
+            per_page=paging.per_page, group=paging.group == "document",
         )
 
     @app.get(
@@ -106,7 +105,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(
             content="\ufeff" + export.search_csv(response),  # the BOM lets spreadsheets read UTF-8 accents
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{export.csv_filename(q)}"'},
+            headers={"Content-Disposition": f'attachment; filename="{export.filename(q, extension="csv")}"'},
+        )
+
+    @app.get(
+        "/search.json",
+        response_model=SearchResponse,  # documents the body; the Response below is sent as it is
+        responses={200: {"description": "The hits as a JSON file, with their citations."}},
+    )
+    def search_json(store: StoreDep, embedder: EmbedderDep, q: Q, filters: FiltersDep, k: K = 10) -> Response:
+        """The hits of /search (same filters) as a JSON file to download: the JSON of GET /search, each hit
+        with its `citation` (the same as in the CSV)."""
+        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights, filters=filters)
+        return Response(
+            content=response.model_dump_json(indent=2),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{export.filename(q, extension="json")}"'},
         )
 
     @app.get("/documents/{document_id}", response_model=DocumentDetail)

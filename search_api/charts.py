@@ -25,7 +25,7 @@ def bars(title: str, pairs: list[tuple[str, int]], *, width: int = 560, label_wi
     for i, (label, value) in enumerate(pairs):
         y = 5 + i * row
         length = round(span * value / top)
-        short = label if len(label) <= 28 else label[:27] + "…"  # 13px text: ~28 characters fit in 212px
+        short = label if len(label) <= 26 else label[:25] + "…"  # 13px text: ~26 characters fit in 222px
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end" font-size="13" fill="#1a1a1a">{escape(short)}</text>'
             f'<rect class="bar" x="{label_width}" y="{y + 4}" width="{max(length, 1)}" height="{row - 8}" fill="{BAR}">'

@@ -6,6 +6,8 @@ Document text is HTML-escaped before any markup is added: the result is safe to 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
@@ -13,6 +15,7 @@ from pipelines.text import STOPWORDS, fold
 
 _WORD = re.compile(r"\w+")
 SNIPPET_CHARS = 360
+PARIS = ZoneInfo("Europe/Paris")  # the pages show times as the Fabrique's staff read them
 
 
 def query_terms(query: str) -> list[str]:
@@ -22,6 +25,8 @@ def query_terms(query: str) -> list[str]:
 
 def _matches(word: str, terms: list[str]) -> bool:
     folded = fold(word)
+    if folded in STOPWORDS:  # "parce" is not "parc"
+        return False
     for term in terms:
         if folded == term:
             return True
@@ -41,7 +46,17 @@ def highlight(text: str, query: str) -> Markup:
     return _mark(text, _spans(text, query_terms(query)))
 
 
+_BEFORE_SIGN = re.compile(r" (?=[»:;?!])")
+_AFTER_GUILLEMET = re.compile(r"(?<=«) ")
+
+
+def french_spaces(text: str) -> str:
+    """No line break inside « … » nor before : ; ? ! (a space becomes a no-break space: same length)."""
+    return _AFTER_GUILLEMET.sub("\u00a0", _BEFORE_SIGN.sub("\u00a0", text))
+
+
 def _mark(text: str, spans: list[tuple[int, int]], offset: int = 0) -> Markup:
+    text = french_spaces(text)  # the same length: the spans still hold
     out, last = [], 0
     for start, end in spans:
         start, end = start - offset, end - offset
@@ -77,10 +92,10 @@ def snippet(text: str, query: str, *, size: int = SNIPPET_CHARS) -> Markup:
 
 
 def where(page: int | None, page_end: int | None, speaker: str | None, start_s: float | None) -> str:
-    """'p. 12', 'p. 12–13', 'Marie Dupont à 00:12:03' or ''."""
+    """'p. 12', 'p. 12–13' (a no-break space after 'p.'), 'Marie Dupont à 00:12:03' or ''."""
     parts = []
     if page:
-        parts.append(f"p. {page}–{page_end}" if page_end and page_end != page else f"p. {page}")
+        parts.append(f"p.\u00a0{page}–{page_end}" if page_end and page_end != page else f"p.\u00a0{page}")
     if speaker:
         parts.append(speaker + (f" à {clock(start_s)}" if start_s is not None else ""))
     elif start_s is not None:
@@ -98,6 +113,17 @@ def french_date(iso: str | None) -> str:
         return ""
     parts = iso[:10].split("-")
     return "/".join(reversed(parts))
+
+
+def french_datetime(iso: str | None) -> str:
+    """'2026-11-23T15:52:05+00:00' -> '23/11/2026 16:52', in Paris time; '' for None."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return (moment.astimezone(PARIS) if moment.tzinfo else moment).strftime("%d/%m/%Y %H:%M")
 
 
 def mark_names(text: str, names: list[str]) -> Markup:
@@ -119,3 +145,8 @@ def mark_names(text: str, names: list[str]) -> Markup:
             kept.append((start, end))
             last = end
     return _mark(text, kept)
+
+
+def french_number(value: float, digits: int = 2) -> str:
+    """0.74 -> '0,74': a decimal comma."""
+    return f"{value:.{digits}f}".replace(".", ",")

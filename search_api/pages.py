@@ -18,15 +18,21 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines import catalog
 from pipelines import query as queries
+from pipelines.errors import NotFound
+from pipelines.schemas import SimilarDocument
+from pipelines.store import Store
 from search_api import charts, highlight
 from search_api.deps import EmbedderDep, SettingsDep, StoreDep
-from search_api.params import FiltersDep, Group, Page, PerPage
+from search_api.params import FiltersDep, PagingDep
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["highlight"] = highlight.highlight
 TEMPLATES.env.filters["snippet"] = highlight.snippet
 TEMPLATES.env.filters["mark_names"] = highlight.mark_names
 TEMPLATES.env.filters["french_date"] = highlight.french_date
+TEMPLATES.env.filters["french_number"] = highlight.french_number
+TEMPLATES.env.filters["french_datetime"] = highlight.french_datetime
+TEMPLATES.env.globals["GROUP_SHOWN"] = 3  # passages shown per document when hits are grouped
 TEMPLATES.env.globals["where"] = highlight.where
 FACET_NAMES = {
     "tag": "Thème (fondamentaux et objectifs)",
@@ -36,6 +42,7 @@ FACET_NAMES = {
     "role": "Rôle des acteurs",
     "actor": "Acteur",
     "practice": "Pratique",
+    "initiative": "Initiative",
     "source": "Fichier source",
 }
 DOC_TYPE_NAMES = {
@@ -45,6 +52,9 @@ DOC_TYPE_NAMES = {
 MEDIA_TYPES = {".vtt": "text/vtt", ".srt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown",
                ".txt": "text/plain", ".text": "text/plain"}
 PER_PAGE = 10
+SIMILAR = 5  # similar documents or initiatives shown on a page
+TERRITORY_KINDS = {"commune": "commune", "intercommunalite": "intercommunalité", "departement": "département",
+                   "region": "région"}
 
 router = APIRouter()
 
@@ -53,7 +63,7 @@ def _labels() -> dict:
     from search_api.app import ROLE_NAMES, TAG_NAMES  # defined beside the app; imported late (app imports us)
 
     return {"tag_names": TAG_NAMES, "role_names": ROLE_NAMES, "facet_names": FACET_NAMES,
-            "doc_type_names": DOC_TYPE_NAMES}
+            "doc_type_names": DOC_TYPE_NAMES, "territory_kinds": TERRITORY_KINDS}
 
 
 def file_url(document_id: str, source_path: str, page: int | None = None) -> str:
@@ -76,12 +86,11 @@ def search_page(
     embedder: EmbedderDep,
     settings: SettingsDep,
     filters: FiltersDep,
+    paging: PagingDep,
     q: str = "",
-    page: Page = 1,
-    per_page: PerPage = None,
-    group: Group = None,
 ) -> HTMLResponse:
-    per_page = per_page or PER_PAGE
+    page, group = paging.page, paging.group
+    per_page = paging.per_page or PER_PAGE
     response = (
         queries.search(store, embedder, q, k=per_page, weights=settings.search_weights, filters=filters, page=page,
                        per_page=per_page, group=group == "document")
@@ -107,6 +116,10 @@ def search_page(
         return value in getattr(filters, name, [])
 
     last_page = -(-response.total // per_page) if response else 1
+    # the exports hold the hits up to this page, with the same filters
+    export_query = urlencode(
+        [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
+    )
     return TEMPLATES.TemplateResponse(
         request,
         "index.html",
@@ -116,17 +129,19 @@ def search_page(
             "group": group, "per_page": per_page, "page": page,
             "active": [(k, v) for k, v in params if k in FACET_NAMES or k in ("date_from", "date_to")],
             "without": lambda pair: _url([p for p in params if p != pair]),
-            "csv_url": "/search.csv?" + urlencode(
-                [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
-            ),
+            "csv_url": "/search.csv?" + export_query,
+            "json_url": "/search.json?" + export_query,
             **_labels(),
         },
     )
 
 
 @router.get("/document/{document_id}", response_class=HTMLResponse, include_in_schema=False)
-def document_page(request: Request, store: StoreDep, document_id: str, q: str = "") -> HTMLResponse:
+def document_page(
+    request: Request, store: StoreDep, document_id: str, q: str = "", autres_territoires: bool = False
+) -> HTMLResponse:
     document = queries.document(store, document_id)  # NotFound: 404 (search_api.app)
+    similar = _similar_documents(store, document_id, other_territories=autres_territoires)
     by_page: dict[int | None, list] = defaultdict(list)
     for passage in document.passages:
         by_page[passage.page].append(passage)
@@ -142,9 +157,17 @@ def document_page(request: Request, store: StoreDep, document_id: str, q: str = 
         {
             "document": document, "q": q, "by_page": list(by_page.items()),
             "actors": sorted(actors.values(), key=lambda e: (-e["passages"], e["actor"].name)),
-            "actor_ids": ids, **_labels(),
+            "actor_ids": ids, "similar": similar, "other_territories": autres_territoires, **_labels(),
         },
     )
+
+
+def _similar_documents(store: Store, document_id: str, *, other_territories: bool) -> list[SimilarDocument]:
+    """The documents like this one, for its page; none when it has no passage vector to compare."""
+    try:
+        return queries.similar_documents(store, document_id, k=SIMILAR, other_territories=other_territories).results
+    except NotFound:
+        return []
 
 
 @router.get("/acteurs/{actor_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -176,7 +199,7 @@ def initiatives_page(request: Request, store: StoreDep) -> HTMLResponse:
 @router.get("/initiative/{initiative_id}", response_class=HTMLResponse, include_in_schema=False)
 def initiative_page(request: Request, store: StoreDep, initiative_id: int, autres_territoires: bool = False) -> HTMLResponse:
     initiative = queries.initiative(store, initiative_id)  # NotFound: 404 (search_api.app)
-    similar = queries.similar_initiatives(store, initiative_id, k=5, other_territories=autres_territoires)
+    similar = queries.similar_initiatives(store, initiative_id, k=SIMILAR, other_territories=autres_territoires)
     documents = catalog.get_documents(store.conn, initiative.documents)
     return TEMPLATES.TemplateResponse(
         request,

@@ -1,36 +1,62 @@
-"""Query parameters of search shared by GET /search and the web page: filters, page, grouping."""
+"""Query parameters of search shared by GET /search, its exports and the web page: filters, page, grouping.
 
-from typing import Annotated
+They are declared here for FastAPI (names and documentation) and read by `pipelines.facets.parse`, the
+parser the CLI uses too; a value it refuses is a 422 naming the parameter.
+"""
+
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from fastapi.exceptions import RequestValidationError
 
-from pipelines.facets import SearchFilters
+from pipelines import facets
+from pipelines.errors import InvalidSearch
+from pipelines.facets import SearchFilters, SearchPaging
+
+M = facets.M
+_SEVERAL = " Repeat the parameter for several."
+
+
+def _filter(name: str) -> Any:
+    return Query(description=facets.describe(SearchFilters, name) + _SEVERAL)
+
+
+def _date(name: str) -> Any:
+    return Query(description=facets.describe(SearchFilters, name))
+
+
+def _parsed(model: type[M], values: dict[str, Any]) -> M:
+    try:
+        return facets.parse(model, values)
+    except InvalidSearch as exc:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", name), "msg": message, "input": values.get(name)}
+             for name, message in exc.problems]
+        ) from None
 
 
 def search_filters(
-    doc_type: Annotated[list[str], Query(description="Document type; repeat for any of several.")] = [],  # noqa: B006
-    date_from: Annotated[str | None, Query(description="Document date on or after: YYYY, YYYY-MM or YYYY-MM-DD.",
-                                           pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")] = None,
-    date_to: Annotated[str | None, Query(description="Document date on or before: YYYY, YYYY-MM or YYYY-MM-DD.",
-                                         pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")] = None,
-    territory: Annotated[list[str], Query(description="Territory of the document.")] = [],  # noqa: B006
-    tag: Annotated[list[str], Query(description="Tag of the passage: F1-F4, O1-O4.")] = [],  # noqa: B006
-    actor: Annotated[list[str], Query(description="Name of an actor the passage mentions.")] = [],  # noqa: B006
-    role: Annotated[list[str], Query(description="Role of an actor the passage mentions: elu, agent, etat, "
-                                                 "socio_economique.")] = [],  # noqa: B006
-    practice: Annotated[list[str], Query(description="Practice named in the passage.")] = [],  # noqa: B006
-    source: Annotated[list[str], Query(description="File name of the document.")] = [],  # noqa: B006
+    doc_type: Annotated[list[str], _filter("doc_type")] = [],  # noqa: B006
+    date_from: Annotated[str | None, _date("date_from")] = None,
+    date_to: Annotated[str | None, _date("date_to")] = None,
+    territory: Annotated[list[str], _filter("territory")] = [],  # noqa: B006
+    tag: Annotated[list[str], _filter("tag")] = [],  # noqa: B006
+    actor: Annotated[list[str], _filter("actor")] = [],  # noqa: B006
+    role: Annotated[list[str], _filter("role")] = [],  # noqa: B006
+    practice: Annotated[list[str], _filter("practice")] = [],  # noqa: B006
+    initiative: Annotated[list[str], _filter("initiative")] = [],  # noqa: B006
+    source: Annotated[list[str], _filter("source")] = [],  # noqa: B006
 ) -> SearchFilters:
-    def clean(values: list[str]) -> list[str]:
-        return [v for v in values if v.strip()]
+    return _parsed(SearchFilters, locals())
 
-    return SearchFilters(
-        doc_type=clean(doc_type), date_from=date_from or None, date_to=date_to or None, territory=clean(territory),
-        tag=clean(tag), actor=clean(actor), role=clean(role), practice=clean(practice), source=clean(source),
-    )
+
+def search_paging(
+    page: Annotated[int | None, Query(description=facets.describe(SearchPaging, "page"))] = None,
+    per_page: Annotated[int | None, Query(description=facets.describe(SearchPaging, "per_page"))] = None,
+    group: Annotated[str | None, Query(description=facets.describe(SearchPaging, "group"))] = None,
+) -> SearchPaging:
+    return _parsed(SearchPaging, locals())
 
 
 FiltersDep = Annotated[SearchFilters, Depends(search_filters)]
-Page = Annotated[int, Query(ge=1, le=1000, description="Page number, from 1.")]
-PerPage = Annotated[int | None, Query(ge=1, le=100, description="Hits per page; defaults to k.")]
-Group = Annotated[str | None, Query(pattern="^(document)?$", description="`document` groups hits by document.")]
+PagingDep = Annotated[SearchPaging, Depends(search_paging)]

@@ -16,6 +16,12 @@ def test_plural_and_singular_share_their_stems():
     assert analyse("les agricultrices") == analyse("l'agricultrice")
 
 
+def test_conjunctions_are_not_stems_of_nouns():
+    # Snowball stems "parce" (of "parce que") to "parc": it is a function word, left out
+    assert analyse("parce que le parc éolien") == ["parc", "eolien"]
+    assert analyse("puisque et lorsque") == []
+
+
 def test_accents_and_case_are_folded():
     assert analyse("ÉNERGÉTIQUE Énergétique energetique") == ["energet"] * 3
 

@@ -101,7 +101,49 @@ def test_search_formats_text_json_and_csv(ingested):
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [row["text"] for row in rows] == [hit["text"] for hit in as_json["hits"]]
     assert all(row["citation"].startswith(row["title"]) for row in rows)
+    assert [row["citation"] for row in rows] == [hit["citation"] for hit in as_json["hits"]]  # the same citations
     text = runner.invoke(app, ["search", question, "-k", "3"])
     assert text.stdout.startswith("1. [") and rows[0]["citation"] in text.stdout
-    assert text.stdout.rstrip().endswith("3 hits")
+    total = as_json["total"]
+    assert text.stdout.rstrip().endswith(f"3 hits shown; {total} hits in all, page 1 of {-(-total // 3)}")
     assert runner.invoke(app, ["search", question, "--format", "xml"]).exit_code == 2
+
+
+def test_search_takes_the_filters_and_pages_of_the_api(ingested):
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    question = "conflits autour du projet éolien"
+    options = ["--tag", "F2", "--tag", "F4", "--date-from", "2024", "--doc-type", "acte", "--doc-type", "transcription",
+               "--per-page", "2", "--page", "2"]
+    cli = _json(["search", question, *options])
+    api = TestClient(create_app()).get("/search", params={
+        "q": question, "tag": ["F2", "F4"], "date_from": "2024", "doc_type": ["acte", "transcription"], "per_page": 2,
+        "page": 2,
+    }).json()
+    assert cli == api and cli["page"] == 2 and len(cli["hits"]) == 2 and cli["total"] > 4
+    assert all({"F2", "F4"} & {t["id"] for t in hit["tags"]} and hit["doc_type"] in ("acte", "transcription")
+               for hit in cli["hits"])
+    facets = _json(["search", question, "-k", "50"])["facets"]
+    for name in ("actor", "role", "practice", "territory", "source"):
+        value, count = facets[name][0]["value"], facets[name][0]["count"]
+        filtered = _json(["search", question, f"--{name}", value.upper() if name == "actor" else value, "-k", "50"])
+        assert filtered["total"] == count and len(filtered["hits"]) == min(count, 50), name
+    pact = _json(["search", "PACT2 et les tiers-lieux", "--initiative", "PACT2", "-k", "50"])
+    assert pact["total"] >= 1 and {"value": "PACT2", "count": pact["total"]} in pact["facets"]["initiative"]
+    grouped = runner.invoke(app, ["search", question, "--group", "document", "--per-page", "2"])
+    assert grouped.exit_code == 0, grouped.output
+    assert grouped.stdout.startswith("1. ") and "\n  - [" in grouped.stdout
+    assert grouped.stdout.rstrip().endswith("documents in all, page 1 of 3")
+    bad = runner.invoke(app, ["search", question, "--date-from", "mars", "--page", "0"])
+    assert bad.exit_code == 2
+    assert bad.stderr == (
+        "error: date_from: 'mars' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD; page: Input should be "
+        "greater than or equal to 1\n"
+    )
+    help_text = runner.invoke(app, ["search", "--help"], env={"COLUMNS": "200"}).stdout
+    for option in ("--tag", "--doc-type", "--date-from", "--date-to", "--territory", "--actor", "--role", "--practice",
+                   "--initiative", "--source", "--page", "--per-page", "--group"):
+        assert option in help_text
+    assert "Actor names (any of them, accents and case ignored). Repeat the option for several." in help_text

@@ -1,4 +1,4 @@
-from pipelines.export import citation, clock, csv_filename
+from pipelines.export import citation, clock, filename
 from pipelines.schemas import SearchHit
 
 
@@ -18,6 +18,6 @@ def test_citations():
     assert clock(None) == ""
 
 
-def test_csv_filename_is_ascii():
-    assert csv_filename("Qu’est-ce que l’éolien ?") == "patrimoine-recherche-qu-est-ce-que-l-eolien.csv"
-    assert csv_filename("   ") == "patrimoine-recherche-vide.csv"
+def test_export_filename_is_ascii():
+    assert filename("Qu’est-ce que l’éolien ?", extension="csv") == "patrimoine-recherche-qu-est-ce-que-l-eolien.csv"
+    assert filename("   ", extension="json") == "patrimoine-recherche-vide.json"

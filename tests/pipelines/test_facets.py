@@ -1,12 +1,16 @@
 """Filters, facets and pages of search: the pure steps, then on the real store (sample corpus + seeds)."""
 
+import pytest
+
 from pipelines import catalog, facets, query
 from pipelines.embedding import load_embedder
-from pipelines.facets import SearchFilters
+from pipelines.errors import InvalidSearch
+from pipelines.facets import SearchFilters, SearchPaging
 
 FACTS = {
     "a": {"document_id": "d1", "doc_type": "acte", "date": "2024-03-14", "year": "2024", "territory": "Vérlane",
-          "source": "acte.pdf", "tags": ["F2"], "actors": ["Hélène Marchadier"], "roles": ["elu"], "practices": []},
+          "source": "acte.pdf", "tags": ["F2"], "actors": ["Hélène Marchadier"], "roles": ["elu"], "practices": [],
+          "initiatives": ["PACT2"]},
     "b": {"document_id": "d2", "doc_type": "rapport", "date": None, "year": None, "territory": None,
           "source": "rapport.pdf", "tags": ["F2", "O1"], "actors": [], "roles": [], "practices": ["groupe de pairs"]},
     "c": {"document_id": "d1", "doc_type": "acte", "date": "2024-03-14", "year": "2024", "territory": "Vérlane",
@@ -24,6 +28,7 @@ def test_filters_or_within_a_facet_and_across_facets():
     assert facets.apply(ranked, FACTS, SearchFilters(role=["etat"])) == ["c"]
     assert facets.apply(ranked, FACTS, SearchFilters(practice=["groupe de pairs"])) == ["b"]
     assert facets.apply(ranked, FACTS, SearchFilters(source=["acte.pdf"], territory=["Vérlane"])) == ["c", "a"]
+    assert facets.apply(ranked, FACTS, SearchFilters(initiative=["PACT2"])) == ["a"]  # b and c name none
 
 
 def test_date_range_on_the_documents_date():
@@ -45,6 +50,31 @@ def test_facet_counts_and_pages():
     assert facets.group_by_document(["c", "b", "a"], {p: f["document_id"] for p, f in FACTS.items()}) == [
         ("d1", ["c", "a"]), ("d2", ["b"])
     ]
+
+
+def test_parameters_are_parsed_once_for_the_api_and_the_cli():
+    parsed = facets.parse(SearchFilters, {"tag": ["F2", " ", ""], "date_from": "", "date_to": " 2024-03 ",
+                                          "source": "acte.pdf", "initiative": None})
+    assert parsed == SearchFilters(tag=["F2"], date_to="2024-03", source=["acte.pdf"])  # blanks: no filter
+    assert not facets.parse(SearchFilters, {}).active() and parsed.active()
+    with pytest.raises(InvalidSearch) as bad:
+        facets.parse(SearchFilters, {"date_from": "14/03/2024", "date_to": "2024-3"})
+    assert bad.value.problems == [
+        ("date_from", "'14/03/2024' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("date_to", "'2024-3' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD"),
+    ]
+    assert str(bad.value).startswith("date_from: '14/03/2024' is not a date")
+    assert facets.parse(SearchPaging, {"page": "2", "per_page": "", "group": "document"}) == SearchPaging(
+        page=2, group="document"
+    )
+    for wrong in ({"page": 0}, {"per_page": 101}, {"group": "page"}):
+        with pytest.raises(InvalidSearch, match=next(iter(wrong))):
+            facets.parse(SearchPaging, wrong)
+    with pytest.raises(InvalidSearch) as both:
+        facets.parse_search({"date_from": "mars", "page": 0, "query": "other names are ignored"})
+    assert [name for name, _ in both.value.problems] == ["date_from", "page"]  # every bad parameter at once
+    assert facets.parse_search({"tag": ["O1"], "per_page": 5}) == (SearchFilters(tag=["O1"]), SearchPaging(per_page=5))
+    assert "accents and case ignored" in facets.describe(SearchFilters, "actor")
 
 
 def _search(store, settings, text, **options):
@@ -127,3 +157,15 @@ def test_catalog_helpers_for_pages(store):
     assert sum(n for _, n in figures["documents_per_year"]) == 5
     assert figures["runs"] and figures["runs"][0]["documents_ingested"] == 5
     assert figures["tags_per_year"] and figures["practices"]
+
+
+def test_initiative_filter_and_facet_on_the_real_store(store, settings):
+    question = "PACT2 tiers-lieu et coopération"
+    everything = _search(store, settings, question, k=10)
+    initiatives = {f.value: f.count for f in everything.facets["initiative"]}
+    assert initiatives.get("PACT2", 0) > 0 and initiatives["PACT2"] < everything.total
+    pact = _search(store, settings, question, k=50, filters=SearchFilters(initiative=["PACT2"]))
+    assert pact.total == initiatives["PACT2"] and len(pact.hits) == pact.total
+    mentions = set(catalog.list_initiatives(store.conn, initiative_id=next(
+        i.initiative_id for i in catalog.list_initiatives(store.conn) if i.name == "PACT2"))[0].passage_ids)
+    assert {h.passage_id for h in pact.hits} <= mentions

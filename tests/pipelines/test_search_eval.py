@@ -176,3 +176,29 @@ def test_eval_search_with_piaf_ingests_its_fiches_once(home, tmp_path):
     assert sorted(p.name for p in (home / "piaf" / "fiches").iterdir()) == ["F100.txt", "F200.txt"]
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "ingesting" not in again.stderr
+
+
+def test_eval_search_scores_another_question_file(ingested, tmp_path):
+    """A held-out file of the same format is scored by --queries, without code change."""
+    questions = tmp_path / "autres-questions.jsonl"
+    questions.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in [
+        {"question": "Qui a été chargé de la médiation sur le projet de parc éolien ?", "kind": "fact",
+         "relevant": [{"source": "corpus/documents/acte-conseil-communautaire-2024-03-14.pdf", "pages": [4]}],
+         "answer_contains": "Olivier Ranchin"},
+        {"question": "Combien de votants pour le premier budget participatif ?", "kind": "fact",
+         "relevant": [{"source": "corpus/documents/rapport-activite-2023-cooperative-transitions.pdf", "pages": [1]}]},
+        {"question": "Une question sur un document absent", "relevant": [{"source": "external/pdf/absent.pdf"}]},
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "search", "--queries", str(questions), "--json"])
+    assert result.exit_code == 0, result.output
+    [scored] = json.loads(result.stdout)["sets"]
+    assert scored["queries"] == str(questions) and scored["questions"] == 2 and scored["questions_skipped"] == 1
+    assert scored["missing_documents"] == ["external/pdf/absent.pdf"]
+    hybrid = next(m for m in scored["modes"] if m["mode"] == "hybrid")
+    assert hybrid["questions"] == 2 and hybrid["questions_with_pages"] == 2 and hybrid["questions_with_answer"] == 1
+    assert hybrid["ndcg_at_10"] > 0.5  # five documents: the right one comes high
+    text = runner.invoke(app, ["eval", "search", "--queries", str(questions)])
+    assert f"own set ({questions}): 2 questions, 1 left out" in text.stdout
+    assert "evaluated 2 questions in 1 sets" in text.stdout
+    missing = runner.invoke(app, ["eval", "search", "--queries", str(tmp_path / "nowhere.jsonl")])
+    assert missing.exit_code == 1 and "nowhere.jsonl: No such file or directory" in missing.stderr

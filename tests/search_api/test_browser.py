@@ -200,11 +200,86 @@ def test_open_an_initiative_and_its_similar_initiatives(page, server):
     assert page.url.startswith(server + "/initiative/")
 
 
-def test_export_the_results_as_csv(page, server):
+def test_export_the_results_as_csv_and_json(page, server):
+    import csv
+    import io
+    import json
+
     page.goto(server + "/?q=" + quote("parc éolien") + "&tag=F2")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Exporter ces résultats en CSV (avec citations)").click()
-    path = download.value.path()
-    text = Path(path).read_text(encoding="utf-8-sig")
+        page.get_by_role("link", name="Exporter en CSV (avec citations)").click()
+    assert download.value.suggested_filename == "patrimoine-recherche-parc-eolien.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("rank,score,citation,title,source_file")
-    assert text.count("\n") >= 2
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter en JSON (avec citations)").click()
+    assert download.value.suggested_filename == "patrimoine-recherche-parc-eolien.json"
+    hits = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["hits"]
+    assert len(hits) == len(rows) == len(page.locator("li.hit").all()) >= 2
+    assert [h["citation"] for h in hits] == [row["citation"] for row in rows]
+    assert all("F2" in [t["id"] for t in h["tags"]] for h in hits)
+
+
+def test_document_page_opens_a_similar_document(page, server):
+    page.goto(server + "/?q=" + quote("délibération du conseil communautaire sur la fabrique locale"))
+    page.locator("li.hit a.open").first.click()
+    page.wait_for_url(re.compile(r"/document/\w+"))
+    this = page.url.split("/document/")[1].split("?")[0].split("#")[0]
+    similar = page.locator("section.similar ol.similar > li")
+    expect(similar.first).to_be_visible()
+    assert similar.count() == 4  # the four other documents of the corpus, best first
+    first = similar.first
+    expect(first).to_contain_text("proximité 0,")
+    expect(first.locator("ul.why")).to_contain_text("Thèmes communs")
+    page.locator("section.similar").scroll_into_view_if_needed()
+    shot(page, "document-similar")
+    title = first.locator("a").inner_text()
+    first.locator("a").click()
+    page.wait_for_url(lambda url: "/document/" in url and this not in url)
+    assert page.get_by_role("heading", level=2).first.inner_text() == title
+    back = page.locator("section.similar ol.similar > li a", has_text=re.compile(".+"))
+    assert back.count() >= 1  # the page of the similar document lists its own similar documents
+
+
+def test_basic_search_without_javascript(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(server + "/")
+        page.get_by_label("Votre question").fill("conflits autour du projet éolien")
+        page.keyboard.press("Enter")  # the form's own submission: no script
+        page.wait_for_url(re.compile(r"q=conflits"))
+        expect(page.locator("li.hit").first).to_be_visible()
+        total = int(page.locator("#results-title").inner_text().split()[0])
+        page.get_by_label(re.compile(r"^F2 · ")).check()  # nothing happens until the button
+        assert "tag=F2" not in page.url
+        page.get_by_role("button", name="Appliquer les filtres").click()
+        page.wait_for_url(re.compile(r"tag=F2"))
+        filtered = int(page.locator("#results-title").inner_text().split()[0])
+        assert 0 < filtered < total
+        expect(page.locator("p.active")).to_contain_text("F2")
+        shot(page, "search-without-javascript")
+        page.goto(server + "/?q=" + quote('"xyzzy plugh"'))
+        expect(page.locator("p.empty")).to_contain_text("Aucun résultat")
+        shot(page, "search-empty")
+    finally:
+        context.close()
+
+
+def test_grouped_results_and_pages(page, server):
+    page.goto(server + "/?q=" + quote("groupes de pairs") + "&group=document&per_page=2")
+    groups = page.locator("li.group")
+    assert groups.count() == 2
+    expect(page.locator("#results-title")).to_contain_text("5 documents pour « groupes de pairs » — page 1 sur 3")
+    for group in groups.all():  # three passages at most, then a link to the document
+        assert group.locator("li.hit").count() <= 3
+    more = groups.first.locator("p.more a")
+    expect(more).to_contain_text(re.compile(r"^\d+ autres? passages? dans ce document"))
+    shot(page, "search-grouped")
+    page.get_by_role("navigation", name="Pages de résultats").get_by_role("link", name="Page 2", exact=True).click()
+    page.wait_for_url(re.compile(r"page=2"))
+    expect(page.locator("#results-title")).to_contain_text("page 2 sur 3")
+    page.goto(server + "/initiatives-du-corpus")
+    assert page.locator("main ol li a").count() >= 1
+    shot(page, "initiatives")

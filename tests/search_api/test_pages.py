@@ -20,9 +20,13 @@ def client(ingested):
 def test_highlight_is_accent_insensitive_and_escapes_first():
     marked = highlight("La <b>médiation</b> & l'Éolien : MEDIATIONS", "mediation eolien")
     assert marked == (
-        "La &lt;b&gt;<mark>médiation</mark>&lt;/b&gt; &amp; l&#39;<mark>Éolien</mark> : <mark>MEDIATIONS</mark>"
-    )
+        "La &lt;b&gt;<mark>médiation</mark>&lt;/b&gt; &amp; l&#39;<mark>Éolien</mark>\u00a0: <mark>MEDIATIONS</mark>"
+    )  # and a no-break space before the colon
     assert "<mark>" not in highlight("le projet de la commune", "le de la")  # function words are not marked
+    assert highlight("Parce que le parc éolien", "parc") == "Parce que le <mark>parc</mark> éolien"  # not "parce"
+    assert highlight("le podcast « Le Fil » ? Oui !", "fil") == (
+        "le podcast «\u00a0Le <mark>Fil</mark>\u00a0»\u00a0? Oui\u00a0!"  # no line break inside « »
+    )
     assert highlight("<script>alert(1)</script>", "script") == "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;"
     assert mark_names("Mme Hélène MARCHADIER, présidente", ["Helene Marchadier"]) == (
         "Mme <mark>Hélène MARCHADIER</mark>, présidente"
@@ -37,8 +41,8 @@ def test_snippet_is_a_window_around_the_query_words():
 
 
 def test_where_labels():
-    assert where(12, None, None, None) == "p. 12"
-    assert where(12, 13, None, None) == "p. 12–13"
+    assert where(12, None, None, None) == "p.\u00a012"  # no line break after "p."
+    assert where(12, 13, None, None) == "p.\u00a012–13"
     assert where(None, None, "Hélène Marchadier", 1008.0) == "Hélène Marchadier à 00:16:48"
 
 
@@ -140,7 +144,10 @@ def test_search_api_filters_facets_and_pages(client):
     params = {"q": "conflits autour du projet éolien", "k": 5}
     body = client.get("/search", params=params).json()
     assert body["page"] == 1 and body["per_page"] == 5 and body["total"] >= len(body["hits"]) == 5
-    assert set(body["facets"]) == {"doc_type", "year", "territory", "tag", "actor", "role", "practice", "source"}
+    assert set(body["facets"]) == {
+        "doc_type", "year", "territory", "tag", "actor", "role", "practice", "initiative", "source"
+    }
+    assert all(hit["citation"].startswith(hit["title"]) for hit in body["hits"])
     assert body["groups"] is None
     f2 = next(f["count"] for f in body["facets"]["tag"] if f["value"] == "F2")
     filtered = client.get("/search", params={**params, "tag": ["F2", "F4"], "page": 2}).json()
@@ -150,7 +157,11 @@ def test_search_api_filters_facets_and_pages(client):
     grouped = client.get("/search", params={**params, "group": "document", "per_page": 2}).json()
     assert grouped["total"] == 5 and len(grouped["groups"]) == 2
     for bad in ({"date_from": "14/03/2024"}, {"page": 0}, {"per_page": 101}, {"group": "page"}):
-        assert client.get("/search", params={**params, **bad}).status_code == 422
+        refused = client.get("/search", params={**params, **bad})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", next(iter(bad))]  # names the parameter
+    detail = client.get("/search", params={**params, "date_to": "mars"}).json()["detail"][0]
+    assert detail["msg"] == "'mars' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD" and detail["input"] == "mars"
 
 
 def test_initiative_pages_list_and_compare(ingested):
@@ -166,3 +177,59 @@ def test_initiative_pages_list_and_compare(ingested):
     assert page.status_code == 200
     assert "Initiatives semblables" in page.text and "Portée par Colab-Studio, Ouishare" in page.text
     assert client.get("/initiative/999999").status_code == 404
+
+
+def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client):
+    import csv
+    import io
+    import json
+
+    params = {"q": "parc éolien", "tag": "F2", "k": 5}
+    exported = client.get("/search.json", params=params)
+    assert exported.status_code == 200 and exported.headers["content-type"] == "application/json"
+    assert exported.headers["content-disposition"] == 'attachment; filename="patrimoine-recherche-parc-eolien.json"'
+    body = json.loads(exported.text)
+    assert body == client.get("/search", params=params).json()  # the JSON of GET /search, as a file
+    rows = list(csv.DictReader(io.StringIO(client.get("/search.csv", params=params).content.decode("utf-8-sig"))))
+    assert [hit["citation"] for hit in body["hits"]] == [row["citation"] for row in rows]
+    assert len(rows) == 5 and all("F2" in [t["id"] for t in hit["tags"]] for hit in body["hits"])
+    assert any(", p. " in row["citation"] for row in rows)
+    page = client.get("/", params={"q": "parc éolien", "tag": "F2", "per_page": 5, "page": 2}).text
+    assert 'href="/search.csv?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en CSV' in page
+    assert 'href="/search.json?q=parc+%C3%A9olien&amp;tag=F2&amp;k=10" download>Exporter en JSON' in page
+    assert client.get("/search.json", params={"q": "eau", "date_from": "hier"}).status_code == 422
+
+
+def test_empty_results_say_so(client):
+    none = client.get("/", params={"q": '"xyzzy plugh"'}).text  # an exact phrase found nowhere
+    assert "0 résultat pour «&nbsp;&#34;xyzzy plugh&#34;&nbsp;»" in none  # 0 is singular in French
+    assert "Aucun résultat. Retirez les guillemets pour chercher les mots séparément" in none
+    assert "Exporter" not in none
+    filtered = client.get("/", params={"q": "projet éolien", "date_to": "1999"}).text
+    assert "Aucun résultat avec ces filtres" in filtered
+    beyond = client.get("/", params={"q": "projet éolien", "page": 99}).text
+    assert "Cette page est au-delà des résultats" in beyond and 'href="/?q=projet+%C3%A9olien">revenir' in beyond
+    one = client.get("/", params={"q": "projet éolien", "group": "document", "source": ACTE.name}).text
+    assert "1 document pour" in one  # singular
+
+
+def test_document_page_shows_similar_documents_and_why(client):
+    hits = client.get("/search", params={"q": "projet éolien", "k": 50}).json()["hits"]
+    acte = next(h for h in hits if h["source_path"].endswith(ACTE.name))
+    api = client.get(f"/documents/{acte['document_id']}/similar", params={"k": 5}).json()["results"]
+    page = client.get(f"/document/{acte['document_id']}").text
+    section = page[page.index('id="similar-title"'):page.index("</section>", page.index('id="similar-title"'))]
+    links = re.findall(r'<li><a href="/document/(\w+)">([^<]+)</a>', section)
+    assert [document_id for document_id, _ in links] == [r["document_id"] for r in api]  # ranked as the API
+    assert acte["document_id"] not in dict(links)
+    first = api[0]
+    assert f"proximité {first['score']:.2f}".replace(".", ",") in section
+    assert "Thèmes communs : " in section and 'class="tag">F' in section
+    if first["shared"].get("roles"):
+        assert "Rôles d'acteurs communs" in section
+    assert 'for="autres">Seulement dans d\'autres territoires' in section
+    others = client.get(f"/document/{acte['document_id']}", params={"autres_territoires": "true", "q": "éolien"}).text
+    other_ids = re.findall(r'<li><a href="/document/(\w+)">', others[others.index('id="similar-title"'):])
+    same = {r["document_id"] for r in api if r["territory"] == acte["territory"]}
+    assert same and not same & set(other_ids)  # the same territory's documents are left out
+    assert '<input type="hidden" name="q" value="éolien">' in others  # the form keeps the query
