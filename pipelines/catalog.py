@@ -999,6 +999,11 @@ def actor_row(conn: sqlite3.Connection, actor_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM actors WHERE actor_id = ?", (actor_id,)).fetchone()
 
 
+def mention_count(conn: sqlite3.Connection, actor_id: int) -> int:
+    """How many mentions the actor has (its rows in actor_mentions)."""
+    return conn.execute("SELECT COUNT(*) FROM actor_mentions WHERE actor_id = ?", (actor_id,)).fetchone()[0]
+
+
 def actor_mention_rows(conn: sqlite3.Connection, actor_id: int) -> list[dict]:
     """Every mention of an actor with its passage and document, oldest document first (undated last)."""
     rows = conn.execute(

@@ -56,8 +56,7 @@ def curate_actor(
             )
         value = into["name"]
     conn = store.conn
-    count = conn.execute("SELECT COUNT(*) FROM actor_mentions WHERE actor_id = ?", (actor["actor_id"],)).fetchone()[0]
-    mentions = f"{actor['kind']}, {count} mentions"
+    mentions = f"{actor['kind']}, {catalog.mention_count(conn, actor['actor_id'])} mentions"
     catalog.curate(conn, action, actor["kind"], actor["name"], value)
     changed = {
         "merge": f"merged {actor['name']} ({mentions}) into {value}",

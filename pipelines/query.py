@@ -170,10 +170,15 @@ def actors(
     (held by the name or an alias, accents and case ignored), then paged by `limit` and `offset`."""
     found = catalog.list_actors(store.conn, kind=kind, role=role, document=document)
     if name and name.strip():
-        wanted = fold(" ".join(name.split()))
-        found = [a for a in found if any(wanted in fold(n) for n in [a.name, *a.aliases])]
+        found = [a for a in found if _held_by(name, [a.name, *a.aliases])]
     shown = found[offset : offset + limit if limit is not None else None]
     return ActorsResponse(actors=shown, total=len(found), limit=limit, offset=offset)
+
+
+def _held_by(wanted: str, names: list[str]) -> bool:
+    """Whether one of the names holds `wanted`, accents, case and spacing ignored."""
+    folded = fold(" ".join(wanted.split()))
+    return any(folded in fold(name) for name in names)
 
 
 def actor(store: Store, actor_id: int, *, limit: int | None = None, offset: int = 0) -> ActorDetail:
@@ -302,8 +307,7 @@ def initiatives(store: Store, *, document: str | None = None, territory: str | N
         ids = set(catalog.document_ids(store.conn, document))
         found = [i for i in found if ids & set(i.documents)]
     if territory and territory.strip():
-        wanted = fold(" ".join(territory.split()))
-        found = [i for i in found if any(wanted in fold(t) for t in [i.territory or "", *i.territories])]
+        found = [i for i in found if _held_by(territory, [i.territory or "", *i.territories])]
     return InitiativesResponse(initiatives=found)
 
 
