@@ -2,7 +2,9 @@
 
 Per passage, the set of predicted (normalised surface, kind) is compared with the gold set; precision,
 recall and F1 are summed over passages for each kind. Role accuracy is measured over the gold mentions
-that carry a role and were found; practice recall over the gold practices of the passages.
+that carry a role and were found; practice recall over the gold practices of the passages. Initiatives are
+matched by name, leniently: the same words, or the words of one inside the other ("contrat Rance-Frémur"
+and "Rance-Frémur").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipelines.actors import KINDS, normalise
+from pipelines.initiatives import initiative_key
 from pipelines.text import fold
 
 __all__ = ["KINDS", "Predicted", "normalise", "score", "score_splits", "split_of"]
@@ -30,6 +33,7 @@ class Predicted:
 
     actors: list[tuple[str, str, str | None]]  # (surface, kind, role)
     practices: list[str] = field(default_factory=list)
+    initiatives: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Errors:
     missed: list[tuple[str, str]]
     spurious: list[tuple[str, str]]
     wrong_roles: list[tuple[str, str | None, str | None]]  # (surface, gold, predicted)
+    missed_initiatives: list[str] = field(default_factory=list)
+    spurious_initiatives: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Score:
     roles_total: int = 0
     practices_found: int = 0
     practices_total: int = 0
+    initiatives: Counts = field(default_factory=Counts)
     errors: list[Errors] = field(default_factory=list)
 
     @property
@@ -101,6 +108,7 @@ class Score:
             "roles_scored": self.roles_total,
             "practice_recall": round(self.practice_recall, 3),
             "practices_scored": self.practices_total,
+            "initiatives": counts(self.initiatives),
         }
 
 
@@ -135,15 +143,44 @@ def score(gold: Iterable[dict], predicted: dict[str, Predicted]) -> Score:
         for practice in dict.fromkeys(fold(p) for p in passage.get("practices", [])):
             result.practices_total += 1
             result.practices_found += practice in found
+        missed_initiatives, spurious_initiatives = _match_initiatives(
+            [i["name"] for i in passage.get("initiatives", [])], guess.initiatives, result.initiatives
+        )
         result.errors.append(
             Errors(
                 passage_id=passage["id"],
                 missed=sorted(set(gold_set) - set(guess_set)),
                 spurious=sorted(set(guess_set) - set(gold_set)),
                 wrong_roles=wrong_roles,
+                missed_initiatives=missed_initiatives,
+                spurious_initiatives=spurious_initiatives,
             )
         )
     return result
+
+
+def _words(name: str) -> str:
+    return f" {initiative_key(name)} "
+
+
+def _match_initiatives(gold: list[str], guessed: list[str], counts: Counts) -> tuple[list[str], list[str]]:
+    """Count one passage's initiatives into `counts`; return the missed and the spurious names."""
+    gold_words = {_words(name): name for name in gold if _words(name).strip()}
+    guess_words = {_words(name): name for name in guessed if _words(name).strip()}
+    matched_gold, matched_guess = set(), set()
+    for g in gold_words:
+        for p in guess_words:
+            if p not in matched_guess and (g in p or p in g):
+                matched_gold.add(g)
+                matched_guess.add(p)
+                break
+    counts.tp += len(matched_gold)
+    counts.fn += len(gold_words) - len(matched_gold)
+    counts.fp += len(guess_words) - len(matched_guess)
+    return (
+        sorted(name for key, name in gold_words.items() if key not in matched_gold),
+        sorted(name for key, name in guess_words.items() if key not in matched_guess),
+    )
 
 
 def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:

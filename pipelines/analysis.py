@@ -130,8 +130,12 @@ def load_analyzer(settings: Settings, *, staff_practices: list[dict] = ()) -> An
         extractor=extractor,
         tagger=load_tagger_for(settings),
         practices=practices,
-        initiatives=_initiative_finder(str(settings.models_dir)),
+        initiatives=initiative_finder(settings),
     )
+
+
+def initiative_finder(settings: Settings) -> InitiativeFinder:
+    return _initiative_finder(str(settings.models_dir))
 
 
 @functools.lru_cache(maxsize=2)

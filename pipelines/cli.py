@@ -359,7 +359,7 @@ def eval_actors(
 ) -> None:
     """Precision, recall and F1 of actors per kind, role accuracy and practice recall, on dev, test and all."""
     from pipelines.actors_eval import Predicted, score_splits, split_of
-    from pipelines.analysis import load_extractors
+    from pipelines.analysis import initiative_finder, load_extractors
 
     try:
         passages = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -372,9 +372,12 @@ def eval_actors(
     texts = [p["text"] for p in passages]
     found = extractor.predict(texts)
     matched = practices.predict(texts)
+    named = initiative_finder(_settings()).predict(texts)
     predicted = {
-        p["id"]: Predicted(actors=[(a.name, a.kind, a.role) for a in actors], practices=names)
-        for p, actors, names in zip(passages, found, matched, strict=True)
+        p["id"]: Predicted(
+            actors=[(a.name, a.kind, a.role) for a in actors], practices=names, initiatives=[i.name for i in projects]
+        )
+        for p, actors, names, projects in zip(passages, found, matched, named, strict=True)
     }
     scores = score_splits(passages, predicted)
     if as_json:
@@ -389,11 +392,13 @@ def eval_actors(
     for split, s in scores.items():
         typer.echo(
             f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}); "
-            f"practice recall {s.practice_recall:.3f} ({s.practices_found}/{s.practices_total})"
+            f"practice recall {s.practice_recall:.3f} ({s.practices_found}/{s.practices_total}); initiatives "
+            f"P {s.initiatives.precision:.3f} R {s.initiatives.recall:.3f} F1 {s.initiatives.f1:.3f} "
+            f"(tp {s.initiatives.tp}, fp {s.initiatives.fp}, fn {s.initiatives.fn})"
         )
     if errors:
         for e in scores["dev"].errors:
-            if e.missed or e.spurious or e.wrong_roles:
+            if e.missed or e.spurious or e.wrong_roles or e.missed_initiatives or e.spurious_initiatives:
                 typer.echo(f"-- {e.passage_id} ({split_of(e.passage_id)})")
                 for surface, kind in e.missed:
                     typer.echo(f"   missed   {kind:12} {surface}")
@@ -401,6 +406,10 @@ def eval_actors(
                     typer.echo(f"   spurious {kind:12} {surface}")
                 for surface, want, got in e.wrong_roles:
                     typer.echo(f"   role     {surface}: gold {want}, predicted {got}")
+                for name in e.missed_initiatives:
+                    typer.echo(f"   missed   initiative   {name}")
+                for name in e.spurious_initiatives:
+                    typer.echo(f"   spurious initiative   {name}")
 
 
 @app.command()

@@ -6,6 +6,12 @@ Coop des communs"); a project word followed by a capitalised name ("le programme
 d'industrie", "le contrat Rance-Frémur"); a name that opens a line and is carried ("PACT2 ... porté par
 Ouishare & Colab-Studio"). Carriers follow "porté par", "animé par", "piloté par", "coordonné par",
 "mis en œuvre par", "conduit par".
+
+Not initiatives: reported speech in quotes ("Ah, j'ai oublié, ici c'est 30"), titles of articles of statutes
+(article 7 « PARTICIPATIONS COMMUNALES »), places and nicknames in quotes (le secteur du « Rocher »),
+companies named after their legal form (la SCOP « Les Ateliers du Bocage »), people after a project word
+(contrat Mme X), numbers (programme 2024), references (Délibération n° 2024-22), cut fragments ("(P106"),
+and the common acronyms listed under `not_initiatives` in models/initiatives.yaml (COVID, GES, TER…).
 """
 
 from __future__ import annotations
@@ -35,11 +41,30 @@ _BARE_PAR = re.compile(r"^\s*par\s+")
 _TOKEN = re.compile(r"[\w’'()-]+|&|[^\w\s]")
 _CARRIER_LINKS = {"de", "du", "des", "d’", "d'", "la", "le", "les", "l’", "l'"}
 _MAX_LOWER = 2  # lower-case words a name may hold after a link word: "Coop des communs"
-_NAMED = r"appel|intitul|baptis|nomm|festival|edition|operation|campagne"
+_NAMED = (
+    r"appel|intitul|baptis|nomm|appel[eé]|festival|edition|operation|campagne|podcast|magazine|journal|lettre|"
+    r"manifeste|concours|forum|rencontres|journee|collectif|comite de pilotage|convention|partenariat|"
+    r"politique|charte|marque"
+)
 _CAPS_TOKEN = re.compile(r"([A-Z][A-Z0-9]{2,})\s*$")
 _LINE_NAME = re.compile(r"^\s*([A-ZÀ-Ý0-9(][^\n\"«“]{1,60}?)\s+(?:-|–|—|\")")
 _GENERIC = {"projet", "programme", "plan", "contrat", "le", "la", "les", "un", "une", "ce", "cette"}
+_ARTICLES = {"le", "la", "les"}
+_NOT_A_NAME_START = {
+    "m", "mme", "mr", "mlle", "monsieur", "madame", "deliberation", "article", "annexe", "arrete", "decision",
+    "vu", "considerant", "chapitre", "titre", "page",
+}
+# Words of spoken French that no project name holds: a quote holding one is reported speech.
+_SPEECH = re.compile(r"(?<!\w)(?:c'est|c’est|j'|j’|je|tu|ah|oh|oui|non|bon|ben|voilà|hein|ça)(?!\w)")
+# What a quoted name can be right after when it is not a project: a place, a nickname, an article of statutes.
+_NOT_PROJECT_BEFORE = re.compile(
+    r"(?:secteur|quartier|lieu-dit|lieudit|hameau|rue|salle|parcelle|zone|site|surnomm\w*|dit|dite|"
+    r"article\s+\d+\w*|article suivant intitule|partie|rubrique|chapitre|onglet|mention|"
+    r"l['’‘]appel\w*(?:\s+\w+ment)?)\s*(?:du|de la|des|de l['’]|de|d['’])?\s*$"
+)
+_LEGAL_FORMS = {"SCOP", "SCIC", "SAS", "SASU", "SARL", "EURL", "SA", "SEM", "SPL", "GIE", "GAEC", "EARL", "SCI"}
 _WINDOW = 80
+_CUE_BEFORE = 50  # a quoted name is a project when a project word comes at most this many characters before
 
 
 def initiative_key(name: str) -> str:
@@ -93,26 +118,38 @@ def carrier_names(text: str) -> list[str]:
     return cleaned
 
 
-def _plausible(name: str) -> bool:
+def _plausible(name: str, *, quoted: bool = False) -> bool:
+    """Whether `name` can name an initiative; a quoted title may open with an article ("Le Fil des
+    transitions")."""
     words = name.split()
+    first = re.sub(r"[^\w]", "", fold(words[0])) if words else ""
     return (
         2 < len(name) <= 80
-        and fold(words[0]) not in _GENERIC
+        and (fold(words[0]) not in _GENERIC or (quoted and first in _ARTICLES and len(words) > 1))
+        and first not in _NOT_A_NAME_START
         and any(c.isupper() or c.isdigit() for c in name[:3])
         and not name.endswith(("de", "du", "des", "la", "le", "et"))
+        and sum(c.isalpha() for c in name) >= 2
+        and name.count("(") == name.count(")")
+        and not _SPEECH.search(fold(name))
+        and "," not in name
     )
 
 
 class InitiativeFinder:
-    def __init__(self, *, acronyms: list[str] = (), names: list[str] = ()) -> None:
+    def __init__(self, *, acronyms: list[str] = (), names: list[str] = (), not_initiatives: list[str] = ()) -> None:
         self._acronyms = re.compile(r"\b(" + "|".join(map(re.escape, acronyms)) + r")\b") if acronyms else None
         self._names = phrase_pattern(list(names)) if names else None
         self._canonical = {fold(name): name for name in names}
+        self._refused = {initiative_key(name) for name in not_initiatives}
 
     @classmethod
     def from_file(cls, path: Path) -> InitiativeFinder:
         data = load_yaml(path)
-        return cls(acronyms=data.get("acronyms", []), names=data.get("names", []))
+        return cls(
+            acronyms=data.get("acronyms", []), names=data.get("names", []),
+            not_initiatives=data.get("not_initiatives", []),
+        )
 
     def predict(self, texts: list[str]) -> list[list[InitiativeMention]]:
         return [self._find(text) for text in texts]
@@ -120,9 +157,9 @@ class InitiativeFinder:
     def _find(self, text: str) -> list[InitiativeMention]:
         found: dict[str, InitiativeMention] = {}
 
-        def add(name: str, start: int, end: int) -> None:
+        def add(name: str, start: int, end: int, *, quoted: bool = False) -> None:
             name = " ".join(name.split()).strip(" -–—,.;:")
-            if not _plausible(name) or initiative_key(name) in found:
+            if not _plausible(name, quoted=quoted) or initiative_key(name) in found or initiative_key(name) in self._refused:
                 return
             carriers = _carriers(text[end : end + _WINDOW])
             sentence_start = max(text.rfind(". ", 0, start) + 2, text.rfind("\n", 0, start) + 1, 0)
@@ -132,12 +169,19 @@ class InitiativeFinder:
             )
 
         for match in _QUOTED.finditer(text):
-            around = fold(text[max(0, match.start() - _WINDOW) : match.end() + _WINDOW])
-            caps = _CAPS_TOKEN.search(text[max(0, match.start() - 20) : match.start()])
+            before = text[max(0, match.start() - 40) : match.start()]
+            if _NOT_PROJECT_BEFORE.search(fold(before)):
+                continue
+            around = fold(text[max(0, match.start() - _CUE_BEFORE) : match.start()])
+            caps = _CAPS_TOKEN.search(before[-20:])
+            if caps and caps.group(1) in _LEGAL_FORMS:  # la SCOP « Les Ateliers du Bocage »: a company
+                continue
             if caps:  # PACT2 "parcours apprenants…" porté par…: the acronym is the name
                 add(caps.group(1), match.start(), match.end())
-            elif re.search(r"\b(" + fold(_PROJECT_WORDS) + r")\b|\bpar\b|" + _NAMED, around):
-                add(match.group(1), match.start(), match.end())
+            elif re.search(r"\b(" + fold(_PROJECT_WORDS) + r")\b|" + _NAMED, around) or _BARE_PAR.match(
+                text[match.end() :]
+            ):
+                add(match.group(1), match.start(), match.end(), quoted=True)
         if self._acronyms is not None:
             for match in self._acronyms.finditer(text):
                 add(match.group(1), match.start(), match.end())

@@ -60,3 +60,13 @@ def test_eval_actors_scores_the_real_extractor_on_the_gold():
     kinds = scores["overall"]["kinds"]
     assert kinds["person"]["f1"] > 0.85 and kinds["organisation"]["f1"] > 0.55 and kinds["place"]["f1"] > 0.45
     assert scores["overall"]["role_accuracy"] > 0.8
+
+
+def test_initiatives_are_matched_by_name_leniently():
+    gold = [{"id": "x", "actors": [], "initiatives": [
+        {"name": "contrat Rance-Frémur"}, {"name": "Plan de lutte contre les algues vertes"}]}]
+    result = score(gold, {"x": Predicted(actors=[], initiatives=["Rance-Frémur", "PACT2"])})
+    assert (result.initiatives.tp, result.initiatives.fp, result.initiatives.fn) == (1, 1, 1)
+    assert result.errors[0].missed_initiatives == ["Plan de lutte contre les algues vertes"]
+    assert result.errors[0].spurious_initiatives == ["PACT2"]
+    assert result.as_dict()["initiatives"]["precision"] == 0.5

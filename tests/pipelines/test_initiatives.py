@@ -47,6 +47,34 @@ def test_an_initiative_takes_the_place_named_with_it(finder):
     assert with_territories(finder.predict([two])[0], two, places=["Rennes", "Vitré"])[0].territory is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Je regarde mon compteur, je dis "Ah, j\'ai oublié, ici c\'est 30, c\'est pas 50." Et voilà.',  # speech
+        "Le principe énoncé par l’article 7 « PARTICIPATIONS COMMUNALES » des statuts du Syndicat.",
+        "Il cite l’exemple du secteur du « Rocher », où deux coupures récentes ont eu lieu.",
+        "Beaucoup n’hésitaient pas à l‘appeler familièrement « Lulu » au village.",
+        "La troisième convention, avec la SCOP « Les Ateliers du Bocage », concerne un tiers-lieu.",
+        "Délibération modification d’heures, contrat Mme Chamberlain 2H supp mis sur le contrat.",
+        "Le programme 2024 retient neuf opérations de voirie.",
+        "Monsieur BEGUIN rappelle que 5 prêts « COVID » ont été accordés, dans le cadre du projet de relance.",
+        "Indice linéaire de pertes en réseau (P106.3) du programme de travaux",
+        "Le tribunal peut être saisi par l'application « Télérecours citoyens » accessible en ligne.",
+    ],
+)
+def test_what_is_not_an_initiative(finder, text):
+    assert finder.predict([text]) == [[]]
+
+
+def test_a_quoted_name_needs_a_project_word_before_it_or_a_carrier_after_it(finder):
+    named = "Le podcast « Le Fil des transitions » donne la parole aux habitants."
+    carried = "« Plateformes en communs » par la Coop des communs."
+    far = "Le projet a été voté. Ensuite, de longues discussions sur un sujet sans rapport avec « Le Grand Pré »."
+    assert [m.name for m in finder.predict([named])[0]] == ["Le Fil des transitions"]
+    assert [m.carriers for m in finder.predict([carried])[0]] == [["Coop des communs"]]
+    assert finder.predict([far]) == [[]]
+
+
 def test_carrier_names_stop_where_the_name_ends():
     assert carrier_names("la Coop des communs PACT2 suite") == ["Coop des communs"]
     assert carrier_names("Dinan Agglomération et la Région Bretagne, avec") == ["Dinan Agglomération", "Région Bretagne"]
