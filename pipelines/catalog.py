@@ -130,6 +130,12 @@ CREATE TABLE IF NOT EXISTS passage_candidates (
     PRIMARY KEY (passage_id, key)
 );
 CREATE INDEX IF NOT EXISTS passage_candidates_key ON passage_candidates(key);
+-- Candidate practices staff rejected (`patrimoine practices reject`): never listed again.
+CREATE TABLE IF NOT EXISTS rejected_candidates (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 -- Practices promoted by staff (`patrimoine practices promote`), matched besides models/practices.yaml.
 CREATE TABLE IF NOT EXISTS staff_practices (
     name TEXT PRIMARY KEY,
@@ -1020,9 +1026,10 @@ def practice_candidates(
     conn: sqlite3.Connection, *, min_documents: int = 2, limit: int | None = None
 ) -> list[PracticeCandidate]:
     """Candidate practices: terms found in at least `min_documents` documents, most widespread first, each
-    with an example sentence. Left out: the terms of the staff's practices (or holding one) and the names
-    of actors (any spelling or alias of an actor that is not ignored)."""
+    with an example sentence. Left out: the terms of the staff's practices (or holding one), the terms staff
+    rejected, and the names of actors (any spelling or alias of an actor that is not ignored)."""
     staff = [key for practice in staff_practices(conn) for key in practice["keys"]]
+    rejected = rejected_candidate_keys(conn)
     actor_names = {
         row["key"].split(":", 1)[1]
         for row in conn.execute("SELECT k.key FROM actor_keys k JOIN actors a USING (actor_id) WHERE a.ignored = 0")
@@ -1042,7 +1049,7 @@ def practice_candidates(
         item["passages"] += row["n"]
     kept = []
     for key, item in found.items():
-        if any(key == s or f" {s} " in f" {key} " for s in staff):
+        if key in rejected or any(key == s or f" {s} " in f" {key} " for s in staff):
             continue
         if {normalise(key), *(normalise(surface) for surface in item["surfaces"])} & actor_names:
             continue
@@ -1083,6 +1090,30 @@ def _candidate_examples(conn: sqlite3.Connection, keys: list[str]) -> dict[str, 
                     page=row["page"], sentence=sentence_with(row["text"], row["surface"]),
                 )
     return examples
+
+
+def candidate_keys_named(conn: sqlite3.Connection, name: str) -> dict[str, int]:
+    """The candidate term keys written `name` in some passage (or equal to it), with how many passages hold
+    each (in any of its forms)."""
+    wanted = fold(one_line(name)).lower()
+    rows = conn.execute("SELECT key, surface FROM passage_candidates").fetchall()
+    keys = {row["key"] for row in rows if row["key"] == wanted or fold(one_line(row["surface"])).lower() == wanted}
+    return dict(Counter(row["key"] for row in rows if row["key"] in keys))
+
+
+def rejected_candidate_keys(conn: sqlite3.Connection) -> set[str]:
+    return {row["key"] for row in conn.execute("SELECT key FROM rejected_candidates")}
+
+
+def set_candidates_rejected(conn: sqlite3.Connection, keys: list[str], *, name: str, rejected: bool) -> None:
+    """Reject candidate term keys (kept across re-ingestion: the table is never cleared), or restore them."""
+    with conn:
+        if rejected:
+            conn.executemany(
+                "INSERT OR IGNORE INTO rejected_candidates VALUES (?, ?, ?)", [(key, name, now()) for key in keys]
+            )
+        else:
+            conn.executemany("DELETE FROM rejected_candidates WHERE key = ?", [(key,) for key in keys])
 
 
 def staff_practices(conn: sqlite3.Connection) -> list[dict]:

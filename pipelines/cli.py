@@ -557,7 +557,7 @@ def serve(
 
 
 practices_app = typer.Typer(
-    help="List the practices found; list candidate practices and promote them into the staff's taxonomy.",
+    help="List the practices found; list candidate practices, promote them into the staff's taxonomy or reject them.",
     invoke_without_command=True,
 )
 app.add_typer(practices_app, name="practices")
@@ -623,6 +623,19 @@ def practices_promote(
     result = _read(lambda store: curation.promote_practice(
         store, settings, name=name, definition=definition, synonyms=synonyms or []
     ))
+    _answer(result, as_json, lambda: [result.message])
+
+
+@practices_app.command("reject")
+def practices_reject(
+    name: Annotated[str, typer.Argument(help="The candidate's name as `practices candidates` lists it.")],
+    restore: Annotated[bool, typer.Option("--restore", help="List a rejected candidate again.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Stop listing a candidate practice that is no practice (e.g. "eau potable"); kept across re-ingestion."""
+    from pipelines import curation
+
+    result = _read(lambda store: curation.reject_candidate(store, name=name, restore=restore))
     _answer(result, as_json, lambda: [result.message])
 
 

@@ -1,7 +1,7 @@
 """Staff curation, shared by the CLI and the admin API: actors merged, renamed, ignored or given a role
 (recorded in the catalog and replayed at every ingestion), and practices promoted into the staff's
 taxonomy kept in the catalog (models/practices.yaml stays the shipped base), then found in the stored
-passages without reading any file. Errors are domain errors (pipelines/errors.py)."""
+passages without reading any file; candidate practices rejected (or restored). Errors are domain errors (pipelines/errors.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pipelines import catalog
 from pipelines.actors import ROLES
 from pipelines.errors import AmbiguousName, InvalidCuration, NotFound
 from pipelines.lexicons import load_yaml
-from pipelines.schemas import ActorCurationResult, PracticePromotionResult
+from pipelines.schemas import ActorCurationResult, CandidateRejectionResult, PracticePromotionResult
 from pipelines.settings import Settings
 from pipelines.store import Store
 from pipelines.text import STOPWORDS, fold, one_line
@@ -107,6 +107,21 @@ def promote_practice(
         name=name, definition=definition, synonyms=synonyms, passages=len(passage_ids), documents=documents,
         message=f"promoted {name!r} into the staff's practices: found in {len(passage_ids)} stored passages of "
         f"{len(documents)} documents ({len(todo)} passages read again)",
+    )
+
+
+def reject_candidate(store: Store, *, name: str, restore: bool = False) -> CandidateRejectionResult:
+    """Stop listing a candidate practice (an administrative term such as "eau potable"), or list it again;
+    kept across re-ingestion. NotFound when no candidate term is written so."""
+    keys = catalog.candidate_keys_named(store.conn, name)
+    if not keys:
+        raise NotFound(f"no candidate practice is written {name!r} in the stored passages")
+    catalog.set_candidates_rejected(store.conn, sorted(keys), name=one_line(name), rejected=not restore)
+    passages = sum(keys.values())
+    done = "listed again" if restore else "no longer listed"
+    return CandidateRejectionResult(
+        name=one_line(name), keys=sorted(keys), passages=passages, rejected=not restore,
+        message=f"{name!r} is {done} as a candidate practice ({len(keys)} term keys, {passages} passages)",
     )
 
 

@@ -408,6 +408,18 @@ class PracticePromotion(BaseModel):
     synonyms: list[str] = Field(default_factory=list, description="Other wordings, matched like the name.")
 
 
+class CandidateRejection(BaseModel):
+    name: str = Field(min_length=2, description="The candidate's name as listed (accents and case ignored).")
+
+
+class CandidateRejectionResult(BaseModel):
+    name: str
+    keys: list[str] = Field(description="The candidate term keys rejected (or restored).")
+    passages: int = Field(description="Passages where those terms were found.")
+    rejected: bool = Field(description="True: no longer listed as a candidate; false: listed again.")
+    message: str = Field(description="What changed, as `patrimoine practices reject` prints it.")
+
+
 class PracticePromotionResult(BaseModel):
     name: str
     definition: str | None = None

@@ -15,6 +15,8 @@ from pipelines.schemas import (
     ActorMerge,
     ActorRename,
     ActorRoleChange,
+    CandidateRejection,
+    CandidateRejectionResult,
     PracticePromotion,
     PracticePromotionResult,
     TagCorrection,
@@ -85,3 +87,10 @@ def promote_practice(body: PracticePromotion, store: StoreDep, settings: Setting
     return curation.promote_practice(
         store, settings, name=body.name, definition=body.definition, synonyms=body.synonyms
     )
+
+
+@router.post("/practices/candidates/reject", response_model=CandidateRejectionResult)
+def reject_candidate(body: CandidateRejection, store: StoreDep, restore: bool = False) -> CandidateRejectionResult:
+    """Stop listing a candidate practice (`?restore=true`: list it again); like `patrimoine practices reject`,
+    kept across re-ingestion. 404 when no stored passage holds a candidate written so."""
+    return curation.reject_candidate(store, name=body.name, restore=restore)

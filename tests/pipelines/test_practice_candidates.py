@@ -148,3 +148,38 @@ def test_staff_promote_a_candidate_it_is_found_without_reading_files_and_after_r
 
     result = runner.invoke(cli, ["practices", "promote", "budget participatif"])
     assert result.exit_code == 1 and "already a practice of models/practices.yaml" in result.output
+
+
+def test_staff_reject_a_candidate_it_stays_rejected_after_reingestion_and_can_be_restored(home, tmp_path, monkeypatch):
+    folder = tmp_path / "docs"
+    _write(folder, "comite.txt", MARCHES)
+    _write(folder, "bilan.txt", BILAN)
+    assert runner.invoke(cli, ["ingest", str(folder)]).exit_code == 0
+
+    def names():
+        return {c["name"] for c in _json(["practices", "candidates"])["candidates"]}
+
+    assert "marche exploratoire" in names()
+    result = runner.invoke(cli, ["practices", "reject", "Marches exploratoires"])  # a written form, other case
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        "'Marches exploratoires' is no longer listed as a candidate practice (1 term keys, 2 passages)"
+    )
+    assert "marche exploratoire" not in names()
+    _write(folder, "bilan.txt", BILAN + "\nUne autre marche exploratoire suivra.\n")  # re-ingestion
+    assert runner.invoke(cli, ["ingest", str(folder)]).exit_code == 0
+    assert "marche exploratoire" not in names()
+    missing = runner.invoke(cli, ["practices", "reject", "pas un terme du corpus"])
+    assert missing.exit_code == 1 and "no candidate practice is written 'pas un terme du corpus'" in missing.output
+
+    monkeypatch.setenv("PATRIMOINE_ADMIN_TOKEN", "s3cret")
+    client = TestClient(create_app())
+    url = "/admin/practices/candidates/reject"
+    assert client.post(url, json={"name": "marche exploratoire"}).status_code == 401
+    auth = {"Authorization": "Bearer s3cret"}
+    assert client.post(url, json={"name": "rien de tel"}, headers=auth).status_code == 404
+    restored = client.post(url, params={"restore": "true"}, json={"name": "marche exploratoire"}, headers=auth)
+    assert restored.status_code == 200 and restored.json()["rejected"] is False
+    assert "marche exploratoire" in names()
+    assert client.post(url, json={"name": "marche exploratoire"}, headers=auth).json()["rejected"] is True
+    assert "marche exploratoire" not in {c["name"] for c in client.get("/practices/candidates").json()["candidates"]}
