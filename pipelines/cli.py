@@ -839,6 +839,75 @@ def eval_tags(
         )
 
 
+@eval_app.command("agreement")
+def eval_agreement(
+    second: Annotated[
+        Path, typer.Option("--second", help='A second annotator\'s labels: JSONL of {"id", "labels"} (e.g. '
+                           "corpus/gold/agreement/second_annotator.jsonl).")
+    ],
+    gold: Annotated[
+        Path, typer.Option("--gold", help="The first annotator's gold passages (JSONL with labels).")
+    ] = GOLD_TAGS,
+    show_disagreements: Annotated[
+        bool, typer.Option("--disagreements", help="Also list the passages labelled differently, with both label sets.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Agreement of a second annotator with the gold labels on the passages of --second: per label Cohen's kappa, F1
+    of the second against the first and each one's positives; macro-F1 and mean kappa; all passages and real ones."""
+    from pipelines.agreement import agreement, disagreements, parse_annotations
+    from pipelines.errors import InvalidAnnotations
+
+    labels = _labels(_settings())
+    passages = _gold(gold)
+    first = {p.id: p.labels for p in passages}
+    written = {p.id for p in passages if p.written}
+    try:
+        lines = second.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        _fail(f"{second}: {exc}")
+    try:
+        annotated = parse_annotations(lines, labels=labels, origin=str(second))
+        ids = list(annotated)
+        real = [i for i in ids if i not in written]
+        scores = {"all": agreement(first, annotated, labels=labels, ids=ids)}
+        if real:
+            scores["real"] = agreement(first, annotated, labels=labels, ids=real)
+    except InvalidAnnotations as exc:
+        _fail(str(exc))
+    differing = disagreements(first, annotated, ids=ids)
+    if as_json:
+        figures = {scope: s.as_dict() for scope, s in scores.items()}
+        listing = [{"id": i, "first": a, "second": b} for i, a, b in differing]
+        report = {"gold": str(gold), "second": str(second), **figures, "disagreements": listing}
+        typer.echo(json.dumps(report, indent=2))
+        return
+
+    def figure(value: float | None) -> str:
+        return f"{value:6.2f}" if value is not None else f"{'-':>6}"
+
+    typer.echo(f"{second} against {gold}: {len(ids)} passages ({len(real)} from real documents)")
+    typer.echo(f"{'':6} {'all passages':^32}   {'real passages only':^32}")
+    typer.echo(f"{'label':6}" + f" {'kappa':>6} {'F1':>6} {'first':>6} {'second':>6} {'both':>5}  " * 2)
+    for j, label in enumerate(labels):
+        cells = []
+        for scope in ("all", "real"):
+            m = scores[scope].labels[j] if scope in scores else None
+            cells.append(
+                f"{figure(m.kappa)} {figure(m.f1)} {m.first:6d} {m.second:6d} {m.both:5d}" if m else f"{'-':>32}"
+            )
+        typer.echo(f"{label:6} {cells[0]}   {cells[1]}")
+    for scope, s in scores.items():
+        typer.echo(
+            f"{scope} passages: macro-F1 {figure(s.macro_f1).strip()}, mean kappa {figure(s.mean_kappa).strip()}; "
+            f"{s.identical} of {s.passages} passages given the same labels by both annotators"
+        )
+    if show_disagreements:
+        for passage_id, a, b in differing:
+            typer.echo(f"{passage_id}: first {', '.join(a) or 'none'}; second {', '.join(b) or 'none'}")
+    typer.echo(f"{len(ids)} passages compared, {len(differing)} labelled differently")
+
+
 @tags_app.command("set")
 def tags_set(
     passage_id: Annotated[str, typer.Argument(help="The passage's id (as in search hits).")],

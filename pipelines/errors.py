@@ -40,3 +40,8 @@ class InvalidSearch(PatrimoineError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems  # (parameter, what is wrong with it)
         super().__init__("; ".join(f"{name}: {message}" for name, message in problems))
+
+
+class InvalidAnnotations(PatrimoineError):
+    """A file of labels cannot be compared with the gold data: a line that is not JSON or lacks its id or labels,
+    an unknown label, an id given twice or absent from the gold data."""

@@ -17,7 +17,7 @@ def _json(args):
 
 @pytest.mark.parametrize("command", [
     "ingest", "search", "analyze", "actors", "stats", "serve", "eval search", "practices", "practices candidates",
-    "practices promote", "initiatives",
+    "practices promote", "initiatives", "eval agreement",
 ])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command.split(), "--help"])
