@@ -1,5 +1,6 @@
 """The French pages and the file endpoint, without a browser: escaping, links, facets, pages, files."""
 
+import html
 import re
 from urllib.parse import quote
 
@@ -177,6 +178,9 @@ def test_initiative_pages_list_and_compare(ingested):
     assert page.status_code == 200
     assert "Initiatives semblables" in page.text and "Portée par Colab-Studio, Ouishare" in page.text
     assert client.get("/initiative/999999").status_code == 404
+    placed = next(i for i in client.get("/initiatives").json()["initiatives"] if i["territory"])
+    assert f"Territoire : {html.escape(placed['territory'])}" in client.get(f"/initiative/{placed['initiative_id']}").text
+    assert f"{html.escape(placed['territory'])} · " in listing.text
 
 
 def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client):
