@@ -52,7 +52,27 @@ def main() -> None:
     elapsed = (time.perf_counter() - started) / (rounds * len(questions))
     print(f"search latency (k=10, warm): {elapsed * 1000:.1f} ms per query over {rounds * len(questions)} queries")
     store.close()
+    _embedding_speed()
     _reading_speed(settings)
+
+
+def _embedding_speed() -> None:
+    """Passages per second of each shipped embedder, on the passages of the tagging gold (~1,000 characters)."""
+    import json
+
+    from pipelines.embedding import E5_NAME, USE_NAME, load_embedder
+
+    gold = ROOT / "corpus" / "gold" / "tagging.jsonl"
+    texts = [json.loads(line)["text"] for line in gold.read_text(encoding="utf-8").splitlines()[:64]]
+    chars = sum(map(len, texts)) / len(texts)
+    for name in (USE_NAME, E5_NAME):
+        embedder = load_embedder(name)
+        embedder.embed_passages(texts[:2])  # warm-up
+        started = time.perf_counter()
+        embedder.embed_passages(texts)
+        elapsed = time.perf_counter() - started
+        print(f"embed passages with {name}: {len(texts) / elapsed:.1f} passages/s ({len(texts)} passages of "
+              f"{chars:.0f} characters on average)")
 
 
 def _reading_speed(settings) -> None:
