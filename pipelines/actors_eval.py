@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pipelines.actors import KINDS, normalise
 from pipelines.text import fold
 
-__all__ = ["KINDS", "Predicted", "normalise", "score", "score_splits", "split_of"]
+__all__ = ["KINDS", "Predicted", "normalise", "passage_split", "score", "score_splits", "predictions", "scored", "split_of"]
 DEV_SHARE = 60  # percent of the gold passages in the dev split (the rest is the test split)
 
 
@@ -22,6 +22,12 @@ def split_of(passage_id: str) -> str:
     """'dev' or 'test', fixed by a hash of the passage id (60% / 40%)."""
     bucket = int(hashlib.sha256(passage_id.encode("utf-8")).hexdigest(), 16) % 100
     return "dev" if bucket < DEV_SHARE else "test"
+
+
+def passage_split(passage: dict) -> str:
+    """A gold passage's split: the one it states ("train" in `actors-train.jsonl`: passages to learn from,
+    never scored), else dev or test by `split_of` its id."""
+    return passage.get("split") or split_of(passage["id"])
 
 
 @dataclass(frozen=True)
@@ -146,10 +152,26 @@ def score(gold: Iterable[dict], predicted: dict[str, Predicted]) -> Score:
     return result
 
 
-def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:
-    """Scores of the dev split, the test split and all passages."""
+def predictions(passages: list[dict], actors_of, practices_of=None) -> dict[str, Predicted]:
+    """What `actors_of(texts) -> [[ActorMention]]` (and `practices_of(texts) -> [[name]]`) say of each passage."""
+    texts = [p["text"] for p in passages]
+    found = actors_of(texts)
+    matched = practices_of(texts) if practices_of is not None else [[] for _ in texts]
     return {
-        "dev": score([g for g in gold if split_of(g["id"]) == "dev"], predicted),
-        "test": score([g for g in gold if split_of(g["id"]) == "test"], predicted),
-        "overall": score(gold, predicted),
+        p["id"]: Predicted(actors=[(a.name, a.kind, a.role) for a in actors], practices=names)
+        for p, actors, names in zip(passages, found, matched, strict=True)
+    }
+
+
+def scored(passages: list[dict]) -> list[dict]:
+    """The passages `eval actors` scores: those of the dev and test splits (never the train split's)."""
+    return [p for p in passages if passage_split(p) in ("dev", "test")]
+
+
+def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:
+    """Scores of the dev split, the test split and both; passages of the train split are never scored."""
+    return {
+        "dev": score([g for g in gold if passage_split(g) == "dev"], predicted),
+        "test": score([g for g in gold if passage_split(g) == "test"], predicted),
+        "overall": score([g for g in gold if passage_split(g) in ("dev", "test")], predicted),
     }

@@ -36,10 +36,11 @@ from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from pipelines import extraction_rules as rules
-from pipelines.actors import is_acronym, normalise
+from pipelines.actors import is_acronym, is_minutes, normalise
 from pipelines.errors import ModelUnavailable
 from pipelines.extraction_rules import Found
 from pipelines.lexicons import load_yaml, phrase_pattern
+from pipelines.role_classifier import EVIDENCE_PREFIX, MentionContext, RoleClassifier, context_of
 from pipelines.text import fold, one_line
 from pipelines.types import ActorMention, NounPhrase
 
@@ -707,9 +708,6 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
     return None
 
 
-# A council's minutes: people named "M. X" who speak or vote in them are its members.
-_MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "conseil syndical", "seance", "unanimite",
-                           "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour"])
 _SPEECH_VERBS = {"preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
@@ -811,7 +809,7 @@ class RoleAssigner:
 def _assign_roles(doc, cues: RoleCues) -> None:
     text = doc.text
     attendance = _ATTENDANCE.search(fold(text)) if _ATTENDANCE is not None else None
-    minutes = _MINUTES is not None and _MINUTES.search(fold(text)) is not None
+    minutes = is_minutes(text)
     people = [e for e in doc.ents if e.label_ == "PER"]
     person_tokens = {i for e in people for i in range(e.start, e.end)}
     for ent in doc.ents:
@@ -842,16 +840,32 @@ def _assign_roles(doc, cues: RoleCues) -> None:
 
 
 class ActorExtractor:
-    def __init__(self, nlp, cues: RoleCues) -> None:
+    """People, organisations and places of texts, with their roles: the rules' (`patrimoine_roles`), and for
+    the people and organisations they leave without one, the trained role classifier's when it is given and
+    sure enough (its evidence is the mention's sentence, prefixed `role classifier: `)."""
+
+    def __init__(self, nlp, cues: RoleCues, roles: RoleClassifier | None = None) -> None:
         self._nlp = nlp
+        self.roles = roles
         if "patrimoine_roles" in nlp.pipe_names and nlp.get_pipe("patrimoine_roles").cues is None:
             nlp.get_pipe("patrimoine_roles").cues = cues
 
     def predict(self, texts: list[str]) -> list[list[ActorMention]]:
-        return [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=16)]
+        found = [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=16)]
+        if self.roles is not None:
+            self._classify_roles(found)
+        results = []
+        for mentions, _ in found:
+            _roles_of_acronyms(mentions)
+            results.append(list(mentions.values()))
+        return results
 
-    def _mentions(self, doc) -> list[ActorMention]:
+    def _mentions(self, doc) -> tuple[dict[tuple[str, str], ActorMention], list[tuple[tuple[str, str], MentionContext]]]:
+        """The mentions of a doc by (name, kind), and the context of each entity of a person or an
+        organisation (for the role classifier)."""
         mentions: dict[tuple[str, str], ActorMention] = {}
+        contexts: list[tuple[tuple[str, str], MentionContext]] = []
+        minutes = is_minutes(doc.text) if self.roles is not None else False
         for acronym, long_form, kind in _acronym_pairs(doc):
             mentions[(acronym, kind)] = ActorMention(name=acronym, kind=kind, same_as=long_form)
         for ent in doc.ents:
@@ -866,17 +880,41 @@ class ActorExtractor:
                 mentions[key] = ActorMention(
                     name=name, kind=kind, role=role, evidence=ent._.role_evidence, same_as=same_as
                 )
-        _one_person_per_passage(mentions)
-        for key, mention in mentions.items():  # an acronym takes the role its long form shows
-            long_form = mentions.get((mention.same_as, mention.kind)) if mention.same_as else None
-            if long_form is not None and long_form.role and not mention.role:
-                mentions[key] = ActorMention(mention.name, mention.kind, long_form.role, long_form.evidence, mention.same_as)
-        return list(mentions.values())
+            if self.roles is not None and kind != "place":
+                contexts.append((key, context_of(doc.text, ent.start_char, ent.end_char, kind, minutes=minutes)))
+        renamed = _one_person_per_passage(mentions)
+        return mentions, [(renamed.get(key, key), context) for key, context in contexts]
+
+    def _classify_roles(self, found) -> None:
+        """The classifier's role for each mention without one, read from the context of its entity where the
+        classifier is surest; never over a role the rules gave."""
+        asked = [(i, key, context) for i, (mentions, contexts) in enumerate(found) for key, context in contexts
+                 if key in mentions and not mentions[key].role]
+        best: dict[tuple[int, tuple[str, str]], tuple[float, str | None, MentionContext]] = {}
+        for (i, key, context), (role, probability) in zip(asked, self.roles.predict([c for _, _, c in asked]), strict=True):
+            confidence = probability if role else -1.0
+            if (i, key) not in best or confidence > best[(i, key)][0]:
+                best[(i, key)] = (confidence, role, context)
+        for (i, key), (_, role, context) in best.items():
+            if role:
+                mention = found[i][0][key]
+                found[i][0][key] = ActorMention(mention.name, mention.kind, role, EVIDENCE_PREFIX + context.sentence,
+                                                mention.same_as)
 
 
-def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> None:
-    """"GOUPIL" then "Sylvain GOUPIL" in one passage are one person, named as first written (keeping a role)."""
+def _roles_of_acronyms(mentions: dict[tuple[str, str], ActorMention]) -> None:
+    """An acronym takes the role its long form shows."""
+    for key, mention in mentions.items():
+        long_form = mentions.get((mention.same_as, mention.kind)) if mention.same_as else None
+        if long_form is not None and long_form.role and not mention.role:
+            mentions[key] = ActorMention(mention.name, mention.kind, long_form.role, long_form.evidence, mention.same_as)
+
+
+def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> dict[tuple[str, str], tuple[str, str]]:
+    """"GOUPIL" then "Sylvain GOUPIL" in one passage are one person, named as first written (keeping a role).
+    Returns the keys dropped, each with the key it joined."""
     people = [key for key in mentions if key[1] == "person"]
+    joined: dict[tuple[str, str], tuple[str, str]] = {}
     for i, first in enumerate(people):
         if first not in mentions:
             continue
@@ -885,8 +923,10 @@ def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> No
             other = set(normalise(later[0]).split())
             if later in mentions and words and other and (words <= other or other <= words):
                 kept, dropped = mentions[first], mentions.pop(later)
+                joined[later] = first
                 if dropped.role and not kept.role:
                     mentions[first] = ActorMention(kept.name, kept.kind, dropped.role, dropped.evidence, kept.same_as)
+    return joined
 
 
 def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
