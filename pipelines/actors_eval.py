@@ -2,7 +2,8 @@
 
 Per passage, the set of predicted (normalised surface, kind) is compared with the gold set; precision,
 recall and F1 are summed over passages for each kind. Role accuracy is measured over the gold mentions
-that carry a role and were found; practice recall over the gold practices of the passages.
+that carry a role and were found (and the people and organisations found whose gold role is null but were
+given one are counted apart); practice recall over the gold practices of the passages.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Score:
     kinds: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
     roles_correct: int = 0
     roles_total: int = 0
+    roles_null: int = 0  # found gold people and organisations whose gold role is null
+    roles_given_to_null: int = 0  # of them, those given a role anyway
     practices_found: int = 0
     practices_total: int = 0
     errors: list[Errors] = field(default_factory=list)
@@ -105,6 +108,8 @@ class Score:
             "overall": counts(self.overall),
             "role_accuracy": round(self.role_accuracy, 3),
             "roles_scored": self.roles_total,
+            "null_roles": self.roles_null,
+            "roles_given_to_null": self.roles_given_to_null,
             "practice_recall": round(self.practice_recall, 3),
             "practices_scored": self.practices_total,
         }
@@ -137,6 +142,9 @@ def score(gold: Iterable[dict], predicted: dict[str, Predicted]) -> Score:
                     result.roles_correct += 1
                 else:
                     wrong_roles.append((actor["text"], actor["role"], guess_set[key]))
+            elif actor["kind"] != "place" and key in guess_set:
+                result.roles_null += 1
+                result.roles_given_to_null += guess_set[key] is not None
         found = {fold(p) for p in guess.practices}
         for practice in dict.fromkeys(fold(p) for p in passage.get("practices", [])):
             result.practices_total += 1

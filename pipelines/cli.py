@@ -380,7 +380,8 @@ def eval_actors(
             )
     for split, s in scores.items():
         typer.echo(
-            f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}); "
+            f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}), "
+            f"roles given to null-role actors {s.roles_given_to_null}/{s.roles_null}; "
             f"practice recall {s.practice_recall:.3f} ({s.practices_found}/{s.practices_total})"
         )
     if errors:

@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from pipelines.actors import KINDS, ROLES, is_acronym, is_minutes
 from pipelines.actors_eval import passage_split
-from pipelines.text import fold, one_line, sentence_with
+from pipelines.text import cut_around, fold, one_line
 
 MODEL_DIR = "roles"
 MODEL_FILE = "roles.joblib"
@@ -67,7 +67,8 @@ class MentionContext:
 
 
 def _words(text: str) -> list[str]:
-    return ["<num>" if w.isdigit() else w for w in _WORD.findall(fold(text).replace("'", " ")) if len(w) > 1 or w.isdigit()]
+    return ["<num>" if w.isdigit() else w for w in _WORD.findall(fold(text).replace("'", " "))
+            if len(w) > 1 or w.isdigit() or w == "m"]  # elisions ("l'", "d'") left out, not "M." (monsieur)
 
 
 def context_of(text: str, start: int, end: int, kind: str, *, minutes: bool | None = None) -> MentionContext:
@@ -76,17 +77,19 @@ def context_of(text: str, start: int, end: int, kind: str, *, minutes: bool | No
     passage is a council's minutes (read from the text when not given)."""
     before, after = text[max(0, start - _REACH) : start], text[end : end + _REACH]
     low = max((m.end() for m in _BOUNDARY.finditer(before)), default=0)
-    high = next((m.start() for m in _BOUNDARY.finditer(after)), len(after))
+    high = next((m.end() for m in _BOUNDARY.finditer(after)), len(after))
     surface = one_line(text[start:end])
     own = _words(surface)
     left = list(reversed(_words(before[low:])))
     while len(own) > 1 and own[0] in _CIVILITIES:
         left.insert(0, own.pop(0))
+        surface = surface.split(None, 1)[1] if " " in surface else surface
+    opening = one_line(before[low:] + "|")[:-1]  # the sentence up to the mention, spaces as one_line leaves them
     sentence = one_line(before[low:] + text[start:end] + after[:high])
     return MentionContext(
         own=tuple(own), left=tuple(left), right=tuple(_words(after[:high])), kind=kind,
         minutes=is_minutes(text) if minutes is None else minutes,
-        sentence=sentence_with(sentence, surface) if sentence else "", shape=_shape(surface),
+        sentence=cut_around(sentence, len(opening), len(one_line(text[start:end]))), shape=_shape(surface),
     )
 
 
@@ -294,6 +297,7 @@ def _train(examples: Sequence[RoleExample], *, seed: int, rule_roles: dict[int, 
             trials.append(CrossValidation(window, c, threshold, *_scores(truth, decided)))
             out_of_fold[(window, c)] = (probabilities, classes)
     chosen = max(trials, key=lambda t: (round(t.accuracy, 6), round(t.role_precision, 6), -t.window, -t.c))
+    threshold = chosen.threshold
     texts = [features(e.context, chosen.window) for e in development]
     vectorizer = _vectorizer().fit(texts)
     classifier = _classifier(chosen.c).fit(vectorizer.transform(texts), truth)
@@ -307,21 +311,32 @@ def _train(examples: Sequence[RoleExample], *, seed: int, rule_roles: dict[int, 
         "cross_validation": [t.__dict__ for t in trials],
         "chosen": chosen.__dict__,
     }
-    if rule_roles is not None:
+    if rule_roles is not None:  # the threshold where the classifier is applied: mentions the rules leave empty
         probabilities, classes = out_of_fold[(chosen.window, chosen.c)]
-        decided = [r for r, _ in decide(probabilities, classes, chosen.threshold)]
         left = [i for i in range(len(development)) if not rule_roles.get(i)]
-        accuracy, recall, precision = _scores([truth[i] for i in left], [decided[i] for i in left])
+        if left:
+            threshold, _ = best_threshold(truth[left], probabilities[left], classes)
         info["where_rules_abstain"] = {
-            "mentions": len(left), "with_gold_role": sum(truth[i] != NONE for i in left),
-            "roles_given": sum(decided[i] is not None for i in left),
-            "roles_right": sum(decided[i] is not None and decided[i] == truth[i] for i in left),
-            "accuracy": round(accuracy, 3), "role_recall": round(recall, 3), "role_precision": round(precision, 3),
+            "threshold": threshold,
+            **_abstained(truth[left], [r for r, _ in decide(probabilities[left], classes, threshold)]),
+            "at_the_overall_threshold": _abstained(
+                truth[left], [r for r, _ in decide(probabilities[left], classes, chosen.threshold)]
+            ),
         }
     return RoleModel(
-        window=chosen.window, vectorizer=vectorizer, classifier=classifier, threshold=chosen.threshold,
+        window=chosen.window, vectorizer=vectorizer, classifier=classifier, threshold=threshold,
         version=f"{METHOD}-{version_of_data}-s{seed}", info=info,
     )
+
+
+def _abstained(truth: np.ndarray, decided: list[str | None]) -> dict:
+    accuracy, recall, precision = _scores(truth, decided)
+    return {
+        "mentions": len(truth), "with_gold_role": int((truth != NONE).sum()),
+        "roles_given": sum(d is not None for d in decided),
+        "roles_right": sum(d is not None and d == t for t, d in zip(truth, decided, strict=True)),
+        "accuracy": round(accuracy, 3), "role_recall": round(recall, 3), "role_precision": round(precision, 3),
+    }
 
 
 def _counts(examples: Sequence[RoleExample]) -> dict:
@@ -355,8 +370,10 @@ def model_card(model: RoleModel, evaluation: dict[str, dict[str, float]]) -> str
         f"{model.threshold:.3f}, else no role.",
         f"- Model selection by {FOLDS}-fold cross-validation grouped by passage, on the development passages only "
         "(the dev split of `corpus/gold/actors.jsonl` and the train passages of `corpus/gold/actors-train.jsonl` "
-        "when it exists; never the test split): window, C and threshold with the best out-of-fold accuracy, "
-        "abstention counted as `none` (the threshold is chosen on the same predictions: optimistic figures).",
+        "when it exists; never the test split): window and C with the best out-of-fold accuracy on all mentions, "
+        "abstention counted as `none`; then the threshold with the best out-of-fold accuracy on the mentions the "
+        "rules leave without a role, where the classifier is applied (thresholds are chosen on the same "
+        "predictions they are scored on: optimistic figures).",
         "",
         "## Data (person and organisation mentions)",
         "",
@@ -378,11 +395,16 @@ def model_card(model: RoleModel, evaluation: dict[str, dict[str, float]]) -> str
                      f"{t['role_recall']:.3f} | {t['role_precision']:.3f} |")
     abstain = info.get("where_rules_abstain")
     if abstain:
+        overall = abstain["at_the_overall_threshold"]
         lines += [
             "",
-            f"Where the rules give no role ({abstain['mentions']} development mentions, {abstain['with_gold_role']} "
-            f"with a gold role), out of fold: {abstain['roles_given']} roles given, {abstain['roles_right']} right; "
-            f"accuracy {abstain['accuracy']:.3f} (abstention counted as `none`).",
+            "## Where the rules give no role (where the classifier is applied)",
+            "",
+            f"{abstain['mentions']} development mentions, {abstain['with_gold_role']} of them with a gold role. The "
+            f"threshold is the one with the best out-of-fold accuracy on them ({abstain['threshold']:.3f}): "
+            f"{abstain['roles_given']} roles given, {abstain['roles_right']} right, accuracy {abstain['accuracy']:.3f} "
+            f"(abstention counted as `none`). At the threshold of all mentions ({chosen['threshold']:.3f}): "
+            f"{overall['roles_given']} roles given, {overall['roles_right']} right, accuracy {overall['accuracy']:.3f}.",
         ]
     if evaluation:
         lines += [
