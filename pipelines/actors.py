@@ -17,7 +17,9 @@ KINDS = ("person", "organisation", "place")
 
 # A council's minutes: people named "M. X" who speak or vote in them are its members.
 _MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "conseil syndical", "seance", "unanimite",
-                          "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour"])
+                          "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour", "madame le maire",
+                          "monsieur le maire", "madame la maire", "monsieur le president", "madame la presidente",
+                          "abstentions :", "contre :"])
 _LINE_BREAK_HYPHEN = re.compile(r"(\w)-\s+(\w)")
 _CIVILITY = re.compile(
     r"^(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|maitre|me|dr|docteur|pr)\s+"

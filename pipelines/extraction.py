@@ -17,10 +17,13 @@ The pipeline is spaCy's own, with registered components around its statistical N
 - `patrimoine_actor_filter`: headings in capitals, month and day names, URL fragments, codes, single common
   nouns, deliberative assemblies, generic categories, plans' and venues' names dropped; places and people
   whose name says they are a body relabelled organisations; one kind per name in a passage;
-- `patrimoine_roles`: each actor's role and the sentence that shows it, from the dependency parse
-  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, the attendance
-  list or the minutes of a council it belongs to; an organisation's from its name, the words before it, a
-  copula or the list it is in.
+- `patrimoine_attendance`: the attendance lists of minutes ("Présents :", "Absents excusés", "Pouvoirs",
+  "Secrétaire de séance", recorded votes; "Assistaient également" for people who are not members) as the
+  span group `doc.spans["attendance"]`;
+- `patrimoine_roles`: each actor's role and the sentence that shows it: a person of an attendance list is a
+  member (`elu`) unless their own item says otherwise ("M. X, DGS"); else from the dependency parse
+  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, or speaking in the
+  minutes of a council; an organisation's from its name, the words before it, a copula or the list it is in.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from pipelines.errors import ModelUnavailable
 from pipelines.extraction_rules import Found
 from pipelines.lexicons import load_yaml, phrase_pattern
 from pipelines.role_classifier import EVIDENCE_PREFIX, MentionContext, RoleClassifier, context_of
-from pipelines.text import fold, one_line
+from pipelines.text import cut_around, fold, one_line
 from pipelines.types import ActorMention, NounPhrase
 
 _KINDS = {"PER": "person", "ORG": "organisation", "LOC": "place"}
@@ -69,7 +72,8 @@ _NOT_ACTORS = re.compile(
     r"assemblee des allies|bureau|commission|comite|epcis?|communaute de communes|communes|territoires?|"
     r"conseils |services de l'etat|representants? de l'etat|habitants|elus|budget|compte|section|pcaet|"
     r"sraddet|sage|scot|plu|plui|ordre du jour|vote|deliberation|rapporteure?|objet|creation|lancement|"
-    r"(premiere |deuxieme |seconde |troisieme )?assemblee|mise en place|signature|reunion|seance)\b"
+    r"(premiere |deuxieme |seconde |troisieme )?assemblee|mise en place|signature|reunion|seance|"
+    r"(present|absent|excuse|represente|suppleant)e?s?|assistai(en)?t|pouvoirs?|procurations?|titulaires?)\b"
 )
 # Function titles that head a span spaCy took for a name ("Secrétaire général de la préfecture").
 _TITLE_WORDS = {
@@ -81,13 +85,6 @@ _TITLE_WORDS = {
 }
 _CONNECTORS = {"de", "du", "des", "la", "le", "l'", "d'", "et", "en", "sur", "sous", "les", "l’", "d’", "&", "-"}
 _PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "di", "da", "del", "ben"}
-# Council attendance and membership lists: every person named after them is an elected member.
-_ATTENDANCE = phrase_pattern([
-    "étaient présents", "etaient presents", "présents :", "membres présents", "absents excusés", "absent excusé",
-    "absente excusée", "excusés", "pouvoir à", "a donné pouvoir", "ont donné pouvoir", "secrétaire de séance",
-    "les membres de la commission", "membres du bureau", "conseillers présents", "élus présents",
-    "rapporteur :", "rapporteure :", "rapporteur",
-])
 _OF = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’"]}}
 _ARTICLE = {"LOWER": {"IN": ["la", "l'", "l’", "le", "les"]}}
 _PROPER = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][a-zà-ÿ][\w’'-]*$"}, "OP": "+"}  # "Vérlane", "Cuise-la-Motte"
@@ -158,7 +155,8 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     nlp.add_pipe(
         "patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors, "categories": categories}
     )
-    nlp.add_pipe("patrimoine_roles", after="patrimoine_actor_filter", config={"roles": str(roles) if roles else None})
+    nlp.add_pipe("patrimoine_attendance", after="patrimoine_actor_filter")
+    nlp.add_pipe("patrimoine_roles", after="patrimoine_attendance", config={"roles": str(roles) if roles else None})
     return nlp
 
 
@@ -303,7 +301,9 @@ def rejoin_and_trim_names(doc):
                     not token.whitespace_ and end + 2 < len(doc) and not nxt.whitespace_ and doc[end + 2].is_title
                 ):
                     end += 3  # "Sylvie Valente" + "Le-Hir"
-                elif token.text == "-" and nxt is not None and (nxt.is_title or nxt.is_upper):
+                elif token.text == "-" and nxt is not None and (nxt.is_title or nxt.is_upper) and not (
+                    last.whitespace_ and token.whitespace_
+                ):  # "Le -Hir", not a dash between items ("Mme Inès Le Bihan - Abstention : 0")
                     end += 1
                 elif token.ent_type_ in ("MISC", "PER") and token.is_title and token.pos_ == "PROPN":
                     end += 1
@@ -708,7 +708,7 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
     return None
 
 
-_SPEECH_VERBS = {"preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
+_SPEECH_VERBS = {"arriver", "quitter", "rejoindre", "preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
 _PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
@@ -746,10 +746,12 @@ def _listed_with(doc, ent, people: list) -> int:
 
 
 def _speaks_in_council(ent) -> bool:
-    """"M. THUILLIER indique que …", "M.TANGUY et M.ROBERT précisent", "passe la parole à Monsieur ROBERT"."""
-    if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)):
-        return False
+    """"M. THUILLIER indique que …", "M.TANGUY et M.ROBERT précisent", "passe la parole à Monsieur ROBERT",
+    "M. Didier Combaz regrette" (the civility before the entity)."""
     doc = ent.doc
+    civility = ent.start > 0 and doc[ent.start - 1].lower_ in _CIVILITIES
+    if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and not civility:
+        return False
     before = " ".join(t.lower_ for t in doc[max(0, ent.start - 4) : ent.start])
     if "la parole a" in fold(before):
         return True
@@ -789,6 +791,35 @@ def _organisation_role(doc, ent, cues: RoleCues) -> str | None:
     return role
 
 
+ATTENDANCE = "attendance"  # the span group of the attendance lists of minutes
+
+
+@Language.component("patrimoine_attendance")
+def find_attendance_lists(doc):
+    """The attendance lists of minutes as the span group `doc.spans["attendance"]`, labelled `members`
+    ("Présents :", "Absents excusés", "Pouvoirs", "Secrétaire de séance", a recorded vote…) or `invited`
+    ("Assistaient également"); see `extraction_rules.attendance_lists`."""
+    doc.spans[ATTENDANCE] = [Span(doc, f.start, f.end, label=f.label) for f in rules.attendance_lists(doc)]
+    return doc
+
+
+def _attendance_role(doc, ent, cues: RoleCues, people: list) -> tuple[str | None, str | None] | None:
+    """A person of an attendance list: the role their own item says ("M. X, DGS" is an agent, "M. Y,
+    sous-préfet" the State's), else a member's (`elu`); an invited person's only from their item (else no
+    role: a neighbour's title is not theirs). With the list as evidence; None when the person is in no list."""
+    section = next((s for s in doc.spans.get(ATTENDANCE, []) if s.start <= ent.start and ent.end <= s.end), None)
+    if section is None:
+        return None
+    end = min([section.end, *(e.start for e in people if ent.end <= e.start < section.end)])
+    end = next((t.i for t in doc[ent.end : end] if t.text == ";" or "\n" in t.text), end)
+    role = cues.in_title(doc[ent.end : end].text)
+    if role is None and section.label_ == rules.MEMBERS:
+        role = "elu"
+    listed = one_line(section.text)
+    name = one_line(ent.text)
+    return role, cut_around(listed, max(0, listed.find(name)), len(name))
+
+
 @Language.factory("patrimoine_roles", default_config={"roles": None})
 def make_role_assigner(nlp, name: str, roles: str | None):
     return RoleAssigner(RoleCues.from_file(Path(roles)) if roles else None)
@@ -807,11 +838,8 @@ class RoleAssigner:
 
 
 def _assign_roles(doc, cues: RoleCues) -> None:
-    text = doc.text
-    attendance = _ATTENDANCE.search(fold(text)) if _ATTENDANCE is not None else None
-    minutes = is_minutes(text)
+    minutes = is_minutes(doc.text)
     people = [e for e in doc.ents if e.label_ == "PER"]
-    person_tokens = {i for e in people for i in range(e.start, e.end)}
     for ent in doc.ents:
         kind = _KINDS.get(ent.label_)
         role = None
@@ -820,23 +848,52 @@ def _assign_roles(doc, cues: RoleCues) -> None:
         if kind == "organisation":
             role = cues.in_name(ent.text) or _organisation_role(doc, ent, cues)
         elif kind == "person":
-            own = person_tokens - set(range(ent.start, ent.end))
-            role = _title_role(ent, cues, own)
-            if role is None:  # the nearest cue in the sentence, not beyond the next person nor a list's
-                listed = _listed_with(doc, ent, people)
-                low, high = _clause(doc, listed, ent.end)
-                low = max([low, *(e.end for e in people if e.end <= listed)])
-                high = min([high, *(e.start for e in people if e.start >= ent.end)])
-                role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
-            if role is None and minutes and _speaks_in_council(ent):
-                role = "elu"
-            if role is None and attendance is not None and attendance.start() < ent.start_char:
-                role = "elu"
-                line_start = text.rfind("\n", 0, attendance.start()) + 1
-                line_end = text.find("\n", attendance.end())
-                evidence = one_line(text[line_start : line_end if line_end >= 0 else len(text)])[:300]
+            listed = _attendance_role(doc, ent, cues, people)
+            if listed is not None:
+                role, evidence = listed
+            else:
+                role = _person_role(doc, ent, cues, people, minutes)
+                if role is None and (membership := _member_after_a_cue(doc, ent)):
+                    role, evidence = "elu", membership
         ent._.role = role
         ent._.role_evidence = evidence if role else None
+
+
+def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str | None:
+    """A person's role outside attendance lists: a title from the parse, else the nearest cue in the sentence
+    (not beyond the next person nor a list's), else a member's when they speak in a council's minutes."""
+    role = _title_role(ent, cues, {i for e in people for i in range(e.start, e.end)} - set(range(ent.start, ent.end)))
+    if role is None:
+        listed = _listed_with(doc, ent, people)
+        low, high = _clause(doc, listed, ent.end)
+        low = max([low, *(e.end for e in people if e.end <= listed)])
+        high = min([high, *(e.start for e in people if e.start >= ent.end)])
+        role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
+    if role is None and minutes and _speaks_in_council(ent):
+        role = "elu"
+    return role
+
+
+# Cues of council attendance and membership: in a passage that holds one, a person named after it whom no
+# other rule gives a role is an elected member (lists the attendance rule does not delimit: names without a
+# civility over several lines, members of a commission, rapporteurs).
+_MEMBERSHIP = phrase_pattern([
+    "étaient présents", "etaient presents", "présents :", "membres présents", "absents excusés", "absent excusé",
+    "absente excusée", "excusés", "pouvoir à", "a donné pouvoir", "ont donné pouvoir", "secrétaire de séance",
+    "les membres de la commission", "membres du bureau", "conseillers présents", "élus présents",
+    "rapporteur :", "rapporteure :", "rapporteur",
+])
+
+
+def _member_after_a_cue(doc, ent) -> str | None:
+    """The line of the membership cue before the person, when there is one (the evidence of `elu`)."""
+    text = doc.text
+    cue = _MEMBERSHIP.search(fold(text))
+    if cue is None or cue.start() >= ent.start_char:
+        return None
+    line_start = text.rfind("\n", 0, cue.start()) + 1
+    line_end = text.find("\n", cue.end())
+    return one_line(text[line_start : line_end if line_end >= 0 else len(text)])[:300]
 
 
 class ActorExtractor:

@@ -798,3 +798,76 @@ def sites_and_bearings(doc, ents) -> list[Found]:
             if end > j and not taken & set(range(j, end)):
                 found.append(Found(j, end, "LOC"))
     return found
+
+
+# --- attendance lists of minutes ---------------------------------------------------------------------
+
+MEMBERS, INVITED = "members", "invited"
+_LIST_START = r"(?:^|(?<=[\n•–—-])|(?<=\.\s))[ \t•–—-]*"  # a line's or a sentence's start, after bullets
+_THEN_LIST = r"(?=[^.\n]{0,40}?:|\s+(?:m\.|mm\.|mme|mmes|monsieur|madame)\W)"  # a colon or a civility follows
+# Headings of the lists of a deliberative assembly's minutes, matched on the folded text. Members: present,
+# absent, excused, giving or holding a proxy, the session's secretary, a recorded vote, councillors listed;
+# invited: people attending who are not members (their own line says what they are).
+_ATTENDANCE_HEADINGS = re.compile(
+    r"(?P<members>"
+    r"\b(?:etaient|sont|membres|conseillers|conseilleres|elus)\s+present(?:e?s)?\b"
+    rf"|{_LIST_START}(?:present(?:e?s)?|absent(?:e?s)?|excuse(?:e?s)?|represente(?:e?s)?|pouvoirs?|procurations?)\b"
+    rf"{_THEN_LIST}|{_LIST_START}(?:titulaires?|suppleant(?:e?s)?|delegue(?:e?s)?)\s*:"
+    r"|\b(?:les\s+)?membres\s+(?:du|de\s+la|de\s+l')\s+(?:commission|bureau|comite|conseil)\b[^:\n.]{0,100}:"
+    r"|\b(?:ayant|a|ont|avait|avaient)\s+donne\s+(?:pouvoir|procuration)\b"
+    r"|\bsecretaire\s+de\s+seance\b|\b(?:pouvoir|procuration)\s+donnee?\s+par\b"
+    r"|\b(?:pouvoir|procuration)\s+a\s+(?=(?:m\.|mm\.|mme|mmes|monsieur|madame)\W)"
+    r"|\b(?:conseilleres?\s+et\s+conseillers?|conseillers?|conseilleres?)\s+"
+    r"(?:municipa(?:ux|les?)|communautaires?|departementa(?:ux|les?)|regiona(?:ux|les?)|syndica(?:ux|les?))\s*:"
+    r"|\b(?:pour|contre|abstentions?)\s*:\s*(?:\d+\s*[,:;]?\s*)?[-–(]?\s*(?=(?:m\.|mm\.|mme|mmes|monsieur|madame)\W)"
+    r")|(?P<invited>"
+    r"\bassistai(?:en)?t\b(?:\s+egalement)?|\begalement\s+present(?:e?s)?\b"
+    rf"|{_LIST_START}invite(?:e?s)?\s*:|\ben\s+presence\s+de\b"
+    r")"
+)
+_CIVILITY_TOKENS = {"m.", "m", "mm.", "mme", "mmes", "mlle", "monsieur", "madame", "messieurs", "mesdames", "mademoiselle"}
+
+
+def attendance_lists(doc) -> list[Found]:
+    """The attendance lists of minutes, each from its heading to its end, labelled `MEMBERS` ("Présents :",
+    "Étaient présents", "Absents excusés", "Pouvoirs", "ayant donné pouvoir à", "Secrétaire de séance",
+    "Conseillers communautaires :", "Pour : 6, Madame X, …") or `INVITED` ("Assistaient également",
+    "Invités :"). A list runs over the next lines while they start with a civility or a person's name, and
+    ends at a full stop or the next heading. "X a donné pouvoir à Y" starts at the line's start (X too)."""
+    text = fold_keep_length(doc.text)
+    heads = list(_ATTENDANCE_HEADINGS.finditer(text))
+    found = []
+    for k, match in enumerate(heads):
+        limit = heads[k + 1].start() if k + 1 < len(heads) else len(text)
+        start = match.start()
+        if "donne" in match.group(0):
+            start = text.rfind("\n", 0, start) + 1
+        head = doc.char_span(start, max(match.end(), start + 1), alignment_mode="expand")
+        if head is None:
+            continue
+        end = head.end
+        while end < len(doc) and doc[end].idx < limit:
+            token = doc[end]
+            if token.text == "." and not (end and doc[end - 1].lower_ in _CIVILITY_TOKENS):
+                break  # a sentence ends the list
+            if "\n" in token.text_with_ws and not _list_goes_on(doc, end):
+                end += 0 if token.is_space else 1
+                break
+            end += 1
+        if end > head.end:
+            found.append(Found(head.start, end, INVITED if match.group("invited") else MEMBERS))
+    return found
+
+
+def _list_goes_on(doc, i: int) -> bool:
+    """After the line break at token i, the next line goes on with the list: it starts with a civility or
+    a person's name, or the line ends with a comma or a semicolon."""
+    previous = doc[i - 1] if doc[i].is_space and i else doc[i]
+    j = i + 1
+    while j < len(doc) and (doc[j].is_space or doc[j].text in _LINE_BULLETS):
+        j += 1
+    if j >= len(doc):
+        return False
+    return previous.text in (",", ";") or doc[j].lower_ in _CIVILITY_TOKENS or doc[j].ent_type_ == "PER" or (
+        doc[j].text.lower().startswith(("m.", "mme")) and doc[j].text[:1].isupper()  # "M.TANGUY" in one token
+    )
