@@ -875,8 +875,8 @@ def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str |
 
 
 # Cues of council attendance and membership: in a passage that holds one, a person named after it whom no
-# other rule gives a role is an elected member (lists the attendance rule does not delimit: names without a
-# civility over several lines, members of a commission, rapporteurs).
+# other rule gives a role is an elected member (for lists the attendance rule does not delimit: names without
+# a civility over several lines, rapporteurs).
 _MEMBERSHIP = phrase_pattern([
     "étaient présents", "etaient presents", "présents :", "membres présents", "absents excusés", "absent excusé",
     "absente excusée", "excusés", "pouvoir à", "a donné pouvoir", "ont donné pouvoir", "secrétaire de séance",
@@ -886,8 +886,11 @@ _MEMBERSHIP = phrase_pattern([
 
 
 def _member_after_a_cue(doc, ent) -> str | None:
-    """The line of the membership cue before the person, when there is one (the evidence of `elu`)."""
+    """The line of the membership cue before the person, when there is one (the evidence of `elu`) and the
+    attendance rule delimited no list before the person (then who is after the lists is not in them)."""
     text = doc.text
+    if any(s.label_ == rules.MEMBERS and s.end <= ent.start for s in doc.spans.get(ATTENDANCE, [])):
+        return None
     cue = _MEMBERSHIP.search(fold(text))
     if cue is None or cue.start() >= ent.start_char:
         return None
