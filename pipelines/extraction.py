@@ -465,6 +465,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         ents = _join_to_bodies(doc, ents, named)
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.titled_territories(doc, ents), span_id=BODY_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
@@ -525,6 +526,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
         if ent.label_ not in _KINDS:
             continue
         ent = _without_plan(ent, not_actor_words)
+        if ent.label_ == "LOC":
+            ent = _without_table_words(ent)
         lexicon = ent.id_ in _TRUSTED
         name = _name_of(ent)
         if name is None:
@@ -554,6 +557,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue  # a generic plural ("Entreprises", "Collectivités", "Conseils départementaux")
             if ent.label_ != "PER" and _common_word_entity(ent, common):
                 continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
+            if ent.label_ == "LOC" and _common_word_place(ent, common):
+                continue  # "- Dire que …", "comptable du Trésor", "Adultes : 3,70 €"
             if ent.label_ == "LOC" and (_CODE.match(name) or _DEMONYM.match(name) or _infinitive_heading(ent)):
                 continue  # "RM19", "les Pétrifontains", "• Sensibiliser les habitants"
             if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
@@ -610,6 +615,29 @@ def _common_word_entity(ent, common) -> bool:
     doc = ent.doc
     before = doc[ent.start - 1].lower_ if ent.start else ""
     return rules.line_start(doc, ent.start) or before in ("la", "le", "les", "l'", "l’", "un", "une", "des", ",")
+
+
+# Words of a document's layout that a table or a header glues to a place's name ("Audierne Tel", "Saône
+# Niveau", "Foyer Approuvée"), and bearings before it ("Ouest Vérlane").
+_TABLE_WORDS = {"tel", "tél", "telephone", "fax", "mail", "courriel", "contact", "niveau", "approuvee", "approuve",
+                "rapporteur", "rapporteure", "page", "total", "date", "objet", "annexe", "source"}
+
+
+def _without_table_words(ent):
+    start, end = ent.start, ent.end
+    while end - start > 1 and fold(ent.doc[end - 1].text) in _TABLE_WORDS and ent.doc[end - 2].whitespace_:
+        end -= 1
+    while end - start > 1 and fold(ent.doc[start].text) in rules.BEARINGS and ent.doc[start].whitespace_:
+        start += 1
+    return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_, span_id=ent.id_)
+
+
+def _common_word_place(ent, common) -> bool:
+    """One capitalised common word taken for a place, not after "à", "en" or "sur" (where only a place fits)."""
+    words = [t for t in ent if not t.is_punct]  # "- Dire"
+    if len(words) != 1 or not words[0].is_title or words[0].text.lower() not in common or rules.TOPONYM.match(words[0].text):
+        return False
+    return words[0].i == 0 or ent.doc[words[0].i - 1].lower_ not in ("à", "a", "en", "sur", "vers")
 
 
 def _after_naming_noun(ent) -> bool:

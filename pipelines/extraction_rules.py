@@ -63,7 +63,7 @@ _CARDINAL = {"nord", "sud", "est", "ouest", "centre"}
 # Words written with a capital at a line's or a heading's start that never continue a name.
 _FUNCTION_WORDS = {"sous", "sur", "dans", "pour", "par", "avec", "le", "la", "les", "un", "une", "des", "au", "aux", "et",
                    "ou", "en", "de", "du", "ce", "cette", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"}
-_BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
+BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
 # Named sites used as locations when their head is written with a capital: "Manoir de Ménez-Bras".
 SITE_HEADS = {"manoir", "chateau", "domaine", "abbaye", "moulin", "ferme", "hameau", "lieu-dit", "etang", "foret",
               "vallee", "anse", "pointe", "ile", "prieure", "chapelle", "fort"}
@@ -441,12 +441,13 @@ def _upper_line(doc, i: int) -> bool:
 def territory_or_body(doc, ent) -> Found | None:
     """"département de la Haute-Saône" and "région Bretagne" name a territory (a place: "Haute-Saône") unless
     the body acts (an organisation: "la région Bretagne a décidé"): subject of a deciding or funding verb,
-    agent of a passive, after "auprès de"."""
+    agent of a passive, after "auprès de" or "au" (addressed: "demande de subvention au département de l'Oise"),
+    or written with a capital inside a sentence ("le Président de la Région Bretagne")."""
     words = [fold(t.text) for t in ent]
     if not words or words[0] not in ("departement", "region") or len(ent) < 2:
         return None
-    if acts(doc, ent.start):
-        return Found(ent.start, ent.end, "ORG")
+    if acts(doc, ent.start) or (ent[0].is_title and not line_start(doc, ent.start) and not ent[0].is_sent_start):
+        return Found(ent.start, ent.end, "ORG")  # "le Département de l'Oise" written with a capital: the institution
     start = next((t.i for t in ent[1:] if t.is_title or t.is_upper), ent.end)  # "de ia Haute-Saône" (OCR)
     return Found(start, ent.end, "LOC") if start < ent.end else None
 
@@ -485,7 +486,7 @@ def acts(doc, i: int) -> bool:
     """The body whose head word is token i acts: "par la région", "auprès du Département", "la région a décidé"."""
     token = doc[i]
     before = [t.lower_ for t in doc[max(0, i - 3) : i]]
-    if "par" in before[-2:] or "auprès" in before:
+    if "par" in before[-2:] or "auprès" in before or before[-1:] == ["au"]:
         return True
     if token.dep_ in ("obl:agent",):
         return True
@@ -494,6 +495,22 @@ def acts(doc, i: int) -> bool:
         lemmas = {fold(verb.lemma_)} | {fold(c.lemma_) for c in verb.children if c.dep_ in ("xcomp",)}
         return bool(lemmas & ACTING_VERBS)
     return False
+
+
+def titled_territories(doc, ents) -> list[Found]:
+    """"la Région Bretagne", "le Département de l'Oise": a capitalised "Région" or "Département" inside a
+    sentence, before a place, is the institution (an organisation), with the place in its name."""
+    found = []
+    places = {e.start: e for e in ents if e.label_ == "LOC"}
+    for token in doc[1:-1]:
+        if token.text not in ("Région", "Département", "Region", "Departement") or line_start(doc, token.i):
+            continue
+        j = token.i + 1
+        while j < len(doc) and doc[j].lower_ in OF | ARTICLES:
+            j += 1
+        if j in places and not token.is_sent_start:
+            found.append(Found(token.i, places[j].end, "ORG"))
+    return found
 
 
 def lone_funders(doc, ents) -> list[Found]:
@@ -790,7 +807,7 @@ def sites_and_bearings(doc, ents) -> list[Found]:
                 end += 2
             if end > j and not taken & set(range(i, end)):
                 found.append(Found(i, end, "LOC"))
-        if token.lower_ in _BEARINGS and doc[i - 1].lower_ in ("l'", "l’", "au") and doc[i + 1].lower_ in OF:
+        if token.lower_ in BEARINGS and doc[i - 1].lower_ in ("l'", "l’", "au") and doc[i + 1].lower_ in OF:
             j = i + 2
             end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
             while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:

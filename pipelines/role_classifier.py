@@ -325,7 +325,7 @@ def _train(examples: Sequence[RoleExample], *, seed: int, rule_roles: dict[int, 
         }
     return RoleModel(
         window=chosen.window, vectorizer=vectorizer, classifier=classifier, threshold=threshold,
-        version=f"{METHOD}-{version_of_data}-s{seed}", info=info,
+        version=f"{METHOD}-{version_of_data}-w{chosen.window}c{chosen.c:g}t{threshold:.3f}-s{seed}", info=info,
     )
 
 

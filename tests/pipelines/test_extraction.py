@@ -211,3 +211,18 @@ def test_an_organisation_takes_the_role_its_predicate_or_apposition_gives(extrac
     )
     assert [(m.name, m.role) for m in copula] == [("Initiative France", "socio_economique")]
     assert [(m.name, m.role) for m in apposition] == [("SAUR", "socio_economique")]
+
+
+def test_common_words_table_words_and_institutions_are_not_places(extractor):
+    [mentions] = extractor.predict([
+        "Il est proposé au conseil municipal :\n- Dire que le droit de préemption s'applique aux zones U.\n"
+        "L'indemnité est versée au comptable du Trésor chaque année.\n"
+        "Mairie d'Audierne Tel 02 98 70 08 47\n"
+        "Le Président de la Région Bretagne a inauguré le lycée de Dinan.\n"
+        "Une demande de subvention est adressée au département de l'Oise."
+    ])
+    places = {m.name for m in mentions if m.kind == "place"}
+    bodies = {m.name for m in mentions if m.kind == "organisation"}
+    assert not {"Dire", "Trésor", "Audierne Tel", "Bretagne", "Oise"} & places
+    assert "Dinan" in places
+    assert {"Région Bretagne", "département de l'Oise"} <= bodies
