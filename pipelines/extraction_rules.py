@@ -566,12 +566,15 @@ _TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "c
 
 def inside_a_name(doc, start: int, end: int) -> bool:
     """A region's or department's name that belongs to a longer proper name: "France Services",
-    "Lisières de l’Oise" (not "département de l'Oise", "Conseil régional de Bretagne")."""
+    "Lisières de l’Oise", "Conseil d'Architecture … (CAUE) de l'Oise" (an acronym in brackets inside the name;
+    not "département de l'Oise", "Conseil régional de Bretagne")."""
     if end + 1 < len(doc) and doc[end - 1].whitespace_ == " " and doc[end].is_title and doc[end].lower_ not in _FUNCTION_WORDS:
         return True
     i = start - 1
     while i >= 0 and doc[i].lower_ in ARTICLES | {"l'", "l’"}:
         i -= 1
+    if i >= 3 and doc[i].lower_ in OF and doc[i - 1].text == ")" and doc[i - 3].text == "(" and doc[i - 2].is_upper:
+        return True
     if i >= 1 and doc[i].lower_ in OF:
         head = doc[i - 1]
         return head.is_title and fold(head.text) not in _TERRITORY_HEADS and not head.is_sent_start

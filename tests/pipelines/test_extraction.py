@@ -219,7 +219,8 @@ def test_common_words_table_words_and_institutions_are_not_places(extractor):
         "L'indemnité est versée au comptable du Trésor chaque année.\n"
         "Mairie d'Audierne Tel 02 98 70 08 47\n"
         "Le Président de la Région Bretagne a inauguré le lycée de Dinan.\n"
-        "Une demande de subvention est adressée au département de l'Oise."
+        "Une demande de subvention est adressée au département de l'Oise.\n"
+        "Le Conseil d’Architecture d’Urbanisme et de l’Environnement (CAUE) de l’Oise est une association."
     ])
     places = {m.name for m in mentions if m.kind == "place"}
     bodies = {m.name for m in mentions if m.kind == "organisation"}
