@@ -53,8 +53,9 @@ run: ingest serve ## Install, ingest the sample corpus, then serve (Ctrl-C stops
 test: install ## Run the test suite
 	$(BIN)/python -m pytest
 
-train: install ## Retrain the tagger from corpus/gold/tagging.jsonl (+ staff corrections); writes models/tagger/
+train: install ## Retrain the tagger (corpus/gold/tagging.jsonl + staff corrections) and the role classifier; writes models/tagger/, models/roles/
 	$(BIN)/patrimoine train tagger
+	$(BIN)/patrimoine train roles
 
 bench: install ## Print speed figures (ingestion and search)
 	$(BIN)/python -m pipelines.bench

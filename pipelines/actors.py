@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import re
 
+from pipelines.lexicons import phrase_pattern
 from pipelines.text import fold
 
 ROLES = ("elu", "agent", "etat", "socio_economique")
 KINDS = ("person", "organisation", "place")
 
+# A council's minutes: people named "M. X" who speak or vote in them are its members.
+_MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "conseil syndical", "seance", "unanimite",
+                          "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour", "madame le maire",
+                          "monsieur le maire", "madame la maire", "monsieur le president", "madame la presidente",
+                          "abstentions :", "contre :"])
 _LINE_BREAK_HYPHEN = re.compile(r"(\w)-\s+(\w)")
 _CIVILITY = re.compile(
     r"^(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|maitre|me|dr|docteur|pr)\s+"
@@ -58,3 +64,8 @@ def latest_role(seen: list[tuple[str | None, str | None, str | None]]) -> tuple[
         if role and (best is None or (date or "") >= best[2]):
             best = (role, evidence, date or "")
     return (best[0], best[1]) if best else (None, None)
+
+
+def is_minutes(text: str) -> bool:
+    """The passage reads like the minutes of a council ("séance", "délibération", "ordre du jour")."""
+    return _MINUTES.search(fold(text)) is not None

@@ -2,7 +2,8 @@
 
 Per passage, the set of predicted (normalised surface, kind) is compared with the gold set; precision,
 recall and F1 are summed over passages for each kind. Role accuracy is measured over the gold mentions
-that carry a role and were found; practice recall over the gold practices of the passages. Initiatives are
+that carry a role and were found (and the people and organisations found whose gold role is null but were
+given one are counted apart); practice recall over the gold practices of the passages. Initiatives are
 matched by name, leniently: the same words, or the words of one inside the other ("contrat Rance-Frémur"
 and "Rance-Frémur").
 """
@@ -17,7 +18,7 @@ from pipelines.actors import KINDS, normalise
 from pipelines.initiatives import initiative_key
 from pipelines.text import fold
 
-__all__ = ["KINDS", "Predicted", "normalise", "score", "score_splits", "split_of"]
+__all__ = ["KINDS", "Predicted", "normalise", "passage_split", "score", "score_splits", "predictions", "scored", "split_of"]
 DEV_SHARE = 60  # percent of the gold passages in the dev split (the rest is the test split)
 
 
@@ -25,6 +26,12 @@ def split_of(passage_id: str) -> str:
     """'dev' or 'test', fixed by a hash of the passage id (60% / 40%)."""
     bucket = int(hashlib.sha256(passage_id.encode("utf-8")).hexdigest(), 16) % 100
     return "dev" if bucket < DEV_SHARE else "test"
+
+
+def passage_split(passage: dict) -> str:
+    """A gold passage's split: the one it states ("train" in `actors-train.jsonl`: passages to learn from,
+    never scored), else dev or test by `split_of` its id."""
+    return passage.get("split") or split_of(passage["id"])
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ class Score:
     kinds: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
     roles_correct: int = 0
     roles_total: int = 0
+    roles_null: int = 0  # found gold people and organisations whose gold role is null
+    roles_given_to_null: int = 0  # of them, those given a role anyway
     practices_found: int = 0
     practices_total: int = 0
     initiatives: Counts = field(default_factory=Counts)
@@ -106,6 +115,8 @@ class Score:
             "overall": counts(self.overall),
             "role_accuracy": round(self.role_accuracy, 3),
             "roles_scored": self.roles_total,
+            "null_roles": self.roles_null,
+            "roles_given_to_null": self.roles_given_to_null,
             "practice_recall": round(self.practice_recall, 3),
             "practices_scored": self.practices_total,
             "initiatives": counts(self.initiatives),
@@ -139,6 +150,9 @@ def score(gold: Iterable[dict], predicted: dict[str, Predicted]) -> Score:
                     result.roles_correct += 1
                 else:
                     wrong_roles.append((actor["text"], actor["role"], guess_set[key]))
+            elif actor["kind"] != "place" and key in guess_set:
+                result.roles_null += 1
+                result.roles_given_to_null += guess_set[key] is not None
         found = {fold(p) for p in guess.practices}
         for practice in dict.fromkeys(fold(p) for p in passage.get("practices", [])):
             result.practices_total += 1
@@ -183,10 +197,30 @@ def _match_initiatives(gold: list[str], guessed: list[str], counts: Counts) -> t
     )
 
 
-def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:
-    """Scores of the dev split, the test split and all passages."""
+def predictions(passages: list[dict], actors_of, practices_of=None, initiatives_of=None) -> dict[str, Predicted]:
+    """What `actors_of(texts) -> [[ActorMention]]` (and `practices_of(texts) -> [[name]]`,
+    `initiatives_of(texts) -> [[InitiativeMention]]`) say of each passage."""
+    texts = [p["text"] for p in passages]
+    found = actors_of(texts)
+    matched = practices_of(texts) if practices_of is not None else [[] for _ in texts]
+    named = initiatives_of(texts) if initiatives_of is not None else [[] for _ in texts]
     return {
-        "dev": score([g for g in gold if split_of(g["id"]) == "dev"], predicted),
-        "test": score([g for g in gold if split_of(g["id"]) == "test"], predicted),
-        "overall": score(gold, predicted),
+        p["id"]: Predicted(
+            actors=[(a.name, a.kind, a.role) for a in actors], practices=names, initiatives=[i.name for i in projects]
+        )
+        for p, actors, names, projects in zip(passages, found, matched, named, strict=True)
+    }
+
+
+def scored(passages: list[dict]) -> list[dict]:
+    """The passages `eval actors` scores: those of the dev and test splits (never the train split's)."""
+    return [p for p in passages if passage_split(p) in ("dev", "test")]
+
+
+def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:
+    """Scores of the dev split, the test split and both; passages of the train split are never scored."""
+    return {
+        "dev": score([g for g in gold if passage_split(g) == "dev"], predicted),
+        "test": score([g for g in gold if passage_split(g) == "test"], predicted),
+        "overall": score([g for g in gold if passage_split(g) in ("dev", "test")], predicted),
     }

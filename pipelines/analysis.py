@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import Protocol
 
-from pipelines.classifier import TrainedTagger, load_tagger
+from pipelines.classifier import TrainedTagger, load_model, load_tagger
 from pipelines.embedding import load_embedder
 from pipelines.extraction import ActorExtractor, NounPhrases, PracticeLemmas, RoleCues, load_nlp
 from pipelines.initiatives import InitiativeFinder, with_territories
 from pipelines.lexicons import PracticeMatcher, load_yaml
+from pipelines.role_classifier import MODEL_DIR, MODEL_FILE, RoleClassifier
 from pipelines.settings import Settings
 from pipelines.tagging import Taxonomy, ZeroShotTagger
 from pipelines.types import Analysis, NounPhrase, TagScore
@@ -74,7 +75,7 @@ def load_extractors(settings: Settings, *, staff_practices: list[dict] = ()) -> 
     """The actor extractor and the practice matcher alone (no embedding model), e.g. for `eval actors`.
     `staff_practices` (entries like those of models/practices.yaml, promoted by staff into the catalog) are
     matched besides the shipped ones."""
-    extractor, practices = _cached_extractors(str(settings.models_dir), settings.spacy_model)
+    extractor, practices = _cached_extractors(str(settings.models_dir), settings.spacy_model, settings.role_classifier)
     if staff_practices:
         practices = _practices_with(str(settings.models_dir), settings.spacy_model, json.dumps(list(staff_practices)))
     return extractor, practices
@@ -85,11 +86,27 @@ def _nlp(models: Path, spacy_model: str):
 
 
 @functools.lru_cache(maxsize=2)
-def _cached_extractors(models_dir: str, spacy_model: str) -> tuple[ActorExtractor, Practices]:
+def _cached_extractors(models_dir: str, spacy_model: str, role_classifier: str) -> tuple[ActorExtractor, Practices]:
     models = Path(models_dir)
     nlp = _nlp(models, spacy_model)
-    extractor = ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
+    roles = load_role_classifier(models) if role_classifier == "trained" else None
+    extractor = _actor_extractor(models, spacy_model, roles)
     return extractor, _practice_matchers(nlp, load_yaml(models / "practices.yaml"), models)
+
+
+def actor_extractor(settings: Settings, *, roles: RoleClassifier | None) -> ActorExtractor:
+    """The actor extractor with this role classifier (None: the rules alone), e.g. to train or measure one."""
+    return _actor_extractor(Path(settings.models_dir), settings.spacy_model, roles)
+
+
+def _actor_extractor(models: Path, spacy_model: str, roles: RoleClassifier | None) -> ActorExtractor:
+    return ActorExtractor(_nlp(models, spacy_model), RoleCues.from_file(models / "roles.yaml"), roles)
+
+
+def load_role_classifier(models: Path) -> RoleClassifier | None:
+    """The role classifier trained by `patrimoine train roles` (in models/roles/), or None while none was."""
+    model = load_model(models / MODEL_DIR, MODEL_FILE)
+    return RoleClassifier(model) if model is not None else None
 
 
 @functools.lru_cache(maxsize=4)

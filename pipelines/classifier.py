@@ -1,7 +1,7 @@
 """The trained tagger: per-label calibrated classifiers on sentence embeddings and words.
 
-`TrainedTagger.score` and `predict` are pure; `save_tagger` and `load_tagger` are the only I/O
-(a joblib file in `models/tagger/`). Training lives in `pipelines.training`.
+`TrainedTagger.score` and `predict` are pure; `save_model` and `load_model` are the only I/O (a joblib file
+in `models/tagger/`; also the role classifier's in `models/roles/`). Training lives in `pipelines.training`.
 """
 
 from __future__ import annotations
@@ -106,14 +106,24 @@ class TrainedTagger:
         ]
 
 
-def save_tagger(model: TrainedModel, directory: Path) -> Path:
+def save_model(model, directory: Path, name: str = MODEL_FILE) -> Path:
+    """Write a trained model (the tagger's, the role classifier's) as a joblib file of `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / MODEL_FILE
+    path = directory / name
     joblib.dump(model, path, compress=3)
     return path
 
 
-def load_tagger(directory: Path) -> TrainedModel | None:
+def load_model(directory: Path, name: str = MODEL_FILE):
     """The saved model, or None when none was trained."""
-    path = directory / MODEL_FILE
+    path = directory / name
     return joblib.load(path) if path.exists() else None
+
+
+def save_tagger(model: TrainedModel, directory: Path) -> Path:
+    return save_model(model, directory)
+
+
+def load_tagger(directory: Path) -> TrainedModel | None:
+    """The saved tagger, or None when none was trained."""
+    return load_model(directory)

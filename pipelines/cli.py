@@ -358,28 +358,18 @@ def eval_actors(
     as_json: JsonOption = False,
 ) -> None:
     """Precision, recall and F1 of actors per kind, role accuracy and practice recall, on dev, test and all."""
-    from pipelines.actors_eval import Predicted, score_splits, split_of
+    from pipelines.actors_eval import predictions, score_splits, scored, split_of
     from pipelines.analysis import initiative_finder, load_extractors
 
-    try:
-        passages = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, json.JSONDecodeError) as exc:
-        _fail(f"{gold}: {exc}")
+    passages = scored(_actor_gold([gold]))
+    if not passages:
+        _fail(f"{gold}: no passage of the dev or test split to score")
     try:
         extractor, practices = load_extractors(_settings())
     except PatrimoineError as exc:
         _fail(str(exc))
-    texts = [p["text"] for p in passages]
-    found = extractor.predict(texts)
-    matched = practices.predict(texts)
-    named = initiative_finder(_settings()).predict(texts)
-    predicted = {
-        p["id"]: Predicted(
-            actors=[(a.name, a.kind, a.role) for a in actors], practices=names, initiatives=[i.name for i in projects]
-        )
-        for p, actors, names, projects in zip(passages, found, matched, named, strict=True)
-    }
-    scores = score_splits(passages, predicted)
+    finder = initiative_finder(_settings())
+    scores = score_splits(passages, predictions(passages, extractor.predict, practices.predict, finder.predict))
     if as_json:
         typer.echo(json.dumps({split: s.as_dict() for split, s in scores.items()}, indent=2))
         return
@@ -391,7 +381,8 @@ def eval_actors(
             )
     for split, s in scores.items():
         typer.echo(
-            f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}); "
+            f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}), "
+            f"roles given to null-role actors {s.roles_given_to_null}/{s.roles_null}; "
             f"practice recall {s.practice_recall:.3f} ({s.practices_found}/{s.practices_total}); initiatives "
             f"P {s.initiatives.precision:.3f} R {s.initiatives.recall:.3f} F1 {s.initiatives.f1:.3f} "
             f"(tp {s.initiatives.tp}, fp {s.initiatives.fp}, fn {s.initiatives.fn})"
@@ -410,6 +401,15 @@ def eval_actors(
                     typer.echo(f"   missed   initiative   {name}")
                 for name in e.spurious_initiatives:
                     typer.echo(f"   spurious initiative   {name}")
+
+
+def _actor_gold(paths: list[Path]) -> list[dict]:
+    from pipelines.role_classifier import load_role_gold
+
+    try:
+        return load_role_gold(paths)
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"{', '.join(map(str, paths))}: {exc}")
 
 
 @app.command()
@@ -777,6 +777,72 @@ def train_tagger(
         f"{metrics.macro_f1:.3f} (zero-shot {baseline.macro_f1:.3f}); model {model.version} written to {path}"
     )
     typer.echo("run `patrimoine retag` (or the next ingest does it) to tag stored passages with it")
+
+
+GOLD_ACTORS = GOLD / "actors.jsonl"
+GOLD_ACTORS_TRAIN = GOLD / "actors-train.jsonl"
+
+
+@train_app.command("roles")
+def train_roles(
+    gold: Annotated[
+        list[Path] | None,
+        typer.Option("--gold", help="Gold actor passages (JSONL); repeat for several files. Default: "
+                     "corpus/gold/actors.jsonl and, when it exists, corpus/gold/actors-train.jsonl."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 0,
+) -> None:
+    """Train the role classifier on the dev and train passages, write it and its model card to models/roles/,
+    and print its cross-validation and `eval actors` role figures."""
+    from pipelines import role_classifier as rc
+    from pipelines.actors import normalise
+    from pipelines.actors_eval import predictions, score_splits, scored
+    from pipelines.analysis import actor_extractor
+    from pipelines.classifier import save_model
+
+    settings = _settings()
+    paths = gold or [p for p in (GOLD_ACTORS, GOLD_ACTORS_TRAIN) if p.exists()]
+    passages = rc.without_test_copies(_actor_gold(paths))
+    examples, lost = rc.examples_of(passages)
+    development = [p for p in passages if rc.passage_split(p) in rc.DEVELOPMENT_SPLITS]
+    try:
+        rules = actor_extractor(settings, roles=None)
+    except PatrimoineError as exc:
+        _fail(str(exc))
+    by_rules = predictions(development, rules.predict)
+    given = {(pid, normalise(name), kind): role for pid, p in by_rules.items() for name, kind, role in p.actors}
+    rule_roles = {
+        i: given.get((e.passage_id, normalise(e.surface), e.context.kind))
+        for i, e in enumerate(x for x in examples if x.split in rc.DEVELOPMENT_SPLITS)
+    }
+    try:
+        model = rc.train(examples, seed=seed, rule_roles=rule_roles)
+    except ValueError as exc:
+        _fail(str(exc))
+    evaluated = scored(passages)
+    with_classifier = actor_extractor(settings, roles=rc.RoleClassifier(model))
+    before = score_splits(evaluated, predictions(evaluated, rules.predict))
+    after = score_splits(evaluated, predictions(evaluated, with_classifier.predict))
+    evaluation = {
+        split: {"rules": before[split].role_accuracy, "classifier": after[split].role_accuracy,
+                "scored": after[split].roles_total}
+        for split in ("dev", "test")
+    }
+    model.info["eval_actors"] = evaluation
+    directory = Path(settings.models_dir) / rc.MODEL_DIR
+    path = save_model(model, directory, rc.MODEL_FILE)
+    (directory / "MODEL_CARD.md").write_text(rc.model_card(model, evaluation), encoding="utf-8")
+    chosen = model.info["chosen"]
+    trained_on = sum(e.split in rc.DEVELOPMENT_SPLITS for e in examples)
+    typer.echo(
+        f"trained on {trained_on} mentions of {len(development)} passages ({lost} gold mentions not found in their "
+        f"text); cross-validation: window {chosen['window']}, C={chosen['c']:g}, threshold {chosen['threshold']:.3f}, "
+        f"accuracy {chosen['accuracy']:.3f}, role precision {chosen['role_precision']:.3f}"
+    )
+    for split, e in evaluation.items():
+        typer.echo(f"{split}: role accuracy {e['rules']:.3f} with the rules alone, {e['classifier']:.3f} with the "
+                   f"classifier ({e['scored']} roles scored)")
+    typer.echo(f"model {model.version} written to {path}")
 
 
 @eval_app.command("tags")

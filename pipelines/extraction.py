@@ -17,10 +17,13 @@ The pipeline is spaCy's own, with registered components around its statistical N
 - `patrimoine_actor_filter`: headings in capitals, month and day names, URL fragments, codes, single common
   nouns, deliberative assemblies, generic categories, plans' and venues' names dropped; places and people
   whose name says they are a body relabelled organisations; one kind per name in a passage;
-- `patrimoine_roles`: each actor's role and the sentence that shows it, from the dependency parse
-  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, the attendance
-  list or the minutes of a council it belongs to; an organisation's from its name, the words before it, a
-  copula or the list it is in.
+- `patrimoine_attendance`: the attendance lists of minutes ("Présents :", "Absents excusés", "Pouvoirs",
+  "Secrétaire de séance", recorded votes; "Assistaient également" for people who are not members) as the
+  span group `doc.spans["attendance"]`;
+- `patrimoine_roles`: each actor's role and the sentence that shows it: a person of an attendance list is a
+  member (`elu`) unless their own item says otherwise ("M. X, DGS"); else from the dependency parse
+  (appositions and titles attached to the name), the nearest cue of `models/roles.yaml`, or speaking in the
+  minutes of a council; an organisation's from its name, the words before it, a copula or the list it is in.
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from pipelines import extraction_rules as rules
-from pipelines.actors import is_acronym, normalise
+from pipelines.actors import is_acronym, is_minutes, normalise
 from pipelines.errors import ModelUnavailable
 from pipelines.extraction_rules import Found
 from pipelines.lexicons import load_yaml, phrase_pattern
-from pipelines.text import fold, one_line
+from pipelines.role_classifier import EVIDENCE_PREFIX, MentionContext, RoleClassifier, context_of
+from pipelines.text import cut_around, fold, one_line
 from pipelines.types import ActorMention, NounPhrase
 
 _KINDS = {"PER": "person", "ORG": "organisation", "LOC": "place"}
@@ -68,7 +72,8 @@ _NOT_ACTORS = re.compile(
     r"assemblee des allies|bureau|commission|comite|epcis?|communaute de communes|communes|territoires?|"
     r"conseils |services de l'etat|representants? de l'etat|habitants|elus|budget|compte|section|pcaet|"
     r"sraddet|sage|scot|plu|plui|ordre du jour|vote|deliberation|rapporteure?|objet|creation|lancement|"
-    r"(premiere |deuxieme |seconde |troisieme )?assemblee|mise en place|signature|reunion|seance)\b"
+    r"(premiere |deuxieme |seconde |troisieme )?assemblee|mise en place|signature|reunion|seance|"
+    r"(present|absent|excuse|represente|suppleant)e?s?|assistai(en)?t|pouvoirs?|procurations?|titulaires?)\b"
 )
 # Function titles that head a span spaCy took for a name ("Secrétaire général de la préfecture").
 _TITLE_WORDS = {
@@ -80,13 +85,6 @@ _TITLE_WORDS = {
 }
 _CONNECTORS = {"de", "du", "des", "la", "le", "l'", "d'", "et", "en", "sur", "sous", "les", "l’", "d’", "&", "-"}
 _PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "di", "da", "del", "ben"}
-# Council attendance and membership lists: every person named after them is an elected member.
-_ATTENDANCE = phrase_pattern([
-    "étaient présents", "etaient presents", "présents :", "membres présents", "absents excusés", "absent excusé",
-    "absente excusée", "excusés", "pouvoir à", "a donné pouvoir", "ont donné pouvoir", "secrétaire de séance",
-    "les membres de la commission", "membres du bureau", "conseillers présents", "élus présents",
-    "rapporteur :", "rapporteure :", "rapporteur",
-])
 _OF = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’"]}}
 _ARTICLE = {"LOWER": {"IN": ["la", "l'", "l’", "le", "les"]}}
 _PROPER = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][a-zà-ÿ][\w’'-]*$"}, "OP": "+"}  # "Vérlane", "Cuise-la-Motte"
@@ -157,7 +155,8 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     nlp.add_pipe(
         "patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors, "categories": categories}
     )
-    nlp.add_pipe("patrimoine_roles", after="patrimoine_actor_filter", config={"roles": str(roles) if roles else None})
+    nlp.add_pipe("patrimoine_attendance", after="patrimoine_actor_filter")
+    nlp.add_pipe("patrimoine_roles", after="patrimoine_attendance", config={"roles": str(roles) if roles else None})
     return nlp
 
 
@@ -302,7 +301,9 @@ def rejoin_and_trim_names(doc):
                     not token.whitespace_ and end + 2 < len(doc) and not nxt.whitespace_ and doc[end + 2].is_title
                 ):
                     end += 3  # "Sylvie Valente" + "Le-Hir"
-                elif token.text == "-" and nxt is not None and (nxt.is_title or nxt.is_upper):
+                elif token.text == "-" and nxt is not None and (nxt.is_title or nxt.is_upper) and not (
+                    last.whitespace_ and token.whitespace_
+                ):  # "Le -Hir", not a dash between items ("Mme Inès Le Bihan - Abstention : 0")
                     end += 1
                 elif token.ent_type_ in ("MISC", "PER") and token.is_title and token.pos_ == "PROPN":
                     end += 1
@@ -464,6 +465,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         ents = _join_to_bodies(doc, ents, named)
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.titled_territories(doc, ents), span_id=BODY_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
@@ -524,6 +526,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
         if ent.label_ not in _KINDS:
             continue
         ent = _without_plan(ent, not_actor_words)
+        if ent.label_ == "LOC":
+            ent = _without_table_words(ent)
         lexicon = ent.id_ in _TRUSTED
         name = _name_of(ent)
         if name is None:
@@ -553,6 +557,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue  # a generic plural ("Entreprises", "Collectivités", "Conseils départementaux")
             if ent.label_ != "PER" and _common_word_entity(ent, common):
                 continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
+            if ent.label_ == "LOC" and _common_word_place(ent, common):
+                continue  # "- Dire que …", "comptable du Trésor", "Adultes : 3,70 €"
             if ent.label_ == "LOC" and (_CODE.match(name) or _DEMONYM.match(name) or _infinitive_heading(ent)):
                 continue  # "RM19", "les Pétrifontains", "• Sensibiliser les habitants"
             if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
@@ -609,6 +615,29 @@ def _common_word_entity(ent, common) -> bool:
     doc = ent.doc
     before = doc[ent.start - 1].lower_ if ent.start else ""
     return rules.line_start(doc, ent.start) or before in ("la", "le", "les", "l'", "l’", "un", "une", "des", ",")
+
+
+# Words of a document's layout that a table or a header glues to a place's name ("Audierne Tel", "Saône
+# Niveau", "Foyer Approuvée"), and bearings before it ("Ouest Vérlane").
+_TABLE_WORDS = {"tel", "tél", "telephone", "fax", "mail", "courriel", "contact", "niveau", "approuvee", "approuve",
+                "rapporteur", "rapporteure", "page", "total", "date", "objet", "annexe", "source"}
+
+
+def _without_table_words(ent):
+    start, end = ent.start, ent.end
+    while end - start > 1 and fold(ent.doc[end - 1].text) in _TABLE_WORDS and ent.doc[end - 2].whitespace_:
+        end -= 1
+    while end - start > 1 and fold(ent.doc[start].text) in rules.BEARINGS and ent.doc[start].whitespace_:
+        start += 1
+    return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_, span_id=ent.id_)
+
+
+def _common_word_place(ent, common) -> bool:
+    """One capitalised common word taken for a place, not after "à", "en" or "sur" (where only a place fits)."""
+    words = [t for t in ent if not t.is_punct]  # "- Dire"
+    if len(words) != 1 or not words[0].is_title or words[0].text.lower() not in common or rules.TOPONYM.match(words[0].text):
+        return False
+    return words[0].i == 0 or ent.doc[words[0].i - 1].lower_ not in ("à", "a", "en", "sur", "vers")
 
 
 def _after_naming_noun(ent) -> bool:
@@ -707,10 +736,7 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
     return None
 
 
-# A council's minutes: people named "M. X" who speak or vote in them are its members.
-_MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "conseil syndical", "seance", "unanimite",
-                           "votes pour", "vote :", "voix pour", "deliberation", "ordre du jour"])
-_SPEECH_VERBS = {"preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
+_SPEECH_VERBS = {"arriver", "quitter", "rejoindre", "preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
 _PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
@@ -748,10 +774,12 @@ def _listed_with(doc, ent, people: list) -> int:
 
 
 def _speaks_in_council(ent) -> bool:
-    """"M. THUILLIER indique que …", "M.TANGUY et M.ROBERT précisent", "passe la parole à Monsieur ROBERT"."""
-    if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)):
-        return False
+    """"M. THUILLIER indique que …", "M.TANGUY et M.ROBERT précisent", "passe la parole à Monsieur ROBERT",
+    "M. Didier Combaz regrette" (the civility before the entity)."""
     doc = ent.doc
+    civility = ent.start > 0 and doc[ent.start - 1].lower_ in _CIVILITIES
+    if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and not civility:
+        return False
     before = " ".join(t.lower_ for t in doc[max(0, ent.start - 4) : ent.start])
     if "la parole a" in fold(before):
         return True
@@ -791,6 +819,35 @@ def _organisation_role(doc, ent, cues: RoleCues) -> str | None:
     return role
 
 
+ATTENDANCE = "attendance"  # the span group of the attendance lists of minutes
+
+
+@Language.component("patrimoine_attendance")
+def find_attendance_lists(doc):
+    """The attendance lists of minutes as the span group `doc.spans["attendance"]`, labelled `members`
+    ("Présents :", "Absents excusés", "Pouvoirs", "Secrétaire de séance", a recorded vote…) or `invited`
+    ("Assistaient également"); see `extraction_rules.attendance_lists`."""
+    doc.spans[ATTENDANCE] = [Span(doc, f.start, f.end, label=f.label) for f in rules.attendance_lists(doc)]
+    return doc
+
+
+def _attendance_role(doc, ent, cues: RoleCues, people: list) -> tuple[str | None, str | None] | None:
+    """A person of an attendance list: the role their own item says ("M. X, DGS" is an agent, "M. Y,
+    sous-préfet" the State's), else a member's (`elu`); an invited person's only from their item (else no
+    role: a neighbour's title is not theirs). With the list as evidence; None when the person is in no list."""
+    section = next((s for s in doc.spans.get(ATTENDANCE, []) if s.start <= ent.start and ent.end <= s.end), None)
+    if section is None:
+        return None
+    end = min([section.end, *(e.start for e in people if ent.end <= e.start < section.end)])
+    end = next((t.i for t in doc[ent.end : end] if t.text == ";" or "\n" in t.text), end)
+    role = cues.in_title(doc[ent.end : end].text)
+    if role is None and section.label_ == rules.MEMBERS:
+        role = "elu"
+    listed = one_line(section.text)
+    name = one_line(ent.text)
+    return role, cut_around(listed, max(0, listed.find(name)), len(name))
+
+
 @Language.factory("patrimoine_roles", default_config={"roles": None})
 def make_role_assigner(nlp, name: str, roles: str | None):
     return RoleAssigner(RoleCues.from_file(Path(roles)) if roles else None)
@@ -809,11 +866,8 @@ class RoleAssigner:
 
 
 def _assign_roles(doc, cues: RoleCues) -> None:
-    text = doc.text
-    attendance = _ATTENDANCE.search(fold(text)) if _ATTENDANCE is not None else None
-    minutes = _MINUTES is not None and _MINUTES.search(fold(text)) is not None
+    minutes = is_minutes(doc.text)
     people = [e for e in doc.ents if e.label_ == "PER"]
-    person_tokens = {i for e in people for i in range(e.start, e.end)}
     for ent in doc.ents:
         kind = _KINDS.get(ent.label_)
         role = None
@@ -822,36 +876,84 @@ def _assign_roles(doc, cues: RoleCues) -> None:
         if kind == "organisation":
             role = cues.in_name(ent.text) or _organisation_role(doc, ent, cues)
         elif kind == "person":
-            own = person_tokens - set(range(ent.start, ent.end))
-            role = _title_role(ent, cues, own)
-            if role is None:  # the nearest cue in the sentence, not beyond the next person nor a list's
-                listed = _listed_with(doc, ent, people)
-                low, high = _clause(doc, listed, ent.end)
-                low = max([low, *(e.end for e in people if e.end <= listed)])
-                high = min([high, *(e.start for e in people if e.start >= ent.end)])
-                role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
-            if role is None and minutes and _speaks_in_council(ent):
-                role = "elu"
-            if role is None and attendance is not None and attendance.start() < ent.start_char:
-                role = "elu"
-                line_start = text.rfind("\n", 0, attendance.start()) + 1
-                line_end = text.find("\n", attendance.end())
-                evidence = one_line(text[line_start : line_end if line_end >= 0 else len(text)])[:300]
+            listed = _attendance_role(doc, ent, cues, people)
+            if listed is not None:
+                role, evidence = listed
+            else:
+                role = _person_role(doc, ent, cues, people, minutes)
+                if role is None and (membership := _member_after_a_cue(doc, ent)):
+                    role, evidence = "elu", membership
         ent._.role = role
         ent._.role_evidence = evidence if role else None
 
 
+def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str | None:
+    """A person's role outside attendance lists: a title from the parse, else the nearest cue in the sentence
+    (not beyond the next person nor a list's), else a member's when they speak in a council's minutes."""
+    role = _title_role(ent, cues, {i for e in people for i in range(e.start, e.end)} - set(range(ent.start, ent.end)))
+    if role is None:
+        listed = _listed_with(doc, ent, people)
+        low, high = _clause(doc, listed, ent.end)
+        low = max([low, *(e.end for e in people if e.end <= listed)])
+        high = min([high, *(e.start for e in people if e.start >= ent.end)])
+        role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
+    if role is None and minutes and _speaks_in_council(ent):
+        role = "elu"
+    return role
+
+
+# Cues of council attendance and membership: in a passage that holds one, a person named after it whom no
+# other rule gives a role is an elected member (for lists the attendance rule does not delimit: names without
+# a civility over several lines, rapporteurs).
+_MEMBERSHIP = phrase_pattern([
+    "étaient présents", "etaient presents", "présents :", "membres présents", "absents excusés", "absent excusé",
+    "absente excusée", "excusés", "pouvoir à", "a donné pouvoir", "ont donné pouvoir", "secrétaire de séance",
+    "les membres de la commission", "membres du bureau", "conseillers présents", "élus présents",
+    "rapporteur :", "rapporteure :", "rapporteur",
+])
+
+
+def _member_after_a_cue(doc, ent) -> str | None:
+    """The line of the membership cue before the person, when there is one (the evidence of `elu`) and the
+    attendance rule delimited no list before the person (then who is after the lists is not in them)."""
+    text = doc.text
+    if any(s.label_ == rules.MEMBERS and s.end <= ent.start for s in doc.spans.get(ATTENDANCE, [])):
+        return None
+    cue = _MEMBERSHIP.search(fold(text))
+    if cue is None or cue.start() >= ent.start_char:
+        return None
+    line_start = text.rfind("\n", 0, cue.start()) + 1
+    line_end = text.find("\n", cue.end())
+    return one_line(text[line_start : line_end if line_end >= 0 else len(text)])[:300]
+
+
 class ActorExtractor:
-    def __init__(self, nlp, cues: RoleCues) -> None:
+    """People, organisations and places of texts, with their roles: the rules' (`patrimoine_roles`), and for
+    the people and organisations they leave without one, the trained role classifier's when it is given and
+    sure enough (its evidence is the mention's sentence, prefixed `role classifier: `)."""
+
+    def __init__(self, nlp, cues: RoleCues, roles: RoleClassifier | None = None) -> None:
         self._nlp = nlp
+        self.roles = roles
         if "patrimoine_roles" in nlp.pipe_names and nlp.get_pipe("patrimoine_roles").cues is None:
             nlp.get_pipe("patrimoine_roles").cues = cues
 
     def predict(self, texts: list[str]) -> list[list[ActorMention]]:
-        return [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=16)]
+        found = [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=16)]
+        if self.roles is not None:
+            self._classify_roles(found)
+        results = []
+        for mentions, _ in found:
+            _roles_of_acronyms(mentions)
+            results.append(list(mentions.values()))
+        return results
 
-    def _mentions(self, doc) -> list[ActorMention]:
+    def _mentions(self, doc) -> tuple[dict[tuple[str, str], ActorMention], list[tuple[tuple[str, str], MentionContext]]]:
+        """The mentions of a doc by (name, kind), and the context of each entity of a person or an
+        organisation (for the role classifier)."""
         mentions: dict[tuple[str, str], ActorMention] = {}
+        contexts: list[tuple[tuple[str, str], MentionContext]] = []
+        minutes = is_minutes(doc.text) if self.roles is not None else False
         for acronym, long_form, kind in _acronym_pairs(doc):
             mentions[(acronym, kind)] = ActorMention(name=acronym, kind=kind, same_as=long_form)
         for ent in doc.ents:
@@ -866,17 +968,41 @@ class ActorExtractor:
                 mentions[key] = ActorMention(
                     name=name, kind=kind, role=role, evidence=ent._.role_evidence, same_as=same_as
                 )
-        _one_person_per_passage(mentions)
-        for key, mention in mentions.items():  # an acronym takes the role its long form shows
-            long_form = mentions.get((mention.same_as, mention.kind)) if mention.same_as else None
-            if long_form is not None and long_form.role and not mention.role:
-                mentions[key] = ActorMention(mention.name, mention.kind, long_form.role, long_form.evidence, mention.same_as)
-        return list(mentions.values())
+            if self.roles is not None and kind != "place":
+                contexts.append((key, context_of(doc.text, ent.start_char, ent.end_char, kind, minutes=minutes)))
+        renamed = _one_person_per_passage(mentions)
+        return mentions, [(renamed.get(key, key), context) for key, context in contexts]
+
+    def _classify_roles(self, found) -> None:
+        """The classifier's role for each mention without one, read from the context of its entity where the
+        classifier is surest; never over a role the rules gave."""
+        asked = [(i, key, context) for i, (mentions, contexts) in enumerate(found) for key, context in contexts
+                 if key in mentions and not mentions[key].role]
+        best: dict[tuple[int, tuple[str, str]], tuple[float, str | None, MentionContext]] = {}
+        for (i, key, context), (role, probability) in zip(asked, self.roles.predict([c for _, _, c in asked]), strict=True):
+            confidence = probability if role else -1.0
+            if (i, key) not in best or confidence > best[(i, key)][0]:
+                best[(i, key)] = (confidence, role, context)
+        for (i, key), (_, role, context) in best.items():
+            if role:
+                mention = found[i][0][key]
+                found[i][0][key] = ActorMention(mention.name, mention.kind, role, EVIDENCE_PREFIX + context.sentence,
+                                                mention.same_as)
 
 
-def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> None:
-    """"GOUPIL" then "Sylvain GOUPIL" in one passage are one person, named as first written (keeping a role)."""
+def _roles_of_acronyms(mentions: dict[tuple[str, str], ActorMention]) -> None:
+    """An acronym takes the role its long form shows."""
+    for key, mention in mentions.items():
+        long_form = mentions.get((mention.same_as, mention.kind)) if mention.same_as else None
+        if long_form is not None and long_form.role and not mention.role:
+            mentions[key] = ActorMention(mention.name, mention.kind, long_form.role, long_form.evidence, mention.same_as)
+
+
+def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> dict[tuple[str, str], tuple[str, str]]:
+    """"GOUPIL" then "Sylvain GOUPIL" in one passage are one person, named as first written (keeping a role).
+    Returns the keys dropped, each with the key it joined."""
     people = [key for key in mentions if key[1] == "person"]
+    joined: dict[tuple[str, str], tuple[str, str]] = {}
     for i, first in enumerate(people):
         if first not in mentions:
             continue
@@ -885,8 +1011,10 @@ def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> No
             other = set(normalise(later[0]).split())
             if later in mentions and words and other and (words <= other or other <= words):
                 kept, dropped = mentions[first], mentions.pop(later)
+                joined[later] = first
                 if dropped.role and not kept.role:
                     mentions[first] = ActorMention(kept.name, kept.kind, dropped.role, dropped.evidence, kept.same_as)
+    return joined
 
 
 def _acronym_pairs(doc) -> list[tuple[str, str, str]]:

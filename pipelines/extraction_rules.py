@@ -63,7 +63,7 @@ _CARDINAL = {"nord", "sud", "est", "ouest", "centre"}
 # Words written with a capital at a line's or a heading's start that never continue a name.
 _FUNCTION_WORDS = {"sous", "sur", "dans", "pour", "par", "avec", "le", "la", "les", "un", "une", "des", "au", "aux", "et",
                    "ou", "en", "de", "du", "ce", "cette", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"}
-_BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
+BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
 # Named sites used as locations when their head is written with a capital: "Manoir de Ménez-Bras".
 SITE_HEADS = {"manoir", "chateau", "domaine", "abbaye", "moulin", "ferme", "hameau", "lieu-dit", "etang", "foret",
               "vallee", "anse", "pointe", "ile", "prieure", "chapelle", "fort"}
@@ -441,12 +441,13 @@ def _upper_line(doc, i: int) -> bool:
 def territory_or_body(doc, ent) -> Found | None:
     """"département de la Haute-Saône" and "région Bretagne" name a territory (a place: "Haute-Saône") unless
     the body acts (an organisation: "la région Bretagne a décidé"): subject of a deciding or funding verb,
-    agent of a passive, after "auprès de"."""
+    agent of a passive, after "auprès de" or "au" (addressed: "demande de subvention au département de l'Oise"),
+    or written with a capital inside a sentence ("le Président de la Région Bretagne")."""
     words = [fold(t.text) for t in ent]
     if not words or words[0] not in ("departement", "region") or len(ent) < 2:
         return None
-    if acts(doc, ent.start):
-        return Found(ent.start, ent.end, "ORG")
+    if acts(doc, ent.start) or (ent[0].is_title and not line_start(doc, ent.start) and not ent[0].is_sent_start):
+        return Found(ent.start, ent.end, "ORG")  # "le Département de l'Oise" written with a capital: the institution
     start = next((t.i for t in ent[1:] if t.is_title or t.is_upper), ent.end)  # "de ia Haute-Saône" (OCR)
     return Found(start, ent.end, "LOC") if start < ent.end else None
 
@@ -485,7 +486,7 @@ def acts(doc, i: int) -> bool:
     """The body whose head word is token i acts: "par la région", "auprès du Département", "la région a décidé"."""
     token = doc[i]
     before = [t.lower_ for t in doc[max(0, i - 3) : i]]
-    if "par" in before[-2:] or "auprès" in before:
+    if "par" in before[-2:] or "auprès" in before or before[-1:] == ["au"]:
         return True
     if token.dep_ in ("obl:agent",):
         return True
@@ -494,6 +495,22 @@ def acts(doc, i: int) -> bool:
         lemmas = {fold(verb.lemma_)} | {fold(c.lemma_) for c in verb.children if c.dep_ in ("xcomp",)}
         return bool(lemmas & ACTING_VERBS)
     return False
+
+
+def titled_territories(doc, ents) -> list[Found]:
+    """"la Région Bretagne", "le Département de l'Oise": a capitalised "Région" or "Département" inside a
+    sentence, before a place, is the institution (an organisation), with the place in its name."""
+    found = []
+    places = {e.start: e for e in ents if e.label_ == "LOC"}
+    for token in doc[1:-1]:
+        if token.text not in ("Région", "Département", "Region", "Departement") or line_start(doc, token.i):
+            continue
+        j = token.i + 1
+        while j < len(doc) and doc[j].lower_ in OF | ARTICLES:
+            j += 1
+        if j in places and not token.is_sent_start:
+            found.append(Found(token.i, places[j].end, "ORG"))
+    return found
 
 
 def lone_funders(doc, ents) -> list[Found]:
@@ -549,12 +566,15 @@ _TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "c
 
 def inside_a_name(doc, start: int, end: int) -> bool:
     """A region's or department's name that belongs to a longer proper name: "France Services",
-    "Lisières de l’Oise" (not "département de l'Oise", "Conseil régional de Bretagne")."""
+    "Lisières de l’Oise", "Conseil d'Architecture … (CAUE) de l'Oise" (an acronym in brackets inside the name;
+    not "département de l'Oise", "Conseil régional de Bretagne")."""
     if end + 1 < len(doc) and doc[end - 1].whitespace_ == " " and doc[end].is_title and doc[end].lower_ not in _FUNCTION_WORDS:
         return True
     i = start - 1
     while i >= 0 and doc[i].lower_ in ARTICLES | {"l'", "l’"}:
         i -= 1
+    if i >= 3 and doc[i].lower_ in OF and doc[i - 1].text == ")" and doc[i - 3].text == "(" and doc[i - 2].is_upper:
+        return True
     if i >= 1 and doc[i].lower_ in OF:
         head = doc[i - 1]
         return head.is_title and fold(head.text) not in _TERRITORY_HEADS and not head.is_sent_start
@@ -790,7 +810,7 @@ def sites_and_bearings(doc, ents) -> list[Found]:
                 end += 2
             if end > j and not taken & set(range(i, end)):
                 found.append(Found(i, end, "LOC"))
-        if token.lower_ in _BEARINGS and doc[i - 1].lower_ in ("l'", "l’", "au") and doc[i + 1].lower_ in OF:
+        if token.lower_ in BEARINGS and doc[i - 1].lower_ in ("l'", "l’", "au") and doc[i + 1].lower_ in OF:
             j = i + 2
             end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
             while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
@@ -798,3 +818,76 @@ def sites_and_bearings(doc, ents) -> list[Found]:
             if end > j and not taken & set(range(j, end)):
                 found.append(Found(j, end, "LOC"))
     return found
+
+
+# --- attendance lists of minutes ---------------------------------------------------------------------
+
+MEMBERS, INVITED = "members", "invited"
+_LIST_START = r"(?:^|(?<=[\n•–—-])|(?<=\.\s))[ \t•–—-]*"  # a line's or a sentence's start, after bullets
+_THEN_LIST = r"(?=[^.\n]{0,40}?:|\s+(?:m\.|mm\.|mme|mmes|monsieur|madame)\W)"  # a colon or a civility follows
+# Headings of the lists of a deliberative assembly's minutes, matched on the folded text. Members: present,
+# absent, excused, giving or holding a proxy, the session's secretary, a recorded vote, councillors listed;
+# invited: people attending who are not members (their own line says what they are).
+_ATTENDANCE_HEADINGS = re.compile(
+    r"(?P<members>"
+    r"\b(?:etaient|sont|membres|conseillers|conseilleres|elus)\s+present(?:e?s)?\b"
+    rf"|{_LIST_START}(?:present(?:e?s)?|absent(?:e?s)?|excuse(?:e?s)?|represente(?:e?s)?|pouvoirs?|procurations?)\b"
+    rf"{_THEN_LIST}|{_LIST_START}(?:titulaires?|suppleant(?:e?s)?|delegue(?:e?s)?)\s*:"
+    r"|\b(?:les\s+)?membres\s+(?:du|de\s+la|de\s+l')\s+(?:commission|bureau|comite|conseil)\b[^:\n.]{0,100}:"
+    r"|\b(?:ayant|a|ont|avait|avaient)\s+donne\s+(?:pouvoir|procuration)\b"
+    r"|\bsecretaire\s+de\s+seance\b|\b(?:pouvoir|procuration)\s+donnee?\s+par\b"
+    r"|\b(?:pouvoir|procuration)\s+a\s+(?=(?:m\.|mm\.|mme|mmes|monsieur|madame)\W)"
+    r"|\b(?:conseilleres?\s+et\s+conseillers?|conseillers?|conseilleres?)\s+"
+    r"(?:municipa(?:ux|les?)|communautaires?|departementa(?:ux|les?)|regiona(?:ux|les?)|syndica(?:ux|les?))\s*:"
+    r"|\b(?:pour|contre|abstentions?)\s*:\s*(?:\d+\s*[,:;]?\s*)?[-–(]?\s*(?=(?:m\.|mm\.|mme|mmes|monsieur|madame)\W)"
+    r")|(?P<invited>"
+    r"\bassistai(?:en)?t\b(?:\s+egalement)?|\begalement\s+present(?:e?s)?\b"
+    rf"|{_LIST_START}invite(?:e?s)?\s*:|\ben\s+presence\s+de\b"
+    r")"
+)
+_CIVILITY_TOKENS = {"m.", "m", "mm.", "mme", "mmes", "mlle", "monsieur", "madame", "messieurs", "mesdames", "mademoiselle"}
+
+
+def attendance_lists(doc) -> list[Found]:
+    """The attendance lists of minutes, each from its heading to its end, labelled `MEMBERS` ("Présents :",
+    "Étaient présents", "Absents excusés", "Pouvoirs", "ayant donné pouvoir à", "Secrétaire de séance",
+    "Conseillers communautaires :", "Pour : 6, Madame X, …") or `INVITED` ("Assistaient également",
+    "Invités :"). A list runs over the next lines while they start with a civility or a person's name, and
+    ends at a full stop or the next heading. "X a donné pouvoir à Y" starts at the line's start (X too)."""
+    text = fold_keep_length(doc.text)
+    heads = list(_ATTENDANCE_HEADINGS.finditer(text))
+    found = []
+    for k, match in enumerate(heads):
+        limit = heads[k + 1].start() if k + 1 < len(heads) else len(text)
+        start = match.start()
+        if "donne" in match.group(0):
+            start = text.rfind("\n", 0, start) + 1
+        head = doc.char_span(start, max(match.end(), start + 1), alignment_mode="expand")
+        if head is None:
+            continue
+        end = head.end
+        while end < len(doc) and doc[end].idx < limit:
+            token = doc[end]
+            if token.text == "." and not (end and doc[end - 1].lower_ in _CIVILITY_TOKENS):
+                break  # a sentence ends the list
+            if "\n" in token.text_with_ws and not _list_goes_on(doc, end):
+                end += 0 if token.is_space else 1
+                break
+            end += 1
+        if end > head.end:
+            found.append(Found(head.start, end, INVITED if match.group("invited") else MEMBERS))
+    return found
+
+
+def _list_goes_on(doc, i: int) -> bool:
+    """After the line break at token i, the next line goes on with the list: it starts with a civility or
+    a person's name, or the line ends with a comma or a semicolon."""
+    previous = doc[i - 1] if doc[i].is_space and i else doc[i]
+    j = i + 1
+    while j < len(doc) and (doc[j].is_space or doc[j].text in _LINE_BULLETS):
+        j += 1
+    if j >= len(doc):
+        return False
+    return previous.text in (",", ";") or doc[j].lower_ in _CIVILITY_TOKENS or doc[j].ent_type_ == "PER" or (
+        doc[j].text.lower().startswith(("m.", "mme")) and doc[j].text[:1].isupper()  # "M.TANGUY" in one token
+    )

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="Which tagger tags passages: the classifier trained by `patrimoine train tagger` (in "
         "models/tagger/; the zero-shot one is used while none was trained) or the zero-shot baseline.",
     )
+    role_classifier: Literal["trained", "off"] = Field(
+        default="trained",
+        description="`trained`: people and organisations the role rules leave without a role get the role of the "
+        "classifier trained by `patrimoine train roles` (models/roles/) when it is sure enough; `off`: rules only.",
+    )
     admin_token: SecretStr | None = Field(
         default=None,
         description="Bearer token of the admin API endpoints (tag corrections); they are off while it is unset.",

@@ -74,11 +74,12 @@ def sentence_with(text: str, phrase: str, *, limit: int = 300) -> str:
     for sentence in split_sentences(text):
         at = fold(sentence).find(target) if target else -1
         if at >= 0:
-            return _window(sentence, at, len(target), limit)
-    return _window(one_line(text), 0, 0, limit)
+            return cut_around(sentence, at, len(target), limit)
+    return cut_around(one_line(text), 0, 0, limit)
 
 
-def _window(sentence: str, at: int, length: int, limit: int) -> str:
+def cut_around(sentence: str, at: int, length: int, limit: int = 300) -> str:
+    """The sentence, or about `limit` characters of it around sentence[at : at + length] (… marks a cut)."""
     if len(sentence) <= limit:
         return sentence
     start = max(0, min(at - (limit - length) // 2, len(sentence) - limit))

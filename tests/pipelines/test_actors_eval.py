@@ -3,7 +3,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.actors_eval import Predicted, normalise, score, score_splits, split_of
+from pipelines.actors_eval import Predicted, normalise, passage_split, score, score_splits, scored, split_of
 from pipelines.cli import GOLD, app
 
 
@@ -48,6 +48,25 @@ def test_a_passage_without_prediction_counts_every_gold_actor_as_missed():
     gold = [{"id": "p1", "text": "", "actors": [{"text": "Paul", "kind": "person", "role": None}]}]
     result = score_splits(gold, {})
     assert result["overall"].kinds["person"].fn == 1 and result["overall"].overall.f1 == 0.0
+
+
+def test_train_passages_are_never_scored():
+    actor = {"text": "Paul", "kind": "person", "role": "elu"}
+    gold = [{"id": "t-1", "split": "train", "text": "", "actors": [actor]}]
+    gold += [{"id": pid, "text": "", "actors": [actor]} for pid in ("a", "b", "c", "d")]
+    result = score_splits(gold, {})
+    assert result["overall"].passages == 4 == result["dev"].passages + result["test"].passages
+    assert passage_split(gold[0]) == "train" and scored(gold) == gold[1:]
+
+
+def test_roles_given_to_actors_whose_gold_role_is_null_are_counted():
+    gold = [{"id": "p1", "text": "", "actors": [
+        {"text": "Paul", "kind": "person", "role": None}, {"text": "Vérlane", "kind": "place", "role": None},
+        {"text": "SAUR", "kind": "organisation", "role": None},
+    ]}]
+    predicted = {"p1": Predicted(actors=[("Paul", "person", "elu"), ("Vérlane", "place", None), ("SAUR", "organisation", None)])}
+    result = score(gold, predicted)
+    assert (result.roles_given_to_null, result.roles_null, result.roles_total) == (1, 2, 0)
 
 
 def test_eval_actors_scores_the_real_extractor_on_the_gold():

@@ -50,8 +50,9 @@ def test_predict_returns_one_list_per_text_in_order(extractor):
 def test_the_rules_are_spacy_components_of_the_pipeline(extractor):
     names = extractor._nlp.pipe_names
     assert names.index("entity_ruler") < names.index("ner") < names.index("patrimoine_names")
-    assert names[-5:] == [
-        "patrimoine_names", "patrimoine_bodies", "patrimoine_places", "patrimoine_actor_filter", "patrimoine_roles"
+    assert names[-6:] == [
+        "patrimoine_names", "patrimoine_bodies", "patrimoine_places", "patrimoine_actor_filter",
+        "patrimoine_attendance", "patrimoine_roles",
     ]
 
 
@@ -71,6 +72,40 @@ def test_headings_months_urls_and_assemblies_are_not_actors(extractor):
     assert not names & {"CONJURER L'IMPUISSANCE", "Mars", "Conseil Municipal", "Conseil Municipal de Loos-en-Gohelle"}
     assert not any("fabriquedestransitions" in n for n in names)
     assert "Loos-en-Gohelle" in names
+
+
+MINUTES = (
+    "Séance du 12 mars 2024. Sous la présidence de Mme Anne Lefort.\n"
+    "Présents : M. Paul Girard, Mme Claire Bodin, M. Yves Tanguy, directeur général des services,\n"
+    "Mme Lucie Marchal.\n"
+    "Absents excusés : M. Henri Bastide (pouvoir à Mme Claire Bodin), Mme Odile Perrin.\n"
+    "Secrétaire de séance : M. Paul Girard.\n"
+    "Assistaient également : M. Marc Fontaine, sous-préfet de Dinan, et Mme Julie Vasseur, journaliste.\n"
+    "Le projet de Jean Morel, auteur du livre sur le canal, est présenté.\n"
+    "Vote : Pour : 12 - Contre : 2, M. Louis Caradec, Mme Inès Le Bihan - Abstention : 0"
+)
+
+
+def test_people_of_attendance_lists_are_members_unless_their_line_says_otherwise(extractor):
+    [mentions] = extractor.predict([MINUTES])
+    roles = {m.name: m.role for m in mentions if m.kind == "person"}
+    members = ["Anne Lefort", "Paul Girard", "Claire Bodin", "Lucie Marchal", "Henri Bastide", "Odile Perrin",
+               "Louis Caradec", "Inès Le Bihan"]
+    assert {name: roles.get(name) for name in members} == dict.fromkeys(members, "elu")
+    assert roles.get("Yves Tanguy") == "agent"  # listed as present, but his own item says DGS
+    assert roles.get("Marc Fontaine") == "etat"  # invited State officer
+    assert roles.get("Julie Vasseur") is None  # invited, not a member, no role shown
+    assert roles.get("Jean Morel") is None  # after the lists: not a member
+    assert not {"Présents", "Assistaient"} & set(roles)  # headings of the lists are no people
+
+
+def test_attendance_lists_are_a_span_group_of_the_doc(extractor):
+    doc = extractor._nlp(MINUTES)
+    lists = [(span.label_, span.text.split(":")[0].strip()) for span in doc.spans["attendance"]]
+    assert [label for label, _ in lists] == ["members", "members", "members", "members", "invited", "members"]
+    assert lists[0][1] == "Présents" and lists[2][1].startswith("pouvoir à") and lists[4][1] == "Assistaient également"
+    present = doc.spans["attendance"][0]
+    assert present.text.endswith("Mme Lucie Marchal")  # the list goes on over the next line, ends at the full stop
 
 
 def test_council_members_listed_as_present_are_elected(extractor):
@@ -176,3 +211,19 @@ def test_an_organisation_takes_the_role_its_predicate_or_apposition_gives(extrac
     )
     assert [(m.name, m.role) for m in copula] == [("Initiative France", "socio_economique")]
     assert [(m.name, m.role) for m in apposition] == [("SAUR", "socio_economique")]
+
+
+def test_common_words_table_words_and_institutions_are_not_places(extractor):
+    [mentions] = extractor.predict([
+        "Il est proposé au conseil municipal :\n- Dire que le droit de préemption s'applique aux zones U.\n"
+        "L'indemnité est versée au comptable du Trésor chaque année.\n"
+        "Mairie d'Audierne Tel 02 98 70 08 47\n"
+        "Le Président de la Région Bretagne a inauguré le lycée de Dinan.\n"
+        "Une demande de subvention est adressée au département de l'Oise.\n"
+        "Le Conseil d’Architecture d’Urbanisme et de l’Environnement (CAUE) de l’Oise est une association."
+    ])
+    places = {m.name for m in mentions if m.kind == "place"}
+    bodies = {m.name for m in mentions if m.kind == "organisation"}
+    assert not {"Dire", "Trésor", "Audierne Tel", "Bretagne", "Oise"} & places
+    assert "Dinan" in places
+    assert {"Région Bretagne", "département de l'Oise"} <= bodies
