@@ -820,6 +820,45 @@ def sites_and_bearings(doc, ents) -> list[Found]:
     return found
 
 
+
+# Heads of a street's or a square's name, in any case: "rue Chauret", "QUAI JEAN JAURES", "place des Tilleuls".
+STREET_HEADS = {"rue", "route", "quai", "avenue", "boulevard", "bd", "chemin", "impasse", "allee", "corniche", "pont",
+                "place", "square", "ruelle", "esplanade", "promenade", "z.i", "z.a"}
+_NAME_PARTICLES = {"le", "la", "les", "de", "du", "des", "d'", "d’", "l'", "l’", "aux", "sur"}
+
+
+def street_names(doc, ents) -> list[Found]:
+    """Streets, squares and bridges named after their head ("rue Joseph Adolphe Chauret", "rue Viollet le Duc",
+    "route de la Combe-aux-Loups", "12, QUAI JEAN JAURES — 29770"): the head, its link and the run of
+    capitalised words after it, never across a line break. "place" after "en" or "la" is the common noun
+    ("mise en place du", "à la place de")."""
+    found = []
+    taken = {i for e in ents if e.label_ == "ORG" for i in range(e.start, e.end)}
+    for token in doc[:-1]:
+        i = token.i
+        if fold(token.lower_) not in STREET_HEADS or "\n" in token.whitespace_ or i in taken:
+            continue
+        if token.lower_ == "place" and i > 0 and doc[i - 1].lower_ in ("en", "la", "sa", "leur", "une"):
+            continue
+        j = i + 1
+        while j < len(doc) and doc[j].lower_ in OF | ARTICLES and "\n" not in doc[j - 1].whitespace_:
+            j += 1
+        end = j
+        while end < len(doc) and "\n" not in doc[end - 1].whitespace_:
+            word = doc[end]
+            if word.text[:1].isupper() and (word.is_alpha or "-" in word.text) and fold(word.lower_) not in _CIVILITY_WORDS:
+                end += 1
+            elif end > j and word.lower_ in _NAME_PARTICLES and end + 1 < len(doc) and doc[end + 1].text[:1].isupper() \
+                    and "\n" not in word.whitespace_:
+                end += 1
+            else:
+                break
+        while end > j and doc[end - 1].lower_ in _NAME_PARTICLES:
+            end -= 1
+        if end > j and not taken & set(range(i, end)):
+            found.append(Found(i, end, "LOC"))
+    return found
+
 # --- attendance lists of minutes ---------------------------------------------------------------------
 
 MEMBERS, INVITED = "members", "invited"

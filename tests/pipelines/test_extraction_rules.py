@@ -183,6 +183,19 @@ def test_compound_commune_names_with_spaces_and_places_spacy_missed(actors):
     assert not any(kind == "person" for kind, _ in found.values())
 
 
+
+def test_streets_and_squares_are_places_named_after_their_head(actors):
+    found = actors(
+        "1. Réserve d’eau incendie rue Joseph Adolphe Chauret : subvention. Remise en état ligne BT rue Viollet le Duc ; "
+        "reprise de la route de la Combe-aux-Loups et du pont de la Guillotière, 12 place des Tilleuls à Vérlane. "
+        "Cession sente Rue du Bois d’Haucourt. Mise en place du Régime Indemnitaire."
+    )
+    assert {("rue Joseph Adolphe Chauret", "place"), ("rue Viollet le Duc", "place"),
+            ("route de la Combe-aux-Loups", "place"), ("pont de la Guillotière", "place"),
+            ("place des Tilleuls", "place"), ("Rue du Bois d’Haucourt", "place")} <= kinds(found)
+    assert not {"Joseph Adolphe Chauret", "Viollet le Duc", "Combe-aux-Loups", "Bois d’Haucourt"} & set(found)
+    assert "place du Régime Indemnitaire" not in found
+
 # --- what is not an actor ----------------------------------------------------------------------------
 
 
