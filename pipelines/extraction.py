@@ -473,6 +473,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.geographic_names(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.located_names(doc, ents, common), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.dashed_places(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
                   over=("LOC", "MISC", "PER", "ORG"))
     doc.ents = ents

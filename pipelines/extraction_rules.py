@@ -693,6 +693,39 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
     return found
 
 
+
+_DASHES = {"-", "–", "—"}
+_SEGMENT_LINKS = {"la", "le", "les", "lès", "lez", "sur", "sous", "aux", "au", "en", "de", "du", "des", "d'", "d’", "l'", "l’"}
+
+
+def dashed_places(doc, ents) -> list[Found]:
+    """Names listed between spaced dashes on one line, at least three, most of them places for spaCy: the
+    communes of "- Attichy - Croutoy - Cuise la Motte - St Crépin aux Bois - Berneuil sur Aisne"; each name
+    is a capitalised word with capitalised words or links after it ("Tracy le Mont")."""
+    kinds = {i: e.label_ for e in ents for i in range(e.start, e.end)}
+    trusted = {i for e in ents if e.id_ and e.id_ != "place" for i in range(e.start, e.end)}
+    found = []
+    for start, end in _lines(doc):
+        segments, begin = [], start
+        for i in range(start, end + 1):
+            if i == end or (doc[i].text in _DASHES and doc[i].whitespace_ and (i == start or doc[i - 1].whitespace_)):
+                segments.append((begin, i))
+                begin = i + 1
+        run: list[tuple[int, int]] = []
+        for s, e in [*segments, (end, end)]:
+            words = doc[s:e]
+            if len(words) and len(words) <= 6 and words[0].text[:1].isupper() and words[-1].text[:1].isupper() and all(
+                (w.is_alpha or "-" in w.text) and (w.text[:1].isupper() or w.lower_ in _SEGMENT_LINKS) for w in words
+            ) and fold(words[0].lower_) not in _CIVILITY_WORDS and not trusted & set(range(s, e)):
+                run.append((s, e))
+                continue
+            places = sum(any(kinds.get(i) == "LOC" for i in range(a, b)) for a, b in run)
+            people = sum(any(kinds.get(i) == "PER" for i in range(a, b)) for a, b in run)
+            if len(run) >= 3 and places > people:
+                found.extend(Found(a, b, "LOC") for a, b in run)
+            run = []
+    return found
+
 def _phrase_start(doc, start: int, end: int, common) -> bool:
     """A capitalised word that starts a phrase, not a name in a list: "La gouvernance", "Territoire desservi"."""
     text = doc[start:end].text

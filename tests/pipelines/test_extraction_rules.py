@@ -196,6 +196,17 @@ def test_streets_and_squares_are_places_named_after_their_head(actors):
     assert not {"Joseph Adolphe Chauret", "Viollet le Duc", "Combe-aux-Loups", "Bois d’Haucourt"} & set(found)
     assert "place du Régime Indemnitaire" not in found
 
+
+def test_communes_listed_between_spaced_dashes_are_places(actors):
+    found = actors(
+        "Le service couvre les communes suivantes :\n- Attichy - Croutoy - Rethondes - Cuise la Motte - "
+        "St Crépin aux Bois - Moulin sous Touvent - Tracy le Mont - Pierrefonds\n"
+        "Ordre du jour - Approbation du procès-verbal - Questions diverses"
+    )
+    assert {("Cuise la Motte", "place"), ("St Crépin aux Bois", "place"), ("Moulin sous Touvent", "place"),
+            ("Tracy le Mont", "place"), ("Croutoy", "place"), ("Pierrefonds", "place")} <= kinds(found)
+    assert not any("Approbation" in name or "Questions" in name for name in found)
+
 # --- what is not an actor ----------------------------------------------------------------------------
 
 
