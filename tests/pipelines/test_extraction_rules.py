@@ -207,6 +207,17 @@ def test_communes_listed_between_spaced_dashes_are_places(actors):
             ("Tracy le Mont", "place"), ("Croutoy", "place"), ("Pierrefonds", "place")} <= kinds(found)
     assert not any("Approbation" in name or "Questions" in name for name in found)
 
+
+def test_guessed_organisations_stop_before_a_table_cell_or_a_number(actors):
+    found = actors(
+        "Révision de la convention d’objectifs entre la CCLO et l’Office de Tourisme 2025-2027\nRapporteur : M. Dupont\n"
+        "Le projet est situé sur le territoire du Syndicat d’Energie de l’Oise 6. Evolution des statuts.\n"
+        "Fonctionnement | 87 200,00 € | Vote"
+    )
+    names = set(found)
+    assert "Office de Tourisme" in names and "Syndicat d’Energie de l’Oise" in names
+    assert not any(any(c.isdigit() for c in name) or "|" in name for name in names)
+
 # --- what is not an actor ----------------------------------------------------------------------------
 
 
