@@ -319,6 +319,14 @@ def rejoin_and_trim_names(doc):
         elif ent.id_ != LEXICON_ID:
             while end - start > 1 and doc[start].lower_ in ("la", "le", "les", "l'", "l’") and doc[start].is_lower:
                 start += 1  # "la France"
+            # A guess run into a table's next cell or a number: "Fonctionnement | 87", "Office de Tourisme 2025-2027".
+            for i in range(start + 1, end):
+                if doc[i].text == "|" or any(c.isdigit() for c in doc[i].text):
+                    # a department's number after an acronym belongs to the name: "CDG 60"
+                    end = i + 1 if doc[i].text.isdigit() and len(doc[i]) <= 3 and _is_upper_word(doc[i - 1]) else i
+                    break
+            while end - start > 1 and doc[end - 1].lower_ in _CONNECTORS:
+                end -= 1
         # Cut at a line break that ends a heading or a list item, not inside "de la\nMer" or "Le-\nHir".
         for i in range(start, end - 1):
             if not doc[i].is_space and ("\n" in doc[i].text_with_ws or doc[i + 1].is_space):
@@ -469,9 +477,11 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.street_names(doc, ents), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.geographic_names(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.located_names(doc, ents, common), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.dashed_places(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
                   over=("LOC", "MISC", "PER", "ORG"))
     doc.ents = ents

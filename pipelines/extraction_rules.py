@@ -693,6 +693,39 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
     return found
 
 
+
+_DASHES = {"-", "–", "—"}
+_SEGMENT_LINKS = {"la", "le", "les", "lès", "lez", "sur", "sous", "aux", "au", "en", "de", "du", "des", "d'", "d’", "l'", "l’"}
+
+
+def dashed_places(doc, ents) -> list[Found]:
+    """Names listed between spaced dashes on one line, at least three, most of them places for spaCy: the
+    communes of "- Attichy - Croutoy - Cuise la Motte - St Crépin aux Bois - Berneuil sur Aisne"; each name
+    is a capitalised word with capitalised words or links after it ("Tracy le Mont")."""
+    kinds = {i: e.label_ for e in ents for i in range(e.start, e.end)}
+    trusted = {i for e in ents if e.id_ and e.id_ != "place" for i in range(e.start, e.end)}
+    found = []
+    for start, end in _lines(doc):
+        segments, begin = [], start
+        for i in range(start, end + 1):
+            if i == end or (doc[i].text in _DASHES and doc[i].whitespace_ and (i == start or doc[i - 1].whitespace_)):
+                segments.append((begin, i))
+                begin = i + 1
+        run: list[tuple[int, int]] = []
+        for s, e in [*segments, (end, end)]:
+            words = doc[s:e]
+            if len(words) and len(words) <= 6 and words[0].text[:1].isupper() and words[-1].text[:1].isupper() and all(
+                (w.is_alpha or "-" in w.text) and (w.text[:1].isupper() or w.lower_ in _SEGMENT_LINKS) for w in words
+            ) and fold(words[0].lower_) not in _CIVILITY_WORDS and not trusted & set(range(s, e)):
+                run.append((s, e))
+                continue
+            places = sum(any(kinds.get(i) == "LOC" for i in range(a, b)) for a, b in run)
+            people = sum(any(kinds.get(i) == "PER" for i in range(a, b)) for a, b in run)
+            if len(run) >= 3 and places > people:
+                found.extend(Found(a, b, "LOC") for a, b in run)
+            run = []
+    return found
+
 def _phrase_start(doc, start: int, end: int, common) -> bool:
     """A capitalised word that starts a phrase, not a name in a list: "La gouvernance", "Territoire desservi"."""
     text = doc[start:end].text
@@ -819,6 +852,45 @@ def sites_and_bearings(doc, ents) -> list[Found]:
                 found.append(Found(j, end, "LOC"))
     return found
 
+
+
+# Heads of a street's or a square's name, in any case: "rue Chauret", "QUAI JEAN JAURES", "place des Tilleuls".
+STREET_HEADS = {"rue", "route", "quai", "avenue", "boulevard", "bd", "chemin", "impasse", "allee", "corniche", "pont",
+                "place", "square", "ruelle", "esplanade", "promenade", "z.i", "z.a"}
+_NAME_PARTICLES = {"le", "la", "les", "de", "du", "des", "d'", "d’", "l'", "l’", "aux", "sur"}
+
+
+def street_names(doc, ents) -> list[Found]:
+    """Streets, squares and bridges named after their head ("rue Joseph Adolphe Chauret", "rue Viollet le Duc",
+    "route de la Combe-aux-Loups", "12, QUAI JEAN JAURES — 29770"): the head, its link and the run of
+    capitalised words after it, never across a line break. "place" after "en" or "la" is the common noun
+    ("mise en place du", "à la place de")."""
+    found = []
+    taken = {i for e in ents if e.label_ == "ORG" for i in range(e.start, e.end)}
+    for token in doc[:-1]:
+        i = token.i
+        if fold(token.lower_) not in STREET_HEADS or "\n" in token.whitespace_ or i in taken:
+            continue
+        if token.lower_ == "place" and i > 0 and doc[i - 1].lower_ in ("en", "la", "sa", "leur", "une"):
+            continue
+        j = i + 1
+        while j < len(doc) and doc[j].lower_ in OF | ARTICLES and "\n" not in doc[j - 1].whitespace_:
+            j += 1
+        end = j
+        while end < len(doc) and "\n" not in doc[end - 1].whitespace_:
+            word = doc[end]
+            if word.text[:1].isupper() and (word.is_alpha or "-" in word.text) and fold(word.lower_) not in _CIVILITY_WORDS:
+                end += 1
+            elif end > j and word.lower_ in _NAME_PARTICLES and end + 1 < len(doc) and doc[end + 1].text[:1].isupper() \
+                    and "\n" not in word.whitespace_:
+                end += 1
+            else:
+                break
+        while end > j and doc[end - 1].lower_ in _NAME_PARTICLES:
+            end -= 1
+        if end > j and not taken & set(range(i, end)):
+            found.append(Found(i, end, "LOC"))
+    return found
 
 # --- attendance lists of minutes ---------------------------------------------------------------------
 

@@ -183,6 +183,41 @@ def test_compound_commune_names_with_spaces_and_places_spacy_missed(actors):
     assert not any(kind == "person" for kind, _ in found.values())
 
 
+
+def test_streets_and_squares_are_places_named_after_their_head(actors):
+    found = actors(
+        "1. Réserve d’eau incendie rue Joseph Adolphe Chauret : subvention. Remise en état ligne BT rue Viollet le Duc ; "
+        "reprise de la route de la Combe-aux-Loups et du pont de la Guillotière, 12 place des Tilleuls à Vérlane. "
+        "Cession sente Rue du Bois d’Haucourt. Mise en place du Régime Indemnitaire."
+    )
+    assert {("rue Joseph Adolphe Chauret", "place"), ("rue Viollet le Duc", "place"),
+            ("route de la Combe-aux-Loups", "place"), ("pont de la Guillotière", "place"),
+            ("place des Tilleuls", "place"), ("Rue du Bois d’Haucourt", "place")} <= kinds(found)
+    assert not {"Joseph Adolphe Chauret", "Viollet le Duc", "Combe-aux-Loups", "Bois d’Haucourt"} & set(found)
+    assert "place du Régime Indemnitaire" not in found
+
+
+def test_communes_listed_between_spaced_dashes_are_places(actors):
+    found = actors(
+        "Le service couvre les communes suivantes :\n- Attichy - Croutoy - Rethondes - Cuise la Motte - "
+        "St Crépin aux Bois - Moulin sous Touvent - Tracy le Mont - Pierrefonds\n"
+        "Ordre du jour - Approbation du procès-verbal - Questions diverses"
+    )
+    assert {("Cuise la Motte", "place"), ("St Crépin aux Bois", "place"), ("Moulin sous Touvent", "place"),
+            ("Tracy le Mont", "place"), ("Croutoy", "place"), ("Pierrefonds", "place")} <= kinds(found)
+    assert not any("Approbation" in name or "Questions" in name for name in found)
+
+
+def test_guessed_organisations_stop_before_a_table_cell_or_a_number(actors):
+    found = actors(
+        "Révision de la convention d’objectifs entre la CCLO et l’Office de Tourisme 2025-2027\nRapporteur : M. Dupont\n"
+        "Le projet est situé sur le territoire du Syndicat d’Energie de l’Oise 6. Evolution des statuts.\n"
+        "Fonctionnement | 87 200,00 € | Vote"
+    )
+    names = set(found)
+    assert "Office de Tourisme" in names and "Syndicat d’Energie de l’Oise" in names
+    assert not any(any(c.isdigit() for c in name) or "|" in name for name in names)
+
 # --- what is not an actor ----------------------------------------------------------------------------
 
 
