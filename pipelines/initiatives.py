@@ -42,7 +42,7 @@ _TOKEN = re.compile(r"[\w’'()-]+|&|[^\w\s]")
 _CARRIER_LINKS = {"de", "du", "des", "d’", "d'", "la", "le", "les", "l’", "l'"}
 _MAX_LOWER = 2  # lower-case words a name may hold after a link word: "Coop des communs"
 _NAMED = (
-    r"appel|intitul|baptis|nomm|appel[eé]|festival|edition|operation|campagne|podcast|magazine|journal|lettre|"
+    r"appel|intitul|baptis|nomm|festival|edition|operation|campagne|podcast|magazine|journal|lettre|"
     r"manifeste|concours|forum|rencontres|journee|collectif|comite de pilotage|convention|partenariat|"
     r"politique|charte|marque"
 )
@@ -55,7 +55,7 @@ _NOT_A_NAME_START = {
     "vu", "considerant", "chapitre", "titre", "page",
 }
 # Words of spoken French that no project name holds: a quote holding one is reported speech.
-_SPEECH = re.compile(r"(?<!\w)(?:c'est|c’est|j'|j’|je|tu|ah|oh|oui|non|bon|ben|voilà|hein|ça)(?!\w)")
+_SPEECH = re.compile(r"(?<!\w)(?:(?:c'est|je|tu|ah|oh|oui|non|bon|ben|voila|hein|ca)(?!\w)|j')")  # on folded text
 # What a quoted name can be right after when it is not a project: a place, a nickname, an article of statutes.
 _NOT_PROJECT_BEFORE = re.compile(
     r"(?:secteur|quartier|lieu-dit|lieudit|hameau|rue|salle|parcelle|zone|site|surnomm\w*|dit|dite|"
@@ -162,7 +162,8 @@ class InitiativeFinder:
             if not _plausible(name, quoted=quoted) or initiative_key(name) in found or initiative_key(name) in self._refused:
                 return
             carriers = _carriers(text[end : end + _WINDOW])
-            sentence_start = max(text.rfind(". ", 0, start) + 2, text.rfind("\n", 0, start) + 1, 0)
+            dot = text.rfind(". ", 0, start)
+            sentence_start = max(dot + 2 if dot >= 0 else 0, text.rfind("\n", 0, start) + 1)
             sentence_end = min((i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0), default=len(text))
             found[initiative_key(name)] = InitiativeMention(
                 name=name, carriers=carriers, evidence=text[sentence_start : sentence_end + 1].strip()

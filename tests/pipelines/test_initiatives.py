@@ -51,6 +51,8 @@ def test_an_initiative_takes_the_place_named_with_it(finder):
     "text",
     [
         'Je regarde mon compteur, je dis "Ah, j\'ai oublié, ici c\'est 30, c\'est pas 50." Et voilà.',  # speech
+        "Sur le projet, il m’a répondu « J’ai tout compris » en sortant.",  # speech, by its elided "j'"
+        "Pour le projet de la place, « Ça bouge enfin » disait un habitant.",  # speech, by its folded "ça"
         "Le principe énoncé par l’article 7 « PARTICIPATIONS COMMUNALES » des statuts du Syndicat.",
         "Il cite l’exemple du secteur du « Rocher », où deux coupures récentes ont eu lieu.",
         "Beaucoup n’hésitaient pas à l‘appeler familièrement « Lulu » au village.",
@@ -73,6 +75,8 @@ def test_a_quoted_name_needs_a_project_word_before_it_or_a_carrier_after_it(find
     assert [m.name for m in finder.predict([named])[0]] == ["Le Fil des transitions"]
     assert [m.carriers for m in finder.predict([carried])[0]] == [["Coop des communs"]]
     assert finder.predict([far]) == [[]]
+    [[first]] = finder.predict(["Délibération n° 2024-21 – Évaluation du programme « Vérlibus » (2022-2023)."])
+    assert first.evidence.startswith("Délibération n° 2024-21")  # the evidence keeps the passage's first letter
 
 
 def test_carrier_names_stop_where_the_name_ends():
