@@ -421,6 +421,7 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
         ents = [e for e in ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]
         ents = _apply(doc, ents, companies, span_id=BODY_ID, over=everything, shrink=True)
     ents = _apply(doc, ents, rules.article_acronyms(doc, ents, not_actor_words), span_id=BODY_ID)
+    ents = _apply(doc, ents, rules.department_acronyms(doc, ents, not_actor_words), span_id=BODY_ID, shrink=True)
     ents = _apply(doc, ents, rules.lone_funders(doc, ents), span_id=BODY_ID)
     ents = _apply(doc, ents, rules.predicate_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
     ents = _apply(doc, ents, rules.sites_of_bodies(doc, ents), span_id=PLACE_ID, over=("ORG",), extend=True)
@@ -443,12 +444,18 @@ class CommonWords:
         self._lemmas = lookups.get_table("lemma_lookup") if lookups and lookups.has_table("lemma_lookup") else {}
         index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
         self._words = frozenset(w for pos in ("noun", "adj", "verb", "adv") for w in index.get(pos, []))
+        self._nouns = frozenset(index.get("noun", []))
 
     @staticmethod
     @functools.lru_cache(maxsize=4)
     def of(nlp) -> CommonWords:
         """The common words of a pipeline's lemmatizer, read once for all the components."""
         return CommonWords(nlp)
+
+    def is_noun(self, word: str) -> bool:
+        word = word.lower()
+        lemma = self._lemmas.get(word, word)
+        return (lemma[0] if isinstance(lemma, list) else lemma) in self._nouns or word in self._nouns
 
     def __contains__(self, word: str) -> bool:
         word = word.lower()
@@ -475,11 +482,12 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.titled_territories(doc, ents), span_id=BODY_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
+    ents = _apply(doc, ents, rules.assembly_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)
     ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.street_names(doc, ents), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.geographic_names(doc, ents), span_id=PLACE_ID, shrink=True)
-    ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID)
+    ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID, extend=True)
     ents = _apply(doc, ents, rules.located_names(doc, ents, common), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.dashed_places(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
@@ -536,7 +544,7 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
         if ent.label_ not in _KINDS:
             continue
         ent = _without_plan(ent, not_actor_words)
-        if ent.label_ == "LOC":
+        if ent.label_ in ("LOC", "ORG"):
             ent = _without_table_words(ent)
         lexicon = ent.id_ in _TRUSTED
         name = _name_of(ent)
@@ -575,6 +583,14 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue
             if ent.label_ == "PER" and _article_and_common_noun(ent, common):
                 continue  # "La Chose"
+            if (ent.label_ in ("ORG", "LOC") and ent.id_ not in (PLACE_ID, CIVILITY_ID)
+                    and not _HONORIFIC.match(one_line(ent.text)) and _only_common_words(name, common)):
+                continue  # a table's or a form's heading: "Déficit antérieur", "TOTAL", "Ordre National du Mérite"
+        if ent.label_ == "ORG" and ent.id_ != LEXICON_ID:
+            ent = _without_legal_form(ent)
+            if ent is None:
+                continue  # "SCIC SAS": a legal form is not a name
+            name = _name_of(ent)
         label = ent.label_
         if _HONORIFIC.match(one_line(ent.text)):
             label = "PER"  # "M.TANGUY", "Monsieur GOUPIL"
@@ -589,6 +605,38 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
         kept.append(Span(doc, ent.start, ent.end, label=label, span_id=ent.id_))
     doc.ents = _one_kind_per_name(kept)
     return doc
+
+
+# Words that head a body's or a site's name: a name made of common words is still one with them
+# ("Office de Tourisme", "Coopérative Territoires Vivants", "Maison de santé").
+_NAME_HEADS = (rules.BODY_HEADS | rules.BODY_NOUNS | rules.SITE_HEADS | rules.GEO_HEADS | rules.STREET_HEADS
+               | {"cour", "tribunal", "service", "services", "pole", "place", "lycee", "college", "ecole", "mairie"})
+
+
+def _only_common_words(name: str, common) -> bool:
+    """A name made only of common words and none of the words that head a body's or a site's name:
+    "Financement complémentaire", "Plan Local", "Numéro OBJET"; one such word in capitals only when it is a
+    noun ("TOTAL", "VISA", not "SAUR")."""
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", name) if fold(w) not in rules.OF | rules.ARTICLES]
+    words = [w.split("'")[-1].split("’")[-1] for w in words]
+    if not words or any(fold(w) in _NAME_HEADS or _ORGANISATION_WORDS.search(fold(w)) for w in words):
+        return False
+    if len(words) == 1:
+        return words[0].isupper() and len(words[0]) > 3 and common.is_noun(words[0])
+    return all(w.lower() in common for w in words)
+
+
+def _without_legal_form(ent):
+    """"SAS JVS MAIRISTEM" -> "JVS MAIRISTEM": the legal form is not part of the company's name (the gold
+    data's convention); None when nothing but legal forms is left ("SCIC SAS")."""
+    start = ent.start
+    while start < ent.end and (ent.doc[start].text in rules.LEGAL_FORMS or ent.doc[start].is_space):
+        start += 1
+    if start == ent.start:
+        return ent
+    if start == ent.end or all(t.is_punct for t in ent.doc[start:ent.end]):
+        return None
+    return Span(ent.doc, start, ent.end, label=ent.label_, span_id=ent.id_)
 
 
 def _acronym_named(name: str) -> bool:
@@ -634,12 +682,24 @@ _TABLE_WORDS = {"tel", "tél", "telephone", "fax", "mail", "courriel", "contact"
 
 
 def _without_table_words(ent):
+    """The entity without the layout words, function words and dates glued to its end ("Syndicat d'Energie
+    de l'Oise Approuvée", "commune de Saint Etienne Pour", "Dinan Agglomération du 1er") and the bearings
+    before it."""
     start, end = ent.start, ent.end
-    while end - start > 1 and fold(ent.doc[end - 1].text) in _TABLE_WORDS and ent.doc[end - 2].whitespace_:
+    doc = ent.doc
+    while end - start > 1 and (
+        (fold(doc[end - 1].text) in _TABLE_WORDS | rules.FUNCTION_WORDS and doc[end - 2].whitespace_)
+        or (_ORDINAL.match(doc[end - 1].text) and end - start > 2 and doc[end - 2].lower_ in ("du", "le"))
+    ):
         end -= 1
+        if doc[end - 1].lower_ in ("du", "le") and end - start > 1:
+            end -= 1
     while end - start > 1 and fold(ent.doc[start].text) in rules.BEARINGS and ent.doc[start].whitespace_:
         start += 1
     return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_, span_id=ent.id_)
+
+
+_ORDINAL = re.compile(r"^(1er|\d{1,2})$")
 
 
 def _common_word_place(ent, common) -> bool:
@@ -716,11 +776,14 @@ def _predicate_role(ent, cues: RoleCues) -> str | None:
 
 
 def _state_as_complement(ent) -> bool:
-    """"les services de l'État", "agents de l'Etat", "l'État territorial": a category, not the State acting."""
+    """"les services de l'État", "agents de l'Etat", "l'État territorial": a category, not the State acting
+    (which it is after a verb or "auprès de": "relève de l'État", "une subvention auprès de l'Etat")."""
     doc = ent.doc
     before = [t.lower_ for t in doc[max(0, ent.start - 2) : ent.start]]
     after = doc[ent.end].lower_ if ent.end < len(doc) else ""
-    return (len(before) == 2 and before[1] in ("l'", "l’") and before[0] in ("de", "des", "du")) or after in (
+    head = doc[ent.start - 3] if ent.start >= 3 else None
+    of_a_noun = head is None or (head.pos_ in ("NOUN", "PROPN", "ADJ") and head.lower_ != "auprès")
+    return (len(before) == 2 and before[1] in ("l'", "l’") and before[0] in ("de", "des", "du") and of_a_noun) or after in (
         "territorial", "territoriale"
     )
 

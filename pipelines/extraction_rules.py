@@ -57,11 +57,11 @@ BODY_NOUNS = {
     "reseau", "collectif", "groupe", "fondation", "start-up", "startup", "prestataire", "delegataire", "federation",
     "compagnie", "agence",
 }
-# Legal forms written before a company's name, part of it: "SA PICARDIE HABITAT", "SCOP ARESCOP".
+# Legal forms written before a company's name ("SA PICARDIE HABITAT", "SCOP ARESCOP"); the name is what follows.
 LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SCOP", "SCIC", "SEM", "SEML", "SPL", "GAEC", "SNC"}
 _CARDINAL = {"nord", "sud", "est", "ouest", "centre"}
 # Words written with a capital at a line's or a heading's start that never continue a name.
-_FUNCTION_WORDS = {"sous", "sur", "dans", "pour", "par", "avec", "le", "la", "les", "un", "une", "des", "au", "aux", "et",
+FUNCTION_WORDS = {"sous", "sur", "dans", "pour", "par", "avec", "le", "la", "les", "un", "une", "des", "au", "aux", "et",
                    "ou", "en", "de", "du", "ce", "cette", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"}
 BEARINGS = {"nord", "sud", "est", "ouest", "nord-est", "nord-ouest", "sud-est", "sud-ouest"}
 # Named sites used as locations when their head is written with a capital: "Manoir de Ménez-Bras".
@@ -166,7 +166,7 @@ def _name_tail(doc, i: int) -> int:
             if fold(token.text) in _NEW_BODY and doc[i - 1].lower_ in ("et", "la", "le", "l'", "l’"):
                 break
             if fold(token.text) in _CARDINAL or (
-                token.pos_ in ("PROPN", "NOUN", "ADJ", "X") and low not in _FUNCTION_WORDS
+                token.pos_ in ("PROPN", "NOUN", "ADJ", "X") and low not in FUNCTION_WORDS
                 and "Part" not in token.morph.get("VerbForm")  # "… de l’Oise Approuvée" (a table's column)
             ):
                 i += 1
@@ -234,7 +234,7 @@ def apposed_bodies(doc, ents) -> list[Found]:
         while start > 0 and comma - start < 4 and (
             doc[start - 1].is_title or doc[start - 1].is_upper or doc[start - 1].text in ("’", "'", "-")
             or (doc[start - 1].text[:1].isupper() and doc[start - 1].text[-1:] in "’'")
-        ) and "\n" not in doc[start - 1].whitespace_ and doc[start - 1].lower_ not in _FUNCTION_WORDS:
+        ) and "\n" not in doc[start - 1].whitespace_ and doc[start - 1].lower_ not in FUNCTION_WORDS:
             if doc[start - 1].is_upper and len(doc[start - 1]) > 2 and any(t.is_title for t in doc[start:comma]):
                 break  # a heading in capitals before the name: "IL Y FAIT BON VIVRE O’Tech"
             start -= 1
@@ -432,6 +432,53 @@ def article_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
     return found
 
 
+_BODY_FIELDS = ("financeur", "partenaire", "porteur", "prestataire", "operateur", "titulaire", "attributaire")
+_DEPARTMENT_ACRONYM = re.compile(r"^[A-Z]{2,6}(0[1-9]|[1-8]\d|9[0-5]|2[AB])$")  # "CAUE60", "SE60", "CD60"
+
+
+def department_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
+    """A body's acronym with its department's number, glued or not, after an article or a field's colon:
+    "au CAUE60", "par le SE60", "du CDG 60", "Financeurs : CD60" (spaCy takes them for places or codes),
+    never a zone's or a road's code ("RM21", "la RD 932").""" 
+    found = []
+    people = {i for e in ents if e.label_ in ("ORG", "PER") for i in range(e.start, e.end)}
+    for token in doc[1:]:
+        before = doc[token.i - 1].lower_
+        field = before == ":" and token.i > 1 and fold(doc[token.i - 2].text).startswith(_BODY_FIELDS)
+        if token.i in people or not (before in ("la", "le", "l'", "l’", "du", "au") or field):
+            continue
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if _DEPARTMENT_ACRONYM.match(token.text):
+            end = token.i + 1
+        elif (token.text.isupper() and token.text.isalpha() and len(token.text) >= 3 and token.whitespace_ == " "
+              and after is not None and _DEPARTMENT_ACRONYM.match(token.text + after.text)):
+            end = token.i + 2
+        else:
+            continue
+        if fold(re.sub(r"\d+$", "", token.text)) not in not_actors:
+            found.append(Found(token.i, end, "ORG"))
+    return found
+
+
+_ASSEMBLIES = ("conseil municipal", "conseil communautaire", "conseil syndical", "conseil d'agglomeration")
+
+
+def assembly_places(doc) -> list[Found]:
+    """The place in an assembly's name is a place, the assembly is no actor: "le Conseil Municipal de
+    PIERREFONDS", "Conseil communautaire de Dinan Agglomération" keeps only a commune or a territory."""
+    found = []
+    for token in doc[2:]:
+        if token.lower_ not in ("de", "d'", "d’") or fold(doc[token.i - 2 : token.i].text) not in _ASSEMBLIES:
+            continue
+        i = token.i + 1
+        if i < len(doc) and doc[i].lower_ in ("la", "l'", "l’"):
+            continue  # "Conseil municipal de la commune de X": the commune is named after
+        end = _capitals(doc, i) if i < len(doc) and doc[i].is_upper else _title_run(doc, i)
+        if end > i and not (i < len(doc) and fold(doc[i].text) in BODY_HEADS | _NEW_BODY):
+            found.append(Found(i, end, "LOC"))
+    return found
+
+
 def _upper_line(doc, i: int) -> bool:
     """Token i is in a heading written in capitals (three words in capitals around it)."""
     window = [t for t in doc[max(0, i - 3) : i + 4] if t.is_alpha and len(t) > 1]
@@ -444,6 +491,8 @@ def territory_or_body(doc, ent) -> Found | None:
     agent of a passive, after "auprès de" or "au" (addressed: "demande de subvention au département de l'Oise"),
     or written with a capital inside a sentence ("le Président de la Région Bretagne")."""
     words = [fold(t.text) for t in ent]
+    if words[:1] == ["commune"] and len(ent) > 2 and located(doc, ent.start) and not acts(doc, ent.start):
+        return Found(ent.start, ent.end, "LOC")  # "situé sur la commune de Saint-Étienne-Roilaye": where, not who
     if not words or words[0] not in ("departement", "region") or len(ent) < 2:
         return None
     if acts(doc, ent.start) or (ent[0].is_title and not line_start(doc, ent.start) and not ent[0].is_sent_start):
@@ -480,6 +529,11 @@ def predicate_bodies(doc, ents) -> list[Found]:
                 end += 1
             found.append(Found(ent.start, end, "ORG"))
     return found
+
+
+def located(doc, i: int) -> bool:
+    """Token i heads a location: "sur la commune de X", "dans la commune d'Audierne"."""
+    return i > 1 and doc[i - 1].lower_ in ("la", "le", "l'", "l’") and doc[i - 2].lower_ in ("sur", "dans")
 
 
 def acts(doc, i: int) -> bool:
@@ -568,7 +622,7 @@ def inside_a_name(doc, start: int, end: int) -> bool:
     """A region's or department's name that belongs to a longer proper name: "France Services",
     "Lisières de l’Oise", "Conseil d'Architecture … (CAUE) de l'Oise" (an acronym in brackets inside the name;
     not "département de l'Oise", "Conseil régional de Bretagne")."""
-    if end + 1 < len(doc) and doc[end - 1].whitespace_ == " " and doc[end].is_title and doc[end].lower_ not in _FUNCTION_WORDS:
+    if end + 1 < len(doc) and doc[end - 1].whitespace_ == " " and doc[end].is_title and doc[end].lower_ not in FUNCTION_WORDS:
         return True
     i = start - 1
     while i >= 0 and doc[i].lower_ in ARTICLES | {"l'", "l’"}:
@@ -729,7 +783,7 @@ def dashed_places(doc, ents) -> list[Found]:
 def _phrase_start(doc, start: int, end: int, common) -> bool:
     """A capitalised word that starts a phrase, not a name in a list: "La gouvernance", "Territoire desservi"."""
     text = doc[start:end].text
-    if text.lower() in _FUNCTION_WORDS:
+    if text.lower() in FUNCTION_WORDS:
         return True
     after = doc[end] if end < len(doc) else None
     return text.lower() in common and after is not None and not after.is_space and after.is_lower and after.is_alpha
@@ -770,7 +824,8 @@ _SPACED_LINKS = {"les", "lès", "lez", "sur", "sous", "en", "aux", "la", "le"}
 
 
 def spaced_toponyms(doc, ents) -> list[Found]:
-    """A commune's compound name written with spaces: "Dampvalley les Colombe", "Saint Just en Chaussée"."""
+    """A commune's compound name written with spaces: "Dampvalley les Colombe", "Saint Just en Chaussée",
+    "Berneuil sur Aisne" (from the department's name)."""
     found = []
     for ent in ents:
         if ent.label_ not in ("LOC", "PER") or ent.id_ == "civility" or len(words_of(doc, ent.start, ent.end)) != 1:
@@ -781,6 +836,13 @@ def spaced_toponyms(doc, ents) -> list[Found]:
             and doc[i + 1].pos_ == "PROPN" and ent[0].pos_ == "PROPN" and not ent[0].text.endswith("s")
         ):
             found.append(Found(ent.start, i + 2, "LOC"))
+        i = ent.start  # "Berneuil sur Aisne": the place found is the river's or the department's
+        if (
+            ent.label_ == "LOC" and i >= 2 and doc[i - 1].lower_ in _SPACED_LINKS and doc[i - 1].is_lower
+            and doc[i - 2].is_title and doc[i - 2].pos_ == "PROPN" and doc[i - 2].whitespace_ == " "
+            and not any(e.start <= i - 2 < e.end for e in ents) and fold(doc[i - 2].text) not in FUNCTION_WORDS
+        ):
+            found.append(Found(i - 2, ent.end, "LOC"))
     return found
 
 
