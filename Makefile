@@ -53,7 +53,8 @@ run: ingest serve ## Install, ingest the sample corpus, then serve (Ctrl-C stops
 test: install ## Run the test suite
 	$(BIN)/python -m pytest
 
-train: install ## Retrain the tagger (corpus/gold/tagging.jsonl + staff corrections) and the role classifier; writes models/tagger/, models/roles/
+train: install ## Retrain the NER (gold actors), the tagger (corpus/gold/tagging.jsonl + staff corrections) and the role classifier; writes models/ner/, models/tagger/, models/roles/
+	$(BIN)/patrimoine train ner
 	$(BIN)/patrimoine train tagger
 	$(BIN)/patrimoine train roles
 

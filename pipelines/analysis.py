@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pipelines.classifier import TrainedTagger, load_model, load_tagger
 from pipelines.embedding import load_embedder
-from pipelines.extraction import ActorExtractor, NounPhrases, PracticeLemmas, RoleCues, load_nlp
+from pipelines.extraction import NER_DIR, NER_META, ActorExtractor, NounPhrases, PracticeLemmas, RoleCues, load_nlp
 from pipelines.initiatives import InitiativeFinder, with_territories
 from pipelines.lexicons import PracticeMatcher, load_yaml
 from pipelines.role_classifier import MODEL_DIR, MODEL_FILE, RoleClassifier
@@ -75,32 +75,41 @@ def load_extractors(settings: Settings, *, staff_practices: list[dict] = ()) -> 
     """The actor extractor and the practice matcher alone (no embedding model), e.g. for `eval actors`.
     `staff_practices` (entries like those of models/practices.yaml, promoted by staff into the catalog) are
     matched besides the shipped ones."""
-    extractor, practices = _cached_extractors(str(settings.models_dir), settings.spacy_model, settings.role_classifier)
+    extractor, practices = _cached_extractors(
+        str(settings.models_dir), settings.spacy_model, settings.role_classifier, settings.ner
+    )
     if staff_practices:
-        practices = _practices_with(str(settings.models_dir), settings.spacy_model, json.dumps(list(staff_practices)))
+        practices = _practices_with(
+            str(settings.models_dir), settings.spacy_model, settings.ner, json.dumps(list(staff_practices))
+        )
     return extractor, practices
 
 
-def _nlp(models: Path, spacy_model: str):
-    return load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml", models / "places.yaml")  # loaded once
+def ner_directory(models: Path, ner: str) -> Path | None:
+    """The fine-tuned NER to load (None: spaCy's own, by setting or while none was trained)."""
+    directory = models / NER_DIR
+    return directory if ner == "fine-tuned" and (directory / NER_META).exists() else None
+
+
+def _nlp(models: Path, spacy_model: str, ner: str):
+    """The spaCy pipeline, loaded once (`load_nlp` caches) for the actors and the practices."""
+    return load_nlp(spacy_model, models / "organisations.yaml", models / "roles.yaml", models / "places.yaml",
+                    ner=ner_directory(models, ner))
 
 
 @functools.lru_cache(maxsize=2)
-def _cached_extractors(models_dir: str, spacy_model: str, role_classifier: str) -> tuple[ActorExtractor, Practices]:
+def _cached_extractors(models_dir: str, spacy_model: str, role_classifier: str, ner: str) -> tuple[ActorExtractor, Practices]:
     models = Path(models_dir)
-    nlp = _nlp(models, spacy_model)
+    nlp = _nlp(models, spacy_model, ner)
     roles = load_role_classifier(models) if role_classifier == "trained" else None
-    extractor = _actor_extractor(models, spacy_model, roles)
+    extractor = ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"), roles)
     return extractor, _practice_matchers(nlp, load_yaml(models / "practices.yaml"), models)
 
 
 def actor_extractor(settings: Settings, *, roles: RoleClassifier | None) -> ActorExtractor:
     """The actor extractor with this role classifier (None: the rules alone), e.g. to train or measure one."""
-    return _actor_extractor(Path(settings.models_dir), settings.spacy_model, roles)
-
-
-def _actor_extractor(models: Path, spacy_model: str, roles: RoleClassifier | None) -> ActorExtractor:
-    return ActorExtractor(_nlp(models, spacy_model), RoleCues.from_file(models / "roles.yaml"), roles)
+    models = Path(settings.models_dir)
+    return ActorExtractor(_nlp(models, settings.spacy_model, settings.ner), RoleCues.from_file(models / "roles.yaml"), roles)
 
 
 def load_role_classifier(models: Path) -> RoleClassifier | None:
@@ -110,11 +119,11 @@ def load_role_classifier(models: Path) -> RoleClassifier | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _practices_with(models_dir: str, spacy_model: str, staff_json: str) -> Practices:
+def _practices_with(models_dir: str, spacy_model: str, ner: str, staff_json: str) -> Practices:
     """The shipped practices and the staff's (given as JSON, to be a cache key)."""
     models = Path(models_dir)
     entries = [*load_yaml(models / "practices.yaml"), *json.loads(staff_json)]
-    return _practice_matchers(_nlp(models, spacy_model), entries, models)
+    return _practice_matchers(_nlp(models, spacy_model, ner), entries, models)
 
 
 @functools.lru_cache(maxsize=2)
@@ -131,7 +140,7 @@ def practices_for(settings: Settings, entries: list[dict]) -> Practices:
     """Matchers of these practice entries alone, with candidate terms: e.g. to find a practice staff just
     promoted in the stored passages, as ingestion would."""
     models = Path(settings.models_dir)
-    return _practice_matchers(_nlp(models, settings.spacy_model), entries, models)
+    return _practice_matchers(_nlp(models, settings.spacy_model, settings.ner), entries, models)
 
 
 def _practice_matchers(nlp, entries: list[dict], models: Path) -> Practices:

@@ -2,7 +2,9 @@
 
 The only module that imports spacy. `predict(texts)` is pure: it returns mentions and writes nothing.
 
-The pipeline is spaCy's own, with registered components around its statistical NER:
+The pipeline is spaCy's own, with registered components around its statistical NER. That NER can be
+spaCy's fine-tuned on the gold actors of the dev and train splits (`train_ner`, `patrimoine train ner`,
+models/ner/): `load_nlp(..., ner=directory)` loads it in place of spaCy's.
 
 - an EntityRuler before `ner`: the public bodies and networks of `models/organisations.yaml` (matched
   without accents, across line breaks, also glued by PDF extraction), and people introduced by a civility
@@ -29,6 +31,8 @@ The pipeline is spaCy's own, with registered components around its statistical N
 from __future__ import annotations
 
 import functools
+import json
+import random
 import re
 from pathlib import Path
 
@@ -36,6 +40,7 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Span
+from spacy.training import Example
 from spacy.util import filter_spans
 
 from pipelines import extraction_rules as rules
@@ -109,13 +114,17 @@ for _name in ("role", "role_evidence"):
 
 
 @functools.lru_cache(maxsize=2)
-def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = None, places: Path | None = None):
+def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = None, places: Path | None = None,
+             *, ner: Path | None = None):
     """The spaCy pipeline with the rules of this module (see the module's docstring); `organisations`,
-    `roles` and `places` are the lexicons of models/ (each optional)."""
+    `roles` and `places` are the lexicons of models/ (each optional); `ner` a directory written by
+    `save_ner` whose NER replaces spaCy's."""
     try:
         nlp = spacy.load(name)
     except OSError as exc:
         raise ModelUnavailable(f"spaCy model {name!r} is not installed ({exc})") from exc
+    if ner is not None:
+        _load_ner(nlp, name, ner)
     patterns = [
         {"label": "PER", "id": CIVILITY_ID, "pattern": [
             {"LOWER": {"IN": _CIVILITIES}},
@@ -1244,3 +1253,82 @@ def _term_key(tokens) -> str:
             words.append(word)
         glued = token.text == "-" and not token.whitespace_
     return " ".join(words)
+
+
+# --- the fine-tuned NER ---------------------------------------------------------------------------------
+
+NER_DIR = "ner"  # under models/
+NER_META = "meta.json"
+_NER_LABELS = {"person": "PER", "organisation": "ORG", "place": "LOC"}
+
+
+def _base_model(nlp, name: str) -> str:
+    return f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', name)}-{nlp.meta.get('version', '')}"
+
+
+def ner_reference(nlp, text: str, actors: list[tuple[str, str]]):
+    """The gold doc of a passage for NER training: every occurrence of each gold actor's surface form
+    (`(text, kind)`) is an entity; what spaCy's own NER finds elsewhere is left unknown (missing) when it
+    shares a word with a gold actor (another form of a name the gold lists once: "BOURBIER" beside
+    "Michèle BOURBIER"), and every other token is outside any entity (headings, plans, assemblies)."""
+    doc = nlp.make_doc(text)
+    spans = []
+    for surface, kind in actors:
+        for match in re.finditer(re.escape(surface), text):
+            span = doc.char_span(match.start(), match.end(), label=_NER_LABELS[kind], alignment_mode="contract")
+            if span is not None and len(span):
+                spans.append(span)
+    spans = filter_spans(spans)
+    words = {w.lower() for surface, _ in actors for w in re.findall(r"\w+", surface) if len(w) > 2}
+    with nlp.select_pipes(enable=["tok2vec", "ner"] if "tok2vec" in nlp.pipe_names else ["ner"]):
+        guessed = nlp(text).ents
+    unknown = [
+        doc[e.start : e.end] for e in guessed
+        if not any(e.start < x.end and x.start < e.end for x in spans) and any(t.lower_ in words for t in e)
+    ]
+    doc.set_ents(spans, missing=unknown, default="outside")
+    return doc
+
+
+def train_ner(name: str, passages: list[tuple[str, list[tuple[str, str]]]], *, epochs: int = 10, seed: int = 0):
+    """spaCy's NER of model `name` fine-tuned on gold passages (`(text, [(surface, kind)])`), with a fixed
+    seed; returns the pipeline (only its `ner` changed) and the loss of each epoch."""
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:
+        raise ModelUnavailable(f"spaCy model {name!r} is not installed ({exc})") from exc
+    spacy.util.fix_random_seed(seed)
+    examples = [Example(nlp.make_doc(text), ner_reference(nlp, text, actors)) for text, actors in passages]
+    order = random.Random(seed)
+    losses_by_epoch = []
+    with nlp.select_pipes(enable=["ner"]):
+        optimizer = nlp.resume_training()
+        for _ in range(epochs):
+            order.shuffle(examples)
+            losses: dict[str, float] = {}
+            for batch in spacy.util.minibatch(examples, size=8):
+                nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
+            losses_by_epoch.append(float(losses.get("ner", 0.0)))
+    return nlp, losses_by_epoch
+
+
+def save_ner(nlp, name: str, directory: Path, info: dict) -> Path:
+    """Write the pipeline's NER and what it was fine-tuned from (`info` is added to the meta file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    nlp.get_pipe("ner").to_disk(directory / "ner", exclude=["vocab"])  # the base model's vocabulary and vectors
+    meta = {"base_model": _base_model(nlp, name), **info}
+    (directory / NER_META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return directory
+
+
+def _load_ner(nlp, name: str, directory: Path) -> None:
+    meta_path = directory / NER_META
+    if not meta_path.exists() or not (directory / "ner").is_dir():
+        raise ModelUnavailable(f"{directory}: no fine-tuned NER here (run `patrimoine train ner`)")
+    base = json.loads(meta_path.read_text(encoding="utf-8")).get("base_model")
+    if base != _base_model(nlp, name):
+        raise ModelUnavailable(
+            f"{directory}: the NER was fine-tuned from {base}, not from the installed {_base_model(nlp, name)}; "
+            "run `patrimoine train ner` again or set PATRIMOINE_NER=spacy"
+        )
+    nlp.get_pipe("ner").from_disk(directory / "ner", exclude=["vocab"])

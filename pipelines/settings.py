@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="`trained`: people and organisations the role rules leave without a role get the role of the "
         "classifier trained by `patrimoine train roles` (models/roles/) when it is sure enough; `off`: rules only.",
     )
+    ner: Literal["fine-tuned", "spacy"] = Field(
+        default="fine-tuned",
+        description="`fine-tuned`: the actor extraction uses spaCy's NER fine-tuned on the gold actors by "
+        "`patrimoine train ner` (models/ner/; spaCy's own while none was trained); `spacy`: spaCy's own NER.",
+    )
     admin_token: SecretStr | None = Field(
         default=None,
         description="Bearer token of the admin API endpoints (tag corrections); they are off while it is unset.",
