@@ -212,15 +212,21 @@ def predictions(passages: list[dict], actors_of, practices_of=None, initiatives_
     }
 
 
+SCORED_SPLITS = ("dev", "test", "heldout")  # "heldout": a file of unseen passages (corpus/gold/heldout/)
+
+
 def scored(passages: list[dict]) -> list[dict]:
-    """The passages `eval actors` scores: those of the dev and test splits (never the train split's)."""
-    return [p for p in passages if passage_split(p) in ("dev", "test")]
+    """The passages `eval actors` scores: those of the dev, test and heldout splits (never the train split's)."""
+    return [p for p in passages if passage_split(p) in SCORED_SPLITS]
 
 
 def score_splits(gold: list[dict], predicted: dict[str, Predicted]) -> dict[str, Score]:
-    """Scores of the dev split, the test split and both; passages of the train split are never scored."""
-    return {
-        "dev": score([g for g in gold if passage_split(g) == "dev"], predicted),
-        "test": score([g for g in gold if passage_split(g) == "test"], predicted),
-        "overall": score([g for g in gold if passage_split(g) in ("dev", "test")], predicted),
-    }
+    """Scores of the dev split, the test split, the heldout split when there is one, and all of them;
+    passages of the train split are never scored."""
+    splits = {"dev": [], "test": [], "heldout": []}
+    for g in gold:
+        if passage_split(g) in splits:
+            splits[passage_split(g)].append(g)
+    scores = {name: score(part, predicted) for name, part in splits.items() if part or name != "heldout"}
+    scores["overall"] = score([g for part in splits.values() for g in part], predicted)
+    return scores

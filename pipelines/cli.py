@@ -363,7 +363,7 @@ def eval_actors(
 
     passages = scored(_actor_gold([gold]))
     if not passages:
-        _fail(f"{gold}: no passage of the dev or test split to score")
+        _fail(f"{gold}: no passage of the dev, test or heldout split to score")
     try:
         extractor, practices = load_extractors(_settings())
     except PatrimoineError as exc:

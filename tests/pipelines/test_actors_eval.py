@@ -57,6 +57,17 @@ def test_train_passages_are_never_scored():
     result = score_splits(gold, {})
     assert result["overall"].passages == 4 == result["dev"].passages + result["test"].passages
     assert passage_split(gold[0]) == "train" and scored(gold) == gold[1:]
+    assert "heldout" not in result
+
+
+def test_heldout_passages_are_scored_apart_and_in_the_overall_figures():
+    actor = {"text": "Paul", "kind": "person", "role": "elu"}
+    gold = [{"id": f"h-{i}", "split": "heldout", "text": "", "actors": [actor]} for i in range(3)]
+    gold += [{"id": "t-1", "split": "train", "text": "", "actors": [actor]}]
+    predicted = {"h-0": Predicted(actors=[("Paul", "person", "elu")])}
+    result = score_splits(scored(gold), predicted)
+    assert (result["heldout"].passages, result["overall"].passages, result["dev"].passages) == (3, 3, 0)
+    assert result["heldout"].kinds["person"].tp == 1 and result["heldout"].kinds["person"].fn == 2
 
 
 def test_roles_given_to_actors_whose_gold_role_is_null_are_counted():
