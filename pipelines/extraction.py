@@ -255,8 +255,9 @@ def clean_name(text: str, *, capitals: bool = False) -> str | None:
     letters = [c for c in name if c.isalpha()]
     if not letters or sum(c.isdigit() for c in name) > len(letters):
         return None
-    if name.isupper() and (" " in name or len(name) > 6) and not capitals:  # a heading in capitals, not an acronym
-        return None
+    alphabetic = [w for w in name.split() if any(c.isalpha() for c in w)]
+    if name.isupper() and (len(alphabetic) > 1 or len(name) > 6) and not capitals:  # a heading in capitals, not an
+        return None  # acronym, with or without its department's number ("CDG 60")
     return name
 
 
@@ -431,7 +432,7 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
         ents = _apply(doc, ents, companies, span_id=BODY_ID, over=everything, shrink=True)
     ents = _apply(doc, ents, rules.article_acronyms(doc, ents, not_actor_words), span_id=BODY_ID)
     ents = _apply(doc, ents, rules.department_acronyms(doc, ents, not_actor_words), span_id=BODY_ID, shrink=True)
-    ents = _apply(doc, ents, rules.lone_funders(doc, ents), span_id=BODY_ID)
+    ents = _apply(doc, ents, rules.lone_funders(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.predicate_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
     ents = _apply(doc, ents, rules.sites_of_bodies(doc, ents), span_id=PLACE_ID, over=("ORG",), extend=True)
     territories = [f for e in ents if e.label_ in ("ORG", "LOC") and (f := rules.territory_or_body(doc, e))]
@@ -586,12 +587,16 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue  # "Temple", "Ferrailles", "Régions" heading a line or after an article
             if ent.label_ == "LOC" and _common_word_place(ent, common):
                 continue  # "- Dire que …", "comptable du Trésor", "Adultes : 3,70 €"
-            if ent.label_ == "LOC" and (_CODE.match(name) or _DEMONYM.match(name) or _infinitive_heading(ent)):
+            if ent.label_ in ("LOC", "ORG") and _DEMONYM.match(re.sub(r"^(Les|Des|Aux) ", "", name)):
+                continue  # "les Pétrifontains": inhabitants
+            if ent.label_ == "LOC" and (_CODE.match(name) or _infinitive_heading(ent)):
                 continue  # "RM19", "les Pétrifontains", "• Sensibiliser les habitants"
             if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
                 continue
-            if ent.label_ == "PER" and _article_and_common_noun(ent, common):
-                continue  # "La Chose"
+            if _article_and_common_noun(ent, common) and (ent.label_ == "PER" or (
+                ent.label_ == "LOC" and ent.end < len(doc) and doc[ent.end].pos_ in ("VERB", "AUX")
+            )):
+                continue  # "La Chose", also as the subject of a verb ("La Chose est", not the commune "La Barre")
             if (ent.label_ in ("ORG", "LOC") and ent.id_ not in (PLACE_ID, CIVILITY_ID)
                     and not _HONORIFIC.match(one_line(ent.text)) and _only_common_words(name, common)):
                 continue  # a table's or a form's heading: "Déficit antérieur", "TOTAL", "Ordre National du Mérite"
@@ -1276,8 +1281,11 @@ def ner_reference(nlp, text: str, actors: list[tuple[str, str]]):
     for surface, kind in actors:
         for match in re.finditer(re.escape(surface), text):
             span = doc.char_span(match.start(), match.end(), label=_NER_LABELS[kind], alignment_mode="contract")
-            if span is not None and len(span):
-                spans.append(span)
+            if span is None or not len(span):  # a name glued to its civility in one token: "M.TANGUY"
+                span = doc.char_span(match.start(), match.end(), label=_NER_LABELS[kind], alignment_mode="expand")
+                if span is None or not _HONORIFIC.match(span.text[: len(span.text) - len(surface)] + " "):
+                    continue
+            spans.append(span)
     spans = filter_spans(spans)
     words = {w.lower() for surface, _ in actors for w in re.findall(r"\w+", surface) if len(w) > 2}
     with nlp.select_pipes(enable=["tok2vec", "ner"] if "tok2vec" in nlp.pipe_names else ["ner"]):

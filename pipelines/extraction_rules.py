@@ -570,7 +570,7 @@ def titled_territories(doc, ents) -> list[Found]:
 def lone_funders(doc, ents) -> list[Found]:
     """"subventionné par la région", "auprès du département": the body itself, without a name."""
     found = []
-    taken = {i for e in ents for i in range(e.start, e.end)}
+    taken = {i for e in ents if len(e) > 1 for i in range(e.start, e.end)}  # the word alone may be a guess already
     for token in doc:
         if token.i in taken or token.lower_ not in ("région", "département", "region", "departement"):
             continue

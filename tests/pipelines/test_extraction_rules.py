@@ -1,8 +1,10 @@
 """The organisation, place and role rules of the actor extraction, each on a short French text, with the real
-spaCy model and the lexicons of models/."""
+spaCy model (its own NER, so that each rule is tested on what spaCy guesses) and the lexicons of models/; the
+last tests run the product's pipeline (the fine-tuned NER of models/ner/) on the cases the rules exist for."""
 
 import pytest
 
+from pipelines.analysis import load_extractors
 from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
 from pipelines.settings import Settings
 
@@ -322,6 +324,7 @@ def test_organisation_roles_from_the_words_around_them(actors):
     assert found["Dinan Agglomération"][1] is None
 
 
+
 def test_a_cue_before_a_list_of_people_is_everyones_a_title_after_is_the_last_ones(actors):
     found = actors(
         "Le mandat de gérance est exercé à titre bénévole et les rémunérations de Monsieur LAURENT Vincent, "
@@ -344,3 +347,37 @@ def test_people_who_speak_in_council_minutes_are_elected(actors):
 
 def test_people_who_speak_outside_minutes_get_no_role(actors):
     assert actors("Dans son livre, M. THUILLIER indique que la ville a changé.")["THUILLIER"][1] is None
+
+
+# --- the product's pipeline (fine-tuned NER) -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def product():
+    extractor, _ = load_extractors(Settings())
+
+    def run(text: str) -> dict[str, tuple[str, str | None]]:
+        [mentions] = extractor.predict([text])
+        return {m.name: (m.kind, m.role) for m in mentions}
+
+    return run
+
+
+def test_the_fine_tuned_pipeline_keeps_what_the_rules_are_for(product):
+    found = product(
+        "Vote : Pour à l’unanimité\nM.TANGUY et M.ROBERT précisent qu’ils sont favorables.\n"
+        "Contrat d’assurance des risques statutaires du CDG 60\nLes Pétrifontains sont invités.\n"
+        "L’ensemble est subventionné par la région à hauteur de 80%. La SAS JVS MAIRISTEM fournit les logiciels."
+    )
+    assert found["TANGUY"][1] == found["ROBERT"][1] == "elu"
+    assert {("CDG 60", "organisation"), ("région", "organisation"), ("JVS MAIRISTEM", "organisation")} <= kinds(found)
+    assert not {name for name in found if "Pétrifontains" in name or name.startswith("SAS")}
+
+
+def test_courts_state_establishments_and_clubs_have_the_role_their_name_says(product):
+    found = product(
+        "Le recours est porté devant le Tribunal de Grande Instance. La Cour des Comptes publie son rapport. "
+        "Le BRGM suit les forages. Le Cercle des Nageurs de l'Attichois organise une fête."
+    )
+    assert found["Tribunal de Grande Instance"][1] == found["Cour des Comptes"][1] == found["BRGM"][1] == "etat"
+    assert found["Cercle des Nageurs de l'Attichois"][1] == "socio_economique"
