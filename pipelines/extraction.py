@@ -119,10 +119,7 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     """The spaCy pipeline with the rules of this module (see the module's docstring); `organisations`,
     `roles` and `places` are the lexicons of models/ (each optional); `ner` a directory written by
     `save_ner` whose NER replaces spaCy's."""
-    try:
-        nlp = spacy.load(name)
-    except OSError as exc:
-        raise ModelUnavailable(f"spaCy model {name!r} is not installed ({exc})") from exc
+    nlp = _spacy_model(name)
     if ner is not None:
         _load_ner(nlp, name, ner)
     patterns = [
@@ -167,6 +164,13 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     nlp.add_pipe("patrimoine_attendance", after="patrimoine_actor_filter")
     nlp.add_pipe("patrimoine_roles", after="patrimoine_attendance", config={"roles": str(roles) if roles else None})
     return nlp
+
+
+def _spacy_model(name: str):
+    try:
+        return spacy.load(name)
+    except OSError as exc:
+        raise ModelUnavailable(f"spaCy model {name!r} is not installed ({exc})") from exc
 
 
 def _words_across_lines(nlp, phrase: str, *, proper: bool = False) -> list[dict]:
@@ -590,7 +594,7 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
             if ent.label_ in ("LOC", "ORG") and _DEMONYM.match(re.sub(r"^(Les|Des|Aux) ", "", name)):
                 continue  # "les Pétrifontains": inhabitants
             if ent.label_ == "LOC" and (_CODE.match(name) or _infinitive_heading(ent)):
-                continue  # "RM19", "les Pétrifontains", "• Sensibiliser les habitants"
+                continue  # "RM19", "• Sensibiliser les habitants"
             if ent.id_ != CIVILITY_ID and not _HONORIFIC.match(one_line(ent.text)) and _after_naming_noun(ent):
                 continue
             if _article_and_common_noun(ent, common) and (ent.label_ == "PER" or (
@@ -602,9 +606,9 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
                 continue  # a table's or a form's heading: "Déficit antérieur", "TOTAL", "Ordre National du Mérite"
         if ent.label_ == "ORG" and ent.id_ != LEXICON_ID:
             ent = _without_legal_form(ent)
-            if ent is None:
+            name = _name_of(ent) if ent is not None else None
+            if name is None:
                 continue  # "SCIC SAS": a legal form is not a name
-            name = _name_of(ent)
         label = ent.label_
         if _HONORIFIC.match(one_line(ent.text)):
             label = "PER"  # "M.TANGUY", "Monsieur GOUPIL"
@@ -702,17 +706,16 @@ def _without_table_words(ent):
     start, end = ent.start, ent.end
     doc = ent.doc
     while end - start > 1 and (
-        (fold(doc[end - 1].text) in _TABLE_WORDS | rules.FUNCTION_WORDS and doc[end - 2].whitespace_)
+        (fold(doc[end - 1].text) in _TRAILING_WORDS and doc[end - 2].whitespace_)
         or (_ORDINAL.match(doc[end - 1].text) and end - start > 2 and doc[end - 2].lower_ in ("du", "le"))
     ):
-        end -= 1
-        if doc[end - 1].lower_ in ("du", "le") and end - start > 1:
-            end -= 1
+        end -= 1  # then "du" or "le", a function word, on the next turn
     while end - start > 1 and fold(ent.doc[start].text) in rules.BEARINGS and ent.doc[start].whitespace_:
         start += 1
     return ent if (start, end) == (ent.start, ent.end) else Span(ent.doc, start, end, label=ent.label_, span_id=ent.id_)
 
 
+_TRAILING_WORDS = _TABLE_WORDS | rules.FUNCTION_WORDS
 _ORDINAL = re.compile(r"^(1er|\d{1,2})$")
 
 
@@ -1288,7 +1291,7 @@ def ner_reference(nlp, text: str, actors: list[tuple[str, str]]):
             spans.append(span)
     spans = filter_spans(spans)
     words = {w.lower() for surface, _ in actors for w in re.findall(r"\w+", surface) if len(w) > 2}
-    with nlp.select_pipes(enable=["tok2vec", "ner"] if "tok2vec" in nlp.pipe_names else ["ner"]):
+    with nlp.select_pipes(enable=["ner"]):  # spaCy's NER has its own token vectors
         guessed = nlp(text).ents
     unknown = [
         doc[e.start : e.end] for e in guessed
@@ -1301,10 +1304,7 @@ def ner_reference(nlp, text: str, actors: list[tuple[str, str]]):
 def train_ner(name: str, passages: list[tuple[str, list[tuple[str, str]]]], *, epochs: int = 10, seed: int = 0):
     """spaCy's NER of model `name` fine-tuned on gold passages (`(text, [(surface, kind)])`), with a fixed
     seed; returns the pipeline (only its `ner` changed) and the loss of each epoch."""
-    try:
-        nlp = spacy.load(name)
-    except OSError as exc:
-        raise ModelUnavailable(f"spaCy model {name!r} is not installed ({exc})") from exc
+    nlp = _spacy_model(name)
     spacy.util.fix_random_seed(seed)
     examples = [Example(nlp.make_doc(text), ner_reference(nlp, text, actors)) for text, actors in passages]
     order = random.Random(seed)

@@ -439,13 +439,13 @@ _DEPARTMENT_ACRONYM = re.compile(r"^[A-Z]{2,6}(0[1-9]|[1-8]\d|9[0-5]|2[AB])$")  
 def department_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
     """A body's acronym with its department's number, glued or not, after an article or a field's colon:
     "au CAUE60", "par le SE60", "du CDG 60", "Financeurs : CD60" (spaCy takes them for places or codes),
-    never a zone's or a road's code ("RM21", "la RD 932").""" 
+    never a zone's or a road's code ("RM21", "la RD 932")."""
     found = []
-    people = {i for e in ents if e.label_ in ("ORG", "PER") for i in range(e.start, e.end)}
+    taken = {i for e in ents if e.label_ in ("ORG", "PER") for i in range(e.start, e.end)}
     for token in doc[1:]:
         before = doc[token.i - 1].lower_
         field = before == ":" and token.i > 1 and fold(doc[token.i - 2].text).startswith(_BODY_FIELDS)
-        if token.i in people or not (before in ("la", "le", "l'", "l’", "du", "au") or field):
+        if token.i in taken or not (before in ("la", "le", "l'", "l’", "du", "au") or field):
             continue
         after = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if _DEPARTMENT_ACRONYM.match(token.text):

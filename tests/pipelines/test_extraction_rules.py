@@ -16,13 +16,17 @@ def extractor():
     return ActorExtractor(nlp, RoleCues.from_file(models / "roles.yaml"))
 
 
-@pytest.fixture(scope="module")
-def actors(extractor):
+def _runner(extractor):
     def run(text: str) -> dict[str, tuple[str, str | None]]:
         [mentions] = extractor.predict([text])
         return {m.name: (m.kind, m.role) for m in mentions}
 
     return run
+
+
+@pytest.fixture(scope="module")
+def actors(extractor):
+    return _runner(extractor)
 
 
 def kinds(found: dict[str, tuple[str, str | None]]) -> set[tuple[str, str]]:
@@ -354,13 +358,7 @@ def test_people_who_speak_outside_minutes_get_no_role(actors):
 
 @pytest.fixture(scope="module")
 def product():
-    extractor, _ = load_extractors(Settings())
-
-    def run(text: str) -> dict[str, tuple[str, str | None]]:
-        [mentions] = extractor.predict([text])
-        return {m.name: (m.kind, m.role) for m in mentions}
-
-    return run
+    return _runner(load_extractors(Settings())[0])
 
 
 def test_the_fine_tuned_pipeline_keeps_what_the_rules_are_for(product):
