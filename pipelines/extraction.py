@@ -139,7 +139,10 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     categories: list[str] = []
     if organisations is not None:
         lexicon = load_yaml(organisations)
-        patterns += [{"label": "ORG", "pattern": acronym, "id": LEXICON_ID} for acronym in lexicon.get("acronyms", [])]
+        patterns += [
+            {"label": "ORG", "pattern": form, "id": LEXICON_ID}
+            for acronym in lexicon.get("acronyms", []) for form in _acronym_forms(acronym)
+        ]
         patterns += [
             {"label": "ORG", "pattern": _words_across_lines(nlp, phrase, proper=True), "id": LEXICON_ID}
             for phrase in lexicon.get("phrases", [])
@@ -164,6 +167,14 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     nlp.add_pipe("patrimoine_attendance", after="patrimoine_actor_filter")
     nlp.add_pipe("patrimoine_roles", after="patrimoine_attendance", config={"roles": str(roles) if roles else None})
     return nlp
+
+
+def _acronym_forms(acronym: str) -> list[str]:
+    """An acronym as written, and capitalised when it has four letters or more ("Urssaf", "Ademe"): shorter
+    ones capitalised are words ("Ars", "Onf")."""
+    if len(acronym) >= 4 and acronym.isupper() and acronym.isalpha():
+        return [acronym, acronym.capitalize()]
+    return [acronym]
 
 
 def _spacy_model(name: str):
@@ -211,12 +222,17 @@ class RoleCues:
         return cls(load_yaml(path))
 
     def in_name(self, name: str, *, roles: tuple[str, ...] | None = None) -> str | None:
-        """The role of the first organisation cue in a name or the words before it (among `roles`)."""
+        """The role of the longest organisation cue in a name or the words before it (among `roles`; on a tie,
+        the first role of the lexicon): "services de l'État" is the State's, not a local authority's services."""
         folded = fold(name)
+        best: tuple[int, str] | None = None
         for role, pattern in self._organisation.items():
-            if pattern is not None and (roles is None or role in roles) and pattern.search(folded):
-                return role
-        return None
+            if pattern is None or (roles is not None and role not in roles):
+                continue
+            longest = max((len(m.group(0)) for m in pattern.finditer(folded)), default=0)
+            if longest and (best is None or longest > best[0]):
+                best = (longest, role)
+        return best[1] if best else None
 
     def in_title(self, text: str) -> str | None:
         """The role of the first person cue in a short title ("maire de Saint-Vallier")."""
@@ -430,6 +446,10 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
     ents = _apply(doc, ents, rules.bare_heads(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), shrink=True)
     ents = _apply(doc, ents, rules.affiliations(doc, ents), span_id=BODY_ID, over=everything)
     ents = _apply(doc, ents, rules.apposed_bodies(doc, ents), span_id=BODY_ID, over=everything)
+    ents = _apply(doc, ents, rules.establishments(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"),
+                  extend=True)
+    ents = _apply(doc, ents, rules.services_of_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"),
+                  extend=True)
     companies, labels = rules.table_companies(doc, ents, not_actor_words, common)
     if companies:  # the rows' labels are categories ("Pneus", "Eco-DDS")
         ents = [e for e in ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]

@@ -243,6 +243,52 @@ def apposed_bodies(doc, ents) -> list[Found]:
     return found
 
 
+# Kinds of establishments named after them, often in lower case: "le lycée Jean Moulin", "l'EHPAD d'Autierne".
+ESTABLISHMENTS = {"lycee", "college", "ecole", "ehpad", "creche", "mediatheque", "bibliotheque"}
+# What a local authority's services are called after "services": "les services de la CCLO".
+# "les services de l'État" stay no actor (corpus/gold/README.md: the State after a noun).
+_AUTHORITY_WORDS = {"communaute", "agglomeration", "commune", "ville", "mairie", "departement", "region", "metropole",
+                    "syndicat"}
+
+
+def establishments(doc, ents) -> list[Found]:
+    """An establishment's kind followed by its name is a body: "le lycée Jean Moulin", "l'EHPAD d'Autierne",
+    "le lycée agricole de Caulnes" (not "l'école de production": no name follows)."""
+    found = []
+    people = {i for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
+    for token in doc[:-1]:
+        if fold(token.text) not in ESTABLISHMENTS or (token.is_upper and fold(token.text) != "ehpad" and len(token) > 1):
+            continue  # "ÉCOLE POUR LES FUTURS …": a heading
+        i = token.i + 1
+        if doc[i].is_lower and doc[i].pos_ == "ADJ" and i + 1 < len(doc):
+            i += 1  # "lycée agricole de …"
+        end = _name_tail(doc, i)
+        if end > i and any(t.is_title or t.is_upper for t in doc[i:end]) and not people & set(range(i, end)):
+            found.append(Found(token.i, end, "ORG"))
+    return found
+
+
+def services_of_bodies(doc, ents) -> list[Found]:
+    """A local authority's services are a body ("les services de la CCLO", "Services de Dinan Agglomération",
+    "les services techniques"); "le service de l'eau" is not one."""
+    found = []
+    for token in doc[:-1]:
+        if fold(token.text) in ("service", "services") and fold(doc[token.i + 1].text) in ("technique", "techniques"):
+            found.append(Found(token.i, token.i + 2, "ORG"))
+    for ent in ents:
+        if ent.label_ not in ("ORG", "LOC") or ent.start < 2:
+            continue
+        i = ent.start - 1
+        if doc[i].lower_ in ARTICLES:
+            i -= 1
+        if i < 1 or doc[i].lower_ not in OF or fold(doc[i - 1].text) not in ("service", "services"):
+            continue
+        words = {fold(t.text) for t in ent}
+        if words & _AUTHORITY_WORDS or (len(ent) == 1 and ent[0].is_upper and ent[0].is_alpha and len(ent[0]) > 2):
+            found.append(Found(i - 1, ent.end, "ORG"))
+    return found
+
+
 _LOCATIVE = {"toit", "toits", "locaux", "parking", "abords", "enceinte", "terrain", "batiment", "batiments", "facade",
              "hall", "cour", "parvis", "sous-sol"}
 

@@ -160,6 +160,27 @@ def test_kinds_of_bodies_are_actors_only_after_a_definite_article(actors):
     assert "PETR" in actors("Le PETR a validé le projet.")
 
 
+def test_an_establishment_named_after_its_kind_is_one_body(actors):
+    found = actors("Quand le lycée Jean Moulin a fermé, ma grand-mère vivait à l'EHPAD d'Autierne. "
+                   "Un partenariat avec le lycée agricole de Caulnes est engagé.")
+    assert kinds(found) == {("lycée Jean Moulin", "organisation"), ("EHPAD d'Autierne", "organisation"),
+                            ("lycée agricole de Caulnes", "organisation")}
+    assert not actors("L'école de production reçoit des jeunes. ÉCOLE POUR LES FUTURS INGÉNIEURS")
+
+
+def test_a_local_authoritys_services_are_a_body_of_its_agents(actors):
+    found = actors("La régie fait appel aux agents des Services Techniques. Les services de la CCLO assurent "
+                   "la communication. Le service de l'eau facture.")
+    assert found == {"Services Techniques": ("organisation", "agent"), "services de la CCLO": ("organisation", "agent")}
+    assert not actors("Les services de l'État ont instruit le dossier.")
+
+
+def test_national_acronyms_also_match_capitalised(actors):
+    found = actors("Article 6451 - Cotisation à l’Urssaf ; contributions à la caisse de retraite (CNRACL).")
+    assert kinds(found) == {("Urssaf", "organisation"), ("CNRACL", "organisation")}
+    assert not actors("Ars longa, vita brevis.").keys() & {"Ars"}
+
+
 # --- places ------------------------------------------------------------------------------------------
 
 
