@@ -613,15 +613,20 @@ def lexical_search(conn: sqlite3.Connection, query: str, *, k: int) -> list[str]
     Any term may match; when the query holds phrases between double quotes, every phrase must occur
     (unstemmed, accents and case ignored).
     """
+    return [pid for pid, _ in lexical_scores(conn, query, k=k)]
+
+
+def lexical_scores(conn: sqlite3.Connection, query: str, *, k: int) -> list[tuple[str, float]]:
+    """`lexical_search` with each passage's BM25 score (higher is better)."""
     match = _match_expression(analysis_fr.parse_query(query))
     if not match:
         return []
     rows = conn.execute(
-        "SELECT passage_id FROM passages_fts WHERE passages_fts MATCH ? "
-        "ORDER BY bm25(passages_fts, 0.0, 1.0, 0.2) LIMIT ?",
+        "SELECT passage_id, bm25(passages_fts, 0.0, 1.0, 0.2) AS rank FROM passages_fts WHERE passages_fts MATCH ? "
+        "ORDER BY rank LIMIT ?",
         (match, k),
     )
-    return [row["passage_id"] for row in rows]
+    return [(row["passage_id"], -row["rank"]) for row in rows]
 
 
 def with_phrases(conn: sqlite3.Connection, passage_ids: list[str], query: str) -> list[str]:

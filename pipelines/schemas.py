@@ -41,7 +41,8 @@ class SearchHit(BaseModel):
     page_end: int | None = Field(default=None, description="Last page when the passage spans pages.")
     text: str
     score: float = Field(
-        description="Relevance: weighted reciprocal-rank fusion of the dense (meaning) and lexical (words) ranks."
+        description="Relevance: weighted sum of the standardised dense (meaning) and lexical (words) scores "
+        "(z-scores over each ranking's first 100 candidates; may be negative)."
     )
     tags: list[TagPublic]
     actors: list[ActorPublic]

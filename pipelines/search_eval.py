@@ -19,7 +19,7 @@ from pathlib import Path
 from pipelines import catalog, query
 from pipelines.embedding import Embedder
 from pipelines.errors import PatrimoineError
-from pipelines.query import Mode
+from pipelines.query import DEFAULT_WEIGHTS, Mode
 from pipelines.schemas import EvalKindResult, EvalModeResult, SearchHit
 from pipelines.store import Store
 from pipelines.text import one_line
@@ -202,7 +202,7 @@ def evaluate(
     questions: Sequence[GoldQuestion],
     *,
     modes: Sequence[Mode] = MODES,
-    weights: tuple[float, float] = (1.0, 1.0),
+    weights: tuple[float, float] = DEFAULT_WEIGHTS,
     k: int = K,
 ) -> list[EvalModeResult]:
     """Search every question in every mode through pipelines.query and average the figures."""

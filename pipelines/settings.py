@@ -68,13 +68,13 @@ class Settings(BaseSettings):
         description="Overrides the zero-shot tagger's threshold from models/taxonomy.yaml (a score in [0, 1]).",
     )
     search_dense_weight: float = Field(
-        default=1.0, ge=0.0, description="Weight of the dense (embedding) ranking in search fusion."
+        default=0.2, ge=0.0, description="Weight of the dense (embedding) scores, standardised, in search fusion."
     )
     search_lexical_weight: float = Field(
-        default=3.0,
+        default=0.8,
         ge=0.0,
-        description="Weight of the lexical (BM25 on words) ranking in search fusion; above the dense one, "
-        "as BM25 measured better than USE on French documents (`patrimoine eval search`).",
+        description="Weight of the lexical (BM25 on words) scores, standardised, in search fusion; above the dense "
+        "one, as BM25 measured better than USE on French documents (`patrimoine eval search`).",
     )
     max_file_mb: float = Field(
         default=200.0, gt=0, description="Files larger than this (in megabytes) are reported, not read."

@@ -1,6 +1,6 @@
 from pipelines import query
 from pipelines.embedding import load_embedder
-from pipelines.query import fuse
+from pipelines.query import Ranking, fuse
 
 
 def _search(store, settings, text, k=5):
@@ -43,10 +43,33 @@ def test_empty_query_returns_nothing(store, settings):
 
 
 def test_fusion_rewards_agreement_and_weights():
-    fused = dict(fuse([(["a", "b"], 1.0), (["b", "c"], 1.0)]))
-    assert max(fused, key=fused.get) == "b"
-    heavier = fuse([(["a"], 1.0), (["c"], 2.0)])
-    assert heavier[0][0] == "c"
+    dense = [("a", 0.9), ("b", 0.8), ("x", 0.1)]
+    lexical = [("b", 12.0), ("c", 11.0), ("y", 1.0)]
+    assert fuse([Ranking(dense, 1.0), Ranking(lexical, 1.0)])[0][0] == "b"
+    assert [item for item, _ in fuse([Ranking(dense, 0.0), Ranking(lexical, 1.0)])][:2] == ["b", "c"]
+    assert [item for item, _ in fuse([Ranking(dense, 1.0), Ranking(lexical, 0.0)])][:2] == ["a", "b"]
+
+
+def test_fusion_weighs_score_margins_not_only_ranks():
+    # BM25 far ahead for "a": a passage second in both rankings does not overtake it.
+    lexical = [("a", 30.0), ("b", 5.0), ("c", 4.0), ("d", 3.0)]
+    dense = [("c", 0.60), ("b", 0.59), ("a", 0.58), ("d", 0.20)]
+    assert fuse([Ranking(dense, 0.2), Ranking(lexical, 0.8, unmatched=0.0)])[0][0] == "a"
+
+
+def test_fusion_counts_an_absent_or_deep_candidate_as_the_rankings_last():
+    lexical = Ranking([("a", 3.0), ("b", 2.0), ("c", 1.0), ("deep", 0.5)], 1.0)
+    fused = dict(fuse([lexical, Ranking([("x", 1.0), ("y", 0.5)], 1.0)], depth=3))
+    assert fused["deep"] == fused["c"]  # below the first 3: counted as the 3rd
+    assert fused["x"] > fused["y"]
+    assert fuse([]) == []
+
+
+def test_a_single_word_match_stands_out_of_the_unmatched_passages():
+    dense = [(f"p{i}", 0.9 - i / 100) for i in range(50)]
+    fused = fuse([Ranking(dense, 0.2), Ranking([("p40", 10.4)], 0.8, unmatched=0.0)])
+    assert fused[0][0] == "p40"
+    assert fuse([Ranking(dense, 0.2), Ranking([], 0.8, unmatched=0.0)])[0][0] == "p0"
 
 
 def test_scanned_arrete_gives_searchable_french_text(home):
