@@ -589,6 +589,8 @@ def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=fro
             continue
         if all(w in not_actor_words for w in re.split(r"[\s/]+", folded)):
             continue  # "ETA EPCIs"
+        if re.sub(r"\s*\d+$", "", folded) in not_actor_words:
+            continue  # "PR54", "RD 932": a code with its number
         if folded == "etat" and _state_as_complement(ent):
             continue
         if folded in categories and (ent.start == 0 or doc[ent.start - 1].lower_ not in ("le", "la", "l'", "l’", "du", "au")):

@@ -303,6 +303,8 @@ def test_codes_plans_venues_headings_and_quoted_titles_are_not_actors(actors):
         "6.4 Temple\nDevis pour le toit.\nLe festival « Les Petites Bouilles » aura lieu.\nLa Chose est l’agent"
     )
     assert found == {}
+    roads = actors("La route est classée RGC du PR54 au PR75. Mission de coordination (CSPS). Publié le ID : 029-2000")
+    assert not roads.keys() & {"RGC", "PR54", "PR75", "CSPS", "ID"}
 
 
 def test_inhabitants_and_verbs_heading_a_bullet_are_not_places(actors):
