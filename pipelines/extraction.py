@@ -135,6 +135,9 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
             {"IS_UPPER": True, "IS_ALPHA": True, "LENGTH": {">=": 2}, "OP": "+"},
         ]},
     ]
+    patterns.append({"label": "ORG", "id": LEXICON_ID, "pattern": [  # a shop or a food truck: "Chez Martine"
+        {"TEXT": "Chez"}, {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(_PARTICLES)}}, {"IS_TITLE": True, "OP": "?"},
+    ]})
     not_actors: list[str] = []
     categories: list[str] = []
     if organisations is not None:
@@ -456,6 +459,7 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
         ents = _apply(doc, ents, companies, span_id=BODY_ID, over=everything, shrink=True)
     ents = _apply(doc, ents, rules.article_acronyms(doc, ents, not_actor_words), span_id=BODY_ID)
     ents = _apply(doc, ents, rules.department_acronyms(doc, ents, not_actor_words), span_id=BODY_ID, shrink=True)
+    ents = _apply(doc, ents, rules.department_numbers(doc, ents), span_id=BODY_ID, over=("ORG",), extend=True)
     ents = _apply(doc, ents, rules.lone_funders(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.predicate_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
     ents = _apply(doc, ents, rules.sites_of_bodies(doc, ents), span_id=PLACE_ID, over=("ORG",), extend=True)
@@ -722,14 +726,15 @@ _TABLE_WORDS = {"tel", "tél", "telephone", "fax", "mail", "courriel", "contact"
 
 
 def _without_table_words(ent):
-    """The entity without the layout words, function words and dates glued to its end ("Syndicat d'Energie
-    de l'Oise Approuvée", "commune de Saint Etienne Pour", "Dinan Agglomération du 1er") and the bearings
-    before it."""
+    """The entity without the layout words, function words, dates and legal forms glued to its end ("Syndicat
+    d'Energie de l'Oise Approuvée", "commune de Saint Etienne Pour", "Dinan Agglomération du 1er", "MINERIS SAS")
+    and the bearings before it."""
     start, end = ent.start, ent.end
     doc = ent.doc
     while end - start > 1 and (
         (fold(doc[end - 1].text) in _TRAILING_WORDS and doc[end - 2].whitespace_)
         or (_ORDINAL.match(doc[end - 1].text) and end - start > 2 and doc[end - 2].lower_ in ("du", "le"))
+        or (ent.label_ == "ORG" and doc[end - 1].text in rules.LEGAL_FORMS and doc[end - 2].whitespace_)
     ):
         end -= 1  # then "du" or "le", a function word, on the next turn
     while end - start > 1 and fold(ent.doc[start].text) in rules.BEARINGS and ent.doc[start].whitespace_:

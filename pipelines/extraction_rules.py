@@ -506,6 +506,37 @@ def department_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
     return found
 
 
+_DEPARTMENT_NUMBER = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB])$")
+_QUANTITY_WORDS = {"%", "€", "euros", "ans", "jours", "heures", "h", "m", "km", "kg", "t", "tonnes", "ha", "m2", "m3", "°"}
+
+
+def department_numbers(doc, ents) -> list[Found]:
+    """An acronym's department number written after it: "du CDG 60.", "au CAUE 60 ;", "le SDEM 56 qui"; not a
+    count or an item number ("du CDG 12 votes pour", "au SIVOC 11. Indemnité", "ARS 60 %")."""
+    found = []
+    for ent in ents:
+        last = doc[ent.end - 1]
+        if ent.label_ != "ORG" or ent.end >= len(doc) or not (last.is_upper and last.is_alpha and len(last) >= 2):
+            continue
+        number = doc[ent.end]
+        if last.whitespace_ != " " or not _DEPARTMENT_NUMBER.match(number.text):
+            continue
+        if "\n" in number.whitespace_ or ent.end + 1 == len(doc) or _ends_a_name(doc, ent.end + 1):
+            found.append(Found(ent.start, ent.end + 1, "ORG"))
+    return found
+
+
+def _ends_a_name(doc, i: int) -> bool:
+    """Whether token i may follow a name: a sentence's or a line's end, a clause's punctuation, a verb or a
+    function word; not a noun, a number or a unit ("12 votes", "60 %")."""
+    after = doc[i]
+    if after.text == ".":
+        return i + 1 == len(doc) or "\n" in after.whitespace_
+    if after.is_punct:
+        return True
+    return not (after.like_num or fold(after.text) in _QUANTITY_WORDS or after.pos_ in ("NOUN", "PROPN", "NUM"))
+
+
 _ASSEMBLIES = ("conseil municipal", "conseil communautaire", "conseil syndical", "conseil d'agglomeration")
 
 

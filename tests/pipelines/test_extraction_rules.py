@@ -181,6 +181,25 @@ def test_national_acronyms_also_match_capitalised(actors):
     assert not actors("Ars longa, vita brevis.").keys() & {"Ars"}
 
 
+def test_a_department_number_after_an_acronym_belongs_to_its_name(actors):
+    found = actors("La commission d’appel d’offres du CDG 60 s’est réunie. APPROUVE l’adhésion au CAUE 60 ; "
+                   "le SDEM 56 qui dispose d'un réseau.")
+    assert kinds(found) >= {("CDG 60", "organisation"), ("CAUE 60", "organisation"), ("SDEM 56", "organisation")}
+    counts = actors("La convention du CDG 12 votes pour. Contribution au SIVOC 11. Indemnité de conseil.")
+    assert not counts.keys() & {"CDG 12", "SIVOC 11"}
+
+
+def test_state_bodies_in_lower_case_shops_and_trailing_legal_forms(actors):
+    found = actors("Le ministère de l'agriculture, l'Éducation nationale, les services préfectoraux et la trésorerie "
+                   "de Compiègne sont consultés. Recours devant le tribunal administratif de Besançon.")
+    assert {name for name, (_, role) in found.items() if role == "etat"} == {
+        "ministère de l'agriculture", "Éducation nationale", "services préfectoraux", "trésorerie de Compiègne",
+        "tribunal administratif de Besançon",
+    }
+    shops = actors("Food trucks : Chez Martine le mardi. Chez nous, la mairie décide. La société MINERIS SAS est retenue.")
+    assert kinds(shops) == {("Chez Martine", "organisation"), ("MINERIS", "organisation")}
+
+
 # --- places ------------------------------------------------------------------------------------------
 
 
