@@ -966,14 +966,23 @@ def located_names(doc, ents, common) -> list[Found]:
     return found
 
 
+# Natural sites named in lower case before their name: "la forêt de Compiègne", "le mont Saint-Mard", "le ru de Vandy".
+NATURAL_SITES = {"foret", "bois", "mont", "ru", "riviere", "butte", "etang", "lac", "canal", "baie", "marais", "clos"}
+
+
 def sites_and_bearings(doc, ents) -> list[Found]:
-    """Named sites written with a capital ("Manoir de Ménez-Bras", "Château de Pierrefonds") and places
-    after a bearing ("à l'est de Tromao", "au nord de Dinan")."""
+    """Named sites written with a capital ("Manoir de Ménez-Bras", "Château de Pierrefonds") or with a natural
+    site's head in lower case ("forêt de Compiègne", "mont Saint-Mard"), and places after a bearing ("à l'est de
+    Tromao", "au nord de Dinan")."""
     found = []
     taken = {i for e in ents if e.label_ in ("ORG",) for i in range(e.start, e.end)}
     for token in doc[:-2]:
         i = token.i
-        if token.is_title and fold(token.text) in SITE_HEADS and doc[i + 1].lower_ in OF | {"de la", "de l'"}:
+        natural = token.is_lower and fold(token.text) in NATURAL_SITES
+        if (
+            (token.is_title and fold(token.text) in SITE_HEADS and doc[i + 1].lower_ in OF | {"de la", "de l'"})
+            or (natural and (doc[i + 1].lower_ in OF or (doc[i + 1].is_title and not doc[i + 1].is_sent_start)))
+        ):
             j = i + 1
             while j < len(doc) and doc[j].lower_ in OF | ARTICLES:
                 j += 1

@@ -279,6 +279,12 @@ def test_the_place_of_an_assembly_is_a_place_and_a_commune_where_something_is_to
     assert not any("Conseil" in name for name in found)
 
 
+def test_natural_sites_named_with_a_lower_case_head_are_places(actors):
+    found = actors("Une balade en forêt de Compiègne, sur le mont Saint-Mard et le long du ru de Vandy.")
+    assert kinds(found) == {("forêt de Compiègne", "place"), ("mont Saint-Mard", "place"), ("ru de Vandy", "place")}
+    assert not actors("Le bois de chauffage est livré. Le dossier est clos.")
+
+
 def test_streets_and_squares_are_places_named_after_their_head(actors):
     found = actors(
         "1. Réserve d’eau incendie rue Joseph Adolphe Chauret : subvention. Remise en état ligne BT rue Viollet le Duc ; "
