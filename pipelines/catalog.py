@@ -622,11 +622,11 @@ def lexical_scores(conn: sqlite3.Connection, query: str, *, k: int) -> list[tupl
     if not match:
         return []
     rows = conn.execute(
-        "SELECT passage_id, bm25(passages_fts, 0.0, 1.0, 0.2) AS rank FROM passages_fts WHERE passages_fts MATCH ? "
-        "ORDER BY rank LIMIT ?",
+        "SELECT passage_id, bm25(passages_fts, 0.0, 1.0, 0.2) AS score FROM passages_fts WHERE passages_fts MATCH ? "
+        "ORDER BY score LIMIT ?",
         (match, k),
     )
-    return [(row["passage_id"], -row["rank"]) for row in rows]
+    return [(row["passage_id"], -row["score"]) for row in rows]
 
 
 def with_phrases(conn: sqlite3.Connection, passage_ids: list[str], query: str) -> list[str]:

@@ -135,9 +135,6 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
             {"IS_UPPER": True, "IS_ALPHA": True, "LENGTH": {">=": 2}, "OP": "+"},
         ]},
     ]
-    patterns.append({"label": "ORG", "id": LEXICON_ID, "pattern": [  # a shop or a food truck: "Chez Martine"
-        {"TEXT": "Chez"}, {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(_PARTICLES)}}, {"IS_TITLE": True, "OP": "?"},
-    ]})
     not_actors: list[str] = []
     categories: list[str] = []
     if organisations is not None:
@@ -449,10 +446,10 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
     ents = _apply(doc, ents, rules.bare_heads(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"), shrink=True)
     ents = _apply(doc, ents, rules.affiliations(doc, ents), span_id=BODY_ID, over=everything)
     ents = _apply(doc, ents, rules.apposed_bodies(doc, ents), span_id=BODY_ID, over=everything)
-    ents = _apply(doc, ents, rules.establishments(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"),
-                  extend=True)
-    ents = _apply(doc, ents, rules.services_of_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"),
-                  extend=True)
+    ents = _apply(doc, ents, rules.establishments(doc), span_id=BODY_ID, over=everything, extend=True)
+    ents = _apply(doc, ents, rules.services_of_bodies(doc, ents, lexicon_ids=frozenset({LEXICON_ID})), span_id=BODY_ID,
+                  over=("LOC", "MISC", "ORG"), extend=True)
+    ents = _apply(doc, ents, rules.shops(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "PER"))
     companies, labels = rules.table_companies(doc, ents, not_actor_words, common)
     if companies:  # the rows' labels are categories ("Pneus", "Eco-DDS")
         ents = [e for e in ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]

@@ -251,11 +251,10 @@ _AUTHORITY_WORDS = {"communaute", "agglomeration", "commune", "ville", "mairie",
                     "syndicat"}
 
 
-def establishments(doc, ents) -> list[Found]:
-    """An establishment's kind followed by its name is a body: "le lycée Jean Moulin", "l'EHPAD d'Autierne",
-    "le lycée agricole de Caulnes" (not "l'école de production": no name follows)."""
+def establishments(doc) -> list[Found]:
+    """An establishment's kind followed by its name is a body: "le lycée Jean Moulin", "l'école Jules Ferry",
+    "l'EHPAD d'Autierne", "le lycée agricole de Caulnes" (not "l'école de production", "l'école Maternelle")."""
     found = []
-    people = {i for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
     for token in doc[:-1]:
         if fold(token.text) not in ESTABLISHMENTS or (token.is_upper and fold(token.text) != "ehpad" and len(token) > 1):
             continue  # "ÉCOLE POUR LES FUTURS …": a heading
@@ -263,20 +262,38 @@ def establishments(doc, ents) -> list[Found]:
         if doc[i].is_lower and doc[i].pos_ == "ADJ" and i + 1 < len(doc):
             i += 1  # "lycée agricole de …"
         end = _name_tail(doc, i)
-        if end > i and any(t.is_title or t.is_upper for t in doc[i:end]) and not people & set(range(i, end)):
+        # A proper name, or a name after "de": "école Jules Ferry", "collège des Tilleuls"; not "école Maternelle".
+        if end > i and (any(t.pos_ == "PROPN" for t in doc[i:end]) or doc[i].lower_ in OF):
             found.append(Found(token.i, end, "ORG"))
     return found
 
 
-def services_of_bodies(doc, ents) -> list[Found]:
+def shops(doc, ents) -> list[Found]:
+    """A shop or a food truck named "Chez X" ("Chez Martine le mardi"); not a place adverbial ("Chez Enedis, le
+    raccordement …", "Chez Monsieur Dupont") nor a name already found."""
+    found = []
+    taken = {i for e in ents if e.label_ != "PER" for i in range(e.start, e.end)}  # "Chez Martine": not a person
+    for token in doc[:-1]:
+        i = token.i + 1
+        if token.text != "Chez" or not doc[i].is_title or i in taken or fold(doc[i].text) in _CIVILITY_WORDS:
+            continue
+        end = i + 1 + (i + 1 < len(doc) and doc[i + 1].is_title and (i + 1) not in taken)
+        if end < len(doc) and doc[end].text == ",":
+            continue
+        found.append(Found(token.i, end, "ORG"))
+    return found
+
+
+def services_of_bodies(doc, ents, *, lexicon_ids: frozenset[str] = frozenset()) -> list[Found]:
     """A local authority's services are a body ("les services de la CCLO", "Services de Dinan Agglomération",
-    "les services techniques"); "le service de l'eau" is not one."""
+    "les services techniques"); "le service de l'eau" is not one, nor the services of a body of the lexicon
+    (an entity whose id is in `lexicon_ids`: "les services de la DREAL" stay the DREAL, a State body)."""
     found = []
     for token in doc[:-1]:
         if fold(token.text) in ("service", "services") and fold(doc[token.i + 1].text) in ("technique", "techniques"):
             found.append(Found(token.i, token.i + 2, "ORG"))
     for ent in ents:
-        if ent.label_ not in ("ORG", "LOC") or ent.start < 2:
+        if ent.label_ not in ("ORG", "LOC") or ent.start < 2 or ent.id_ in lexicon_ids:
             continue
         i = ent.start - 1
         if doc[i].lower_ in ARTICLES:
@@ -507,6 +524,7 @@ def department_acronyms(doc, ents, not_actors: frozenset[str]) -> list[Found]:
 
 
 _DEPARTMENT_NUMBER = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB])$")
+_LIST_MARK = re.compile(r"^([IVXL]+|[A-Za-z]|\d{1,2})[.)]?$|^[•▪\-–—]$")  # a heading's or an item's mark
 _QUANTITY_WORDS = {"%", "€", "euros", "ans", "jours", "heures", "h", "m", "km", "kg", "t", "tonnes", "ha", "m2", "m3", "°"}
 
 
@@ -521,15 +539,19 @@ def department_numbers(doc, ents) -> list[Found]:
         number = doc[ent.end]
         if last.whitespace_ != " " or not _DEPARTMENT_NUMBER.match(number.text):
             continue
-        if "\n" in number.whitespace_ or ent.end + 1 == len(doc) or _ends_a_name(doc, ent.end + 1):
+        if ent.end + 1 == len(doc) or _ends_a_name(doc, ent.end + 1):
             found.append(Found(ent.start, ent.end + 1, "ORG"))
     return found
 
 
 def _ends_a_name(doc, i: int) -> bool:
-    """Whether token i may follow a name: a sentence's or a line's end, a clause's punctuation, a verb or a
-    function word; not a noun, a number or a unit ("12 votes", "60 %")."""
+    """Whether token i may follow a name: a sentence's end, a line's end before a heading's or an item's mark, a
+    clause's punctuation, a verb or a function word; not a noun, a number or a unit ("12 votes", "60 %", a
+    table's next row "45\nTotal 120")."""
     after = doc[i]
+    if after.is_space:
+        following = next((t for t in doc[i + 1 :] if not t.is_space), None)
+        return following is None or bool(_LIST_MARK.match(following.text))
     if after.text == ".":
         return i + 1 == len(doc) or "\n" in after.whitespace_
     if after.is_punct:
@@ -968,6 +990,7 @@ def located_names(doc, ents, common) -> list[Found]:
 
 # Natural sites named in lower case before their name: "la forêt de Compiègne", "le mont Saint-Mard", "le ru de Vandy".
 NATURAL_SITES = {"foret", "bois", "mont", "ru", "riviere", "butte", "etang", "lac", "canal", "baie", "marais", "clos"}
+_NATURAL_SITES_WITH_DE = {"bois", "canal", "clos"}  # "le canal Facebook", "en bois Douglas": only "bois de X"
 
 
 def sites_and_bearings(doc, ents) -> list[Found]:
@@ -981,7 +1004,9 @@ def sites_and_bearings(doc, ents) -> list[Found]:
         natural = token.is_lower and fold(token.text) in NATURAL_SITES
         if (
             (token.is_title and fold(token.text) in SITE_HEADS and doc[i + 1].lower_ in OF | {"de la", "de l'"})
-            or (natural and (doc[i + 1].lower_ in OF or (doc[i + 1].is_title and not doc[i + 1].is_sent_start)))
+            or (natural and (doc[i + 1].lower_ in OF or (
+                doc[i + 1].is_title and not doc[i + 1].is_sent_start and fold(token.text) not in _NATURAL_SITES_WITH_DE
+            )))
         ):
             j = i + 1
             while j < len(doc) and doc[j].lower_ in OF | ARTICLES:

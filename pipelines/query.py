@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from pipelines.schemas import (
     SimilarResponse,
     StatsResponse,
 )
+from pipelines.settings import DEFAULT_SEARCH_WEIGHTS
 from pipelines.similar import Profile, rank
 from pipelines.store import Store
 from pipelines.text import fold, sentence_with
@@ -42,7 +44,6 @@ if TYPE_CHECKING:  # the analyzer loads spaCy: only its type is needed here
 # z-score combinations (dense weight 0.05..0.4): the only family whose hybrid was above both dense and
 # lexical on every set; reciprocal-rank fusion lost to BM25 on two held-out sets (`patrimoine eval search`).
 FUSION_DEPTH = 100
-DEFAULT_WEIGHTS = (0.2, 0.8)  # (dense, lexical): the settings' defaults
 _FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model",
                  "ocr_confidence"}
 _FROM_DOCUMENT = {"title", "source_path", "doc_type", "date", "territory"}
@@ -50,7 +51,8 @@ Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 
 
-class Ranking(NamedTuple):
+@dataclass(frozen=True, kw_only=True)
+class Ranking:
     """One ranking to fuse: ids with their scores, best first; its weight; the score of a candidate it did not
     match when there is one (BM25: 0), which fills its first `depth` places when it matched fewer."""
 
@@ -60,8 +62,8 @@ class Ranking(NamedTuple):
 
 
 def standardised(ranking: Ranking, *, depth: int = FUSION_DEPTH) -> tuple[dict[str, float], float]:
-    """Each id's score as a z-score over the ranking's first `depth` places, and the z-score of its last place,
-    that every deeper or absent candidate counts as (all 0 when the scores are equal)."""
+    """Each id's score as a z-score over the ranking's first `depth` places (all 0 when the scores are equal),
+    and the z-score of its last place there."""
     head = [score for _, score in ranking.scored[:depth]]
     if ranking.unmatched is not None:
         head += [ranking.unmatched] * (depth - len(head))
@@ -73,18 +75,19 @@ def standardised(ranking: Ranking, *, depth: int = FUSION_DEPTH) -> tuple[dict[s
     def z(score: float) -> float:
         return (score - mean) / spread if spread else 0.0
 
-    floor = z(min(head))
-    return {item: max(z(score), floor) for item, score in ranking.scored}, floor
+    return {item: z(score) for item, score in ranking.scored}, z(min(head))
 
 
 def fuse(rankings: list[Ranking], *, depth: int = FUSION_DEPTH) -> list[tuple[str, float]]:
     """Weighted sum of standardised scores, best first. A candidate a ranking does not hold among its first
-    `depth` counts as that ranking's last place (no better than what it found), so that deeper candidates, kept
-    for filters and facets, do not change the head's order; a single BM25 match stands out of the unmatched."""
+    `depth` counts as that ranking's last place there (no better than what it found), so that deeper candidates,
+    kept for filters and facets, do not change the head's order; among those, the unclamped sum breaks ties. A
+    single BM25 match stands out of the unmatched passages."""
     parts = [(*standardised(ranking, depth=depth), ranking.weight) for ranking in rankings]
     ids = dict.fromkeys(item for z, _, _ in parts for item in z)
-    fused = {item: sum(weight * z.get(item, floor) for z, floor, weight in parts) for item in ids}
-    return sorted(fused.items(), key=lambda pair: -pair[1])
+    clamped = {item: sum(weight * max(z.get(item, floor), floor) for z, floor, weight in parts) for item in ids}
+    raw = {item: sum(weight * z.get(item, floor) for z, floor, weight in parts) for item in ids}
+    return sorted(clamped.items(), key=lambda pair: (-pair[1], -raw[pair[0]]))
 
 
 def search(
@@ -93,7 +96,7 @@ def search(
     query: str,
     *,
     k: int = 10,
-    weights: tuple[float, float] = DEFAULT_WEIGHTS,
+    weights: tuple[float, float] = DEFAULT_SEARCH_WEIGHTS,
     mode: Mode = "hybrid",
     filters: facets.SearchFilters | None = None,
     page: int = 1,
@@ -124,10 +127,11 @@ def search(
         dense = [(hit.passage_id, hit.score) for hit in store.index.query(embedder.embed_queries([query])[0], k=depth)]
     if mode in ("hybrid", "lexical"):
         lexical = catalog.lexical_scores(store.conn, query, k=depth)
-    if mode == "hybrid":
-        kept = set(catalog.with_phrases(store.conn, [pid for pid, _ in dense], query))
-        dense = [(pid, score) for pid, score in dense if pid in kept]
-    ranked = fuse([Ranking(dense, weights[0]), Ranking(lexical, weights[1], unmatched=0.0)])
+    ranked = fuse([Ranking(scored=dense, weight=weights[0]), Ranking(scored=lexical, weight=weights[1], unmatched=0.0)])
+    if mode == "hybrid":  # standardised over the whole dense head, then those without the query's phrases dropped
+        with_phrases = set(catalog.with_phrases(store.conn, [pid for pid, _ in dense], query))
+        with_phrases.update(pid for pid, _ in lexical)
+        ranked = [(pid, score) for pid, score in ranked if pid in with_phrases]
     scores = {pid: round(score, 6) for pid, score in ranked}
     facts = catalog.passage_facts(store.conn, [pid for pid, _ in ranked])
     kept = facets.apply([pid for pid, _ in ranked], facts, filters)  # a vector whose catalog row is gone: never shown

