@@ -277,7 +277,9 @@ def shops(doc, ents) -> list[Found]:
         i = token.i + 1
         if token.text != "Chez" or not doc[i].is_title or i in taken or fold(doc[i].text) in _CIVILITY_WORDS:
             continue
-        end = i + 1 + (i + 1 < len(doc) and doc[i + 1].is_title and (i + 1) not in taken)
+        end = i + 1
+        if end < len(doc) and doc[end].is_title and end not in taken:
+            end += 1  # "Chez Max Burger"
         if end < len(doc) and doc[end].text == ",":
             continue
         found.append(Found(token.i, end, "ORG"))
