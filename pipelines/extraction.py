@@ -365,10 +365,25 @@ def rejoin_and_trim_names(doc):
                     break
         while end > start and (doc[end - 1].is_space or doc[end - 1].is_punct):
             end -= 1
-        if end > start:
-            spans.append(Span(doc, start, end, label=label, span_id=ent.id_))
+        parts = _listed_people(doc, start, end) if label == "PER" else [(start, end)]
+        spans.extend(Span(doc, s, e, label=label, span_id=ent.id_) for s, e in parts if e > s)
     doc.ents = filter_spans(_merge_cut_names(doc, spans))
     return doc
+
+
+def _listed_people(doc, start: int, end: int) -> list[tuple[int, int]]:
+    """A run of names written "First name SURNAME", one after the other, is as many people: "Vincent LAUNAY
+    Benjamin TASSIN" (columns of an organisation chart), not "Guillain DE FRANCE" or "Jean-Claude CORMONT"."""
+    parts, begin = [], start
+    for i in range(start + 1, end):
+        before = doc[begin:i]
+        if doc[i].is_title and doc[i].text[0].isalpha() and _is_upper_word(doc[i - 1]) and doc[i - 1].whitespace_ and any(
+            t.is_title and t.text[0].isalpha() for t in before
+        ) and any(_is_upper_word(t) for t in doc[i + 1 : end]):
+            parts.append((begin, i))
+            begin = i
+    parts.append((begin, end))
+    return parts
 
 
 def _after_title(doc, ent) -> Span | None:
@@ -450,6 +465,7 @@ def complete_bodies(doc, not_actor_words: frozenset[str] = frozenset(), common=f
     ents = _apply(doc, ents, rules.services_of_bodies(doc, ents, lexicon_ids=frozenset({LEXICON_ID})), span_id=BODY_ID,
                   over=("LOC", "MISC", "ORG"), extend=True)
     ents = _apply(doc, ents, rules.shops(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "PER"))
+    ents = _apply(doc, ents, rules.lower_case_bodies(doc, ents), span_id=BODY_ID, over=("LOC", "MISC", "ORG"))
     companies, labels = rules.table_companies(doc, ents, not_actor_words, common)
     if companies:  # the rows' labels are categories ("Pneus", "Eco-DDS")
         ents = [e for e in ents if e.id_ in _TRUSTED or not any(s < e.end and e.start < x for s, x in labels)]

@@ -107,6 +107,8 @@ TOPONYM = re.compile(
     r"^[A-ZÀ-Þ][\w’']*(-(le|la|les|lès|lez|sur|sous|en|aux|au|de|du|des|d'|l'|Le|La|Les|Sur|Sous)-"
     r"|-(St|Ste|Saint|Sainte)-)[\w-]+$|^(St|Ste|Saint|Sainte)-[A-ZÀ-Þ][\w’'-]+$"
 )
+# A name of capitalised parts joined by hyphens: "Loulans-Verchamp", "Broye-Aubigney-Montseugny".
+_COMPOUND = re.compile(r"^[A-ZÀ-Þ][a-zß-ÿ’']+(-[A-ZÀ-Þ][a-zß-ÿ’']+)+$")
 _ENUM_SEPARATORS = {",", ";", "et", "/"}
 _LINE_BULLETS = {"•", "-", "–", "—", "➔", "→", "▪", "*", "o"}
 
@@ -264,6 +266,40 @@ def establishments(doc) -> list[Found]:
         end = _name_tail(doc, i)
         # A proper name, or a name after "de": "école Jules Ferry", "collège des Tilleuls"; not "école Maternelle".
         if end > i and (any(t.pos_ == "PROPN" for t in doc[i:end]) or doc[i].lower_ in OF):
+            found.append(Found(token.i, end, "ORG"))
+    return found
+
+
+# Heads of a body named in lower case by what it gathers: "l'association des amis du jumelage", "le syndicat des eaux".
+_LOWER_CASE_HEADS = {"association", "amicale", "federation", "syndicat", "cooperative", "union", "fondation", "mutuelle"}
+_CONTENT = {"NOUN", "PROPN", "ADJ"}
+
+
+def lower_case_bodies(doc, ents) -> list[Found]:
+    """One body written in lower case, with a definite article and its complements: "l'association des amis du
+    jumelage", "la fédération de pêche de l'Oise"; not "une association de parents", "le syndicat mixte"."""
+    found = []
+    taken = {i for e in ents if e.id_ or e.label_ == "PER" for i in range(e.start, e.end)}
+    for token in doc[1:-2]:
+        if not token.is_lower or fold(token.text) not in _LOWER_CASE_HEADS or token.i in taken:
+            continue
+        if doc[token.i - 1].lower_ not in ARTICLES or "\n" in token.whitespace_:
+            continue
+        end = i = token.i + 1
+        while i < len(doc) and doc[i - 1].whitespace_ != "\n" and i - token.i <= 10:
+            if doc[i].lower_ in OF:
+                j = i + 1
+                if j < len(doc) and doc[j].lower_ in ARTICLES:
+                    j += 1  # "de la", "de l'"
+                if j < len(doc) and doc[j].pos_ in _CONTENT and fold(doc[j].text) not in FUNCTION_WORDS and j not in taken:
+                    i = end = j + 1
+                    continue
+                break
+            if end > token.i + 1 and doc[i].pos_ == "ADJ" and doc[i].is_lower:
+                i = end = i + 1  # "… de pêche sportive"
+                continue
+            break
+        if end > token.i + 1:
             found.append(Found(token.i, end, "ORG"))
     return found
 
@@ -813,26 +849,30 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
 
     def close() -> None:
         nonlocal commas
-        toponyms = sum(TOPONYM.match(doc[s:e].text) is not None for s, e in run)
-        anchors = sum(TOPONYM.match(doc[s:e].text) is not None or (s, e) in places for s, e in run)
+        toponyms = sum(TOPONYM.match(_without_article(doc, s, e)) is not None for s, e in run)
+        anchors = sum(TOPONYM.match(_without_article(doc, s, e)) is not None or (s, e) in places for s, e in run)
         with_people = any(person & set(range(s, e)) for s, e in run)
         pair = len(run) == 2 and (commas or "\n" in doc[run[0][1] - 1].whitespace_ or doc[run[0][1]].is_space) and not any(
             doc[s:e].text.lower() in common for s, e in run
         )
-        if toponyms and (anchors >= 2 or len(run) >= 3 or pair) and not (with_people and commas):
+        listed = toponyms and (anchors >= 2 or len(run) >= 3 or pair) and not (with_people and commas)
+        # A column of names with no compound among them ("Malans\nMarast\nMarnay\nMaussans"), known by at least
+        # two places spaCy found in it.
+        column = len(run) >= 4 and anchors >= 2 and not with_people
+        if listed or column:
             found.extend(Found(s, e, "LOC") for s, e in run)
         run.clear()
         commas = False
 
     previous_end = None
-    for s, e in words_of(doc):
+    for s, e in _with_articles(doc, words_of(doc)):
         if doc[e - 1].text in (",", ";") and e - 1 > s:
             e -= 1
         if run and doc[s:e].text in _ENUM_SEPARATORS:
             commas = True
             previous_end = e
             continue
-        if is_title_word(doc[s:e].text) and not blocked & set(range(s, e)) and not _phrase_start(doc, s, e, common):
+        if (is_title_word(doc[s:e].text) or _article_and_name(doc, s, e)) and not blocked & set(range(s, e)) and not _phrase_start(doc, s, e, common):
             gap = doc[previous_end:s] if previous_end is not None else []
             if run and any(not (t.is_space or t.text in _ENUM_SEPARATORS) for t in gap):
                 close()
@@ -847,6 +887,33 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
         close()
     return found
 
+
+_NAME_ARTICLES = {"La", "Le", "Les", "L'", "L’"}
+
+
+def _with_articles(doc, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The words, a capitalised article joined to the name after it on the same line ("La" "Vergenne")."""
+    joined: list[tuple[int, int]] = []
+    for s, e in words:
+        if joined and _article_and_name(doc, joined[-1][0], e):
+            joined[-1] = (joined[-1][0], e)
+        else:
+            joined.append((s, e))
+    return joined
+
+
+def _without_article(doc, start: int, end: int) -> str:
+    """The text of a listed name without the article it starts with ("La Villedieu-en-Fontenette")."""
+    words = words_of(doc, start, end)
+    return doc[words[1][0]:end].text if _article_and_name(doc, start, end) else doc[start:end].text
+
+
+def _article_and_name(doc, start: int, end: int) -> bool:
+    """A commune's name that starts with its article, as listed: "La Vergenne", "Les Aynans"."""
+    words = words_of(doc, start, end)
+    if len(words) != 2 or doc[words[0][0]:words[0][1]].text not in _NAME_ARTICLES:
+        return False
+    return doc[words[0][1] - 1].whitespace_ == " " and is_title_word(doc[words[1][0]:words[1][1]].text)
 
 
 _DASHES = {"-", "–", "—"}
@@ -896,6 +963,8 @@ def _merged_list(doc, ent) -> bool:
     words = words_of(doc, ent.start, ent.end)
     if any(TOPONYM.match(doc[s:e].text) for s, e in words):
         return True
+    if ent.label_ == "LOC" and sum(_COMPOUND.match(doc[s:e].text) is not None for s, e in words) >= 2:
+        return True  # "Magny-Danigon Magny-Jobert Magny-Vernois"
     if ent.end < len(doc) and not doc[ent.end - 1].whitespace_ and not doc[ent.end].is_punct:
         return True
     if ent.end < len(doc) and doc[ent.end].text == "-" and not doc[ent.end - 1].whitespace_:

@@ -240,7 +240,8 @@ def answerable(questions: Sequence[GoldQuestion], missing: Sequence[str]) -> lis
 
 
 def catalog_sources(store: Store) -> list[str]:
-    return catalog.source_paths(store.conn)
+    """The documents of the catalog that dense search can find: those embedded by the store's model."""
+    return catalog.source_paths(store.conn, model=store.model)
 
 
 def write_piaf_fiches(dataset_path: Path, folder: Path) -> tuple[list[Path], list[GoldQuestion]]:

