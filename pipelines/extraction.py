@@ -373,17 +373,40 @@ def rejoin_and_trim_names(doc):
 
 def _listed_people(doc, start: int, end: int) -> list[tuple[int, int]]:
     """A run of names written "First name SURNAME", one after the other, is as many people: "Vincent LAUNAY
-    Benjamin TASSIN" (columns of an organisation chart), not "Guillain DE FRANCE" or "Jean-Claude CORMONT"."""
+    Benjamin TASSIN" (columns of an organisation chart), not "Guillain DE FRANCE" nor a list written "SURNAME
+    First name" ("DUPONT Jean MARTIN Pierre"), whose pairs cannot be told apart: it is left whole."""
     parts, begin = [], start
     for i in range(start + 1, end):
-        before = doc[begin:i]
-        if doc[i].is_title and doc[i].text[0].isalpha() and _is_upper_word(doc[i - 1]) and doc[i - 1].whitespace_ and any(
-            t.is_title and t.text[0].isalpha() for t in before
-        ) and any(_is_upper_word(t) for t in doc[i + 1 : end]):
+        if doc[i].is_title and doc[i].text[0].isalpha() and _is_upper_word(doc[i - 1]) and doc[i - 1].whitespace_:
             parts.append((begin, i))
             begin = i
     parts.append((begin, end))
+    if len(parts) == 1 or _surname_first_around(doc, start, end) or not all(_first_then_surname(doc, s, e) for s, e in parts):
+        return [(start, end)]
     return parts
+
+
+def _surname_first_around(doc, start: int, end: int) -> bool:
+    """The run of names doc[start:end] belongs to reads "SURNAME First name": it ends, on its line, with a first
+    name ("DUPONT Jean MARTIN Pierre DURAND Paul", where spaCy found "Jean MARTIN Pierre DURAND"), not with a
+    surname ("ATTICHY Bernard FAVROLE Corinne BETRIX Catherine RIGAULT", where it found the first three). A
+    surname before it says nothing (there, a commune in capitals)."""
+    last = doc[end - 1]
+    while end < len(doc) and last.whitespace_ and (
+        (doc[end].is_title and doc[end].is_alpha) or _is_upper_word(doc[end])
+    ):
+        last = doc[end]
+        end += 1
+    return last.is_title
+
+
+def _first_then_surname(doc, start: int, end: int) -> bool:
+    """Capitalised first names, then a surname in capitals: "Jean-Claude CORMONT", "Guillain DE FRANCE"."""
+    words = [t for t in doc[start:end] if t.text != "-"]
+    first = 0
+    while first < len(words) and words[first].is_title and words[first].text[0].isalpha():
+        first += 1
+    return 0 < first < len(words) and all(_is_upper_word(t) for t in words[first:])
 
 
 def _after_title(doc, ent) -> Span | None:

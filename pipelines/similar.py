@@ -1,8 +1,11 @@
 """Similarity between documents (or a description and documents): meaning plus what they share.
 
-Pure: profiles in, ranked results with their reasons out. The score is the cosine of the documents'
-centroids (weight 0.6) plus the overlap (Jaccard) of their tags (0.2), practices (0.1) and actor roles
-(0.05), and 0.05 when their territories are of the same kind (commune, intercommunality...).
+Pure: profiles in, ranked results with their reasons out. The score is the likeness in meaning of the
+documents' centroids (weight 0.6) plus the overlap (Jaccard) of their tags (0.2), practices (0.1) and actor
+roles (0.05), and 0.05 when their territories are of the same kind (commune, intercommunality...). Meaning is
+the cosine of the centroids once the candidates' mean is taken away, mapped to [0, 1]: an embedding model puts
+the documents of one corpus in a narrow cone (with e5, the raw cosines of French council documents all lie
+between 0.94 and 0.97), and what they all share says nothing of which ones are alike.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class Profile:
 class Match:
     key: str
     score: float
-    meaning: float  # cosine of the centroids
+    meaning: float  # likeness of the centroids in [0, 1]: their cosine, less the candidates' mean, from [-1, 1]
     shared: dict[str, list[str]] = field(default_factory=dict)  # reason kind -> shared values
 
 
@@ -55,16 +58,23 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 1e-9 else vector * 0.0
+
+
 def rank(target: Profile, candidates: list[Profile], *, k: int, other_territories: bool = False) -> list[Match]:
     """The k candidates most similar to the target, best first, each with what it shares with it."""
     kind = territory_kind(target.territory)
+    centre = np.mean([c.vector for c in candidates], axis=0) if candidates else 0.0
+    origin = _unit(target.vector - centre)
     matches = []
     for candidate in candidates:
         if candidate.key == target.key:
             continue
         if other_territories and target.territory and candidate.territory == target.territory:
             continue
-        cosine = float(np.dot(target.vector, candidate.vector))
+        cosine = (1.0 + float(np.dot(origin, _unit(candidate.vector - centre)))) / 2.0
         same_kind = kind is not None and territory_kind(candidate.territory) == kind
         score = (
             WEIGHTS["meaning"] * cosine
