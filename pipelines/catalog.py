@@ -879,10 +879,9 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def source_paths(conn: sqlite3.Connection, *, model: str | None = None) -> list[str]:
     """The source path of every document (embedded by `model` when given), sorted."""
-    if model is None:
-        rows = conn.execute("SELECT DISTINCT source_path FROM documents ORDER BY 1")
-    else:
-        rows = conn.execute("SELECT DISTINCT source_path FROM documents WHERE embedding_model = ? ORDER BY 1", (model,))
+    rows = conn.execute(
+        "SELECT DISTINCT source_path FROM documents WHERE ? IS NULL OR embedding_model = ? ORDER BY 1", (model, model)
+    )
     return [row["source_path"] for row in rows]
 
 

@@ -39,10 +39,10 @@ if TYPE_CHECKING:  # the analyzer loads spaCy: only its type is needed here
     from pipelines.analysis import Analyzer
 
 # Fusion: each ranking's scores (BM25, cosine) are standardised over its first FUSION_DEPTH candidates (z-scores),
-# then summed with the weights of the settings (0.2 dense, 0.8 lexical). Chosen on 310 questions (own set,
-# PIAF and three held-out sets) over reciprocal-rank fusion (k0 1..60 x lexical weight 1..8), min-max and
-# z-score combinations (dense weight 0.05..0.4): the only family whose hybrid was above both dense and
-# lexical on every set; reciprocal-rank fusion lost to BM25 on two held-out sets (`patrimoine eval search`).
+# then summed with the weights of the settings (by default the embedding model's, `MODEL_SEARCH_WEIGHTS`). The
+# family was chosen with USE on 310 questions (own set, PIAF and three held-out sets) over reciprocal-rank fusion
+# (k0 1..60 x lexical weight 1..8), min-max and z-score combinations: the only one whose hybrid was above both
+# dense and lexical on every set; reciprocal-rank fusion lost to BM25 on two held-out sets (README, Search).
 FUSION_DEPTH = 100
 _FROM_PASSAGE = {"passage_id", "document_id", "page", "page_end", "text", "speaker", "start_s", "embedding_model",
                  "ocr_confidence"}

@@ -4,8 +4,9 @@ Pure: profiles in, ranked results with their reasons out. The score is the liken
 documents' centroids (weight 0.6) plus the overlap (Jaccard) of their tags (0.2), practices (0.1) and actor
 roles (0.05), and 0.05 when their territories are of the same kind (commune, intercommunality...). Meaning is
 the cosine of the centroids once the candidates' mean is taken away, mapped to [0, 1]: an embedding model puts
-the documents of one corpus in a narrow cone (with e5, the raw cosines of French council documents all lie
-between 0.94 and 0.97), and what they all share says nothing of which ones are alike.
+the documents of one corpus in a narrow cone (with e5, the raw cosines of the sample corpus's acte with the
+other documents of the corpus and the seeds lay between 0.94 and 0.97), and what they all share says nothing of
+which ones are alike.
 """
 
 from __future__ import annotations
@@ -74,10 +75,10 @@ def rank(target: Profile, candidates: list[Profile], *, k: int, other_territorie
             continue
         if other_territories and target.territory and candidate.territory == target.territory:
             continue
-        cosine = (1.0 + float(np.dot(origin, _unit(candidate.vector - centre)))) / 2.0
+        meaning = (1.0 + float(np.dot(origin, _unit(candidate.vector - centre)))) / 2.0
         same_kind = kind is not None and territory_kind(candidate.territory) == kind
         score = (
-            WEIGHTS["meaning"] * cosine
+            WEIGHTS["meaning"] * meaning
             + WEIGHTS["tags"] * _jaccard(target.tags, candidate.tags)
             + WEIGHTS["practices"] * _jaccard(target.practices, candidate.practices)
             + WEIGHTS["roles"] * _jaccard(target.roles, candidate.roles)
@@ -89,5 +90,5 @@ def rank(target: Profile, candidates: list[Profile], *, k: int, other_territorie
             "roles": sorted(target.roles & candidate.roles),
             "territory_kind": [kind] if same_kind else [],
         }
-        matches.append(Match(key=candidate.key, score=round(score, 4), meaning=round(cosine, 4), shared={k_: v for k_, v in shared.items() if v}))
+        matches.append(Match(key=candidate.key, score=round(score, 4), meaning=round(meaning, 4), shared={k_: v for k_, v in shared.items() if v}))
     return sorted(matches, key=lambda m: (-m.score, m.key))[:k]
