@@ -554,6 +554,14 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         ents = _join_to_bodies(doc, ents, named)
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
+    if lexicon is not None:
+        communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)]
+        # A commune's name alone that spaCy took for a person ("par Croutoy puis"): a surname alone is
+        # introduced by a civility (a rule's entity, kept).
+        guessed = {(e.start, e.end) for e in ents if e.label_ == "PER" and not e.id_}
+        ents = _apply(doc, ents, [f for f in communes if (f.start, f.end) in guessed], span_id=PLACE_ID,
+                      over=("LOC", "MISC", "PER"))
+        ents = _apply(doc, ents, communes, span_id=PLACE_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.titled_territories(doc, ents), span_id=BODY_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.assembly_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)

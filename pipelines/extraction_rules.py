@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 from pipelines.lexicons import load_yaml
@@ -721,12 +722,17 @@ def lone_funders(doc, ents) -> list[Found]:
     found = []
     taken = {i for e in ents if len(e) > 1 for i in range(e.start, e.end)}  # the word alone may be a guess already
     for token in doc:
-        if token.i in taken or token.lower_ not in ("région", "département", "region", "departement"):
+        if token.i in taken or token.lower_ not in ("région", "département", "region", "departement", "commune"):
             continue
         nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if nxt is not None and (nxt.is_title or nxt.lower_ in OF):
             continue
-        if doc[token.i - 1].lower_ in ("la", "le", "du", "au") and acts(doc, token.i):
+        if token.i == 0 or doc[token.i - 1].lower_ not in ("la", "le", "du", "au"):
+            continue
+        # Written with a capital inside a sentence, the word is the institution ("après concertation avec le
+        # Département", "Financement complémentaire de la Commune"); in lower case, only when it acts.
+        capital = token.text[0].isupper() and not token.is_sent_start and not line_start(doc, token.i)
+        if capital or (token.lower_ != "commune" and acts(doc, token.i)):
             found.append(Found(token.i, token.i + 1, "ORG"))
     return found
 
@@ -738,14 +744,22 @@ class PlaceLexicon:
     """The regions, departments, basins and countries of models/places.yaml, found in a text without
     accents or case, across hyphens, spaces and line breaks ("Bourgogne\\nFranche-Comté", "Haute Saone")."""
 
-    def __init__(self, lexicon: dict) -> None:
+    def __init__(self, lexicon: dict, communes: Communes | None = None) -> None:
         names = [n for key in ("regions", "departments", "basins", "countries") for n in lexicon.get(key, [])]
         self._pattern = _names_pattern(names)
         self._ambiguous = _names_pattern(lexicon.get("ambiguous", []))
+        self.communes = communes or Communes([])
 
     @classmethod
     def from_file(cls, path) -> PlaceLexicon:
-        return cls(load_yaml(path))
+        """The lexicon of a places.yaml; its `communes` names a file beside it, one commune a line."""
+        lexicon = load_yaml(path)
+        communes = lexicon.get("communes")
+        first_names = lexicon.get("first_names")
+        return cls(lexicon, Communes(
+            _lines_of(Path(path).with_name(communes)) if communes else [],
+            first_names=_lines_of(Path(path).with_name(first_names)) if first_names else [],
+        ))
 
     def find(self, doc) -> list[tuple[int, int]]:
         """Token ranges of the names, written with a capital, not glued to another word."""
@@ -763,6 +777,97 @@ class PlaceLexicon:
                     ranges.append((span.start, span.end))
         return ranges
 
+
+def commune_key(name: str) -> str:
+    """A commune's name folded for lookup: no case, accents, hyphens or apostrophes, "St" for "Saint"
+    ("Saint-Crépin-aux-Bois", "ST CREPIN AUX BOIS" and "St-Crépin-aux-Bois" have one key)."""
+    words = [w for w in re.split(r"[\s\-'.]+", fold(name)) if w]
+    return " ".join({"saint": "st", "sainte": "ste"}.get(w, w) for w in words)
+
+
+class Communes:
+    """The communes of France (models/communes.txt: INSEE's official geographic code, communes, delegated and
+    associated communes, with their article: "Les Aynans"), found in a text by their folded key.
+
+    A commune is a place only where a name is likely: written with a capital, not glued by a hyphen to another
+    word, not a common word, a first name or a word of three letters alone ("Pierre", "Allier", "Nicole",
+    "Ars"), not after a civility, and not inside another name (a person's, a body's: those entities are left
+    as they are)."""
+
+    _MAX_WORDS = 8
+
+    def __init__(self, names: Iterable[str], *, first_names: Iterable[str] = ()) -> None:
+        self._keys = {commune_key(n) for n in names if len(commune_key(n)) >= 3}
+        self._first_names = {fold(n) for n in first_names}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def find(self, doc, common=frozenset()) -> list[Found]:
+        found: list[Found] = []
+        i = 0
+        while i < len(doc):
+            end = self._match(doc, i, common)
+            if end:
+                found.append(Found(i, end, "ORG" if commune_acts(doc, i, end) else "LOC"))
+                i = end
+            else:
+                i += 1
+        return found
+
+    def _match(self, doc, i: int, common) -> int:
+        token = doc[i]
+        if not token.text[:1].isupper() or (i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text in "-–'’"):
+            return 0
+        if i > 0 and fold(doc[i - 1].text).rstrip(".") in _CIVILITY_WORDS:
+            return 0
+        best = 0
+        for j in range(i + 1, min(len(doc), i + self._MAX_WORDS) + 1):
+            last = doc[j - 1]
+            if last.is_space or (j - 1 > i and "\n" in doc[j - 2].whitespace_):
+                break
+            if j < len(doc) and not last.whitespace_ and (doc[j].text[:1] in "-–'’" or doc[j].is_alpha):
+                continue  # the name goes on: "Tracy" of "Tracy-le-Mont"
+            if last.text[-1:].isalpha() and commune_key(doc[i:j].text) in self._keys:
+                best = j
+        if not best:
+            return 0
+        words = [t for t in doc[i:best] if t.is_alpha and t.lower_ not in ARTICLES]
+        if any(t.text[0].islower() and fold(t.text) not in _NAME_LINKS for t in words):
+            return 0  # "Le bois de chauffage": a name's own words have capitals
+        if len(words) == 1 and i == words[0].i and i > 0 and doc[i - 1].pos_ == "DET" and doc[i - 1].text.islower():
+            return 0  # "le Puits est fermé": a common noun given a capital
+        if len(words) == 1 and (
+            len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self._first_names or words[0].pos_ in _NOT_NAMES
+        ):
+            return 0
+        return best
+
+
+_WHERE_VERBS = {"etre", "situer", "trouver", "compter", "border", "traverser", "jouxter", "devenir", "rester"}
+
+
+def commune_acts(doc, start: int, end: int) -> bool:
+    """A commune named doc[start:end] is the local authority, not the place, where it acts ("par X",
+    "auprès de X", "X a décidé") or is the subject of a verb other than one of place ("Pierrefonds fait partie
+    des communes éligibles", "Pierrefonds a été sélectionné"; not "X est situé", "X compte 900 habitants")."""
+    head = next((t for t in doc[start:end] if t.head.i < start or t.head.i >= end), doc[start])
+    if head.dep_ == "obl:agent" or "auprès" in [t.lower_ for t in doc[max(0, start - 3) : start]]:
+        return True  # not any "par X": "passe par Croutoy" is where
+    return head.dep_ in ("nsubj", "nsubj:pass") and head.head.pos_ == "VERB" and fold(head.head.lemma_) not in _WHERE_VERBS
+
+
+def _lines_of(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+_NAME_LINKS = {"le", "la", "les", "de", "du", "des", "d", "l", "sur", "sous", "en", "aux", "au", "lès", "lez",
+               "et", "a", "val", "saint", "sainte"}
+_NOT_NAMES = {"SCONJ", "CCONJ", "ADV", "ADP", "VERB", "AUX", "PRON", "DET", "NUM"}
+
+
+_CIVILITY_WORDS = {"m", "mm", "mme", "mmes", "mlle", "monsieur", "madame", "mademoiselle", "maitre", "me", "dr",
+                   "docteur", "pr", "professeur", "pere", "saint", "sainte"}
 
 _TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "conseil", "canton", "bassin", "pays"}
 

@@ -6,6 +6,7 @@ import pytest
 
 from pipelines.analysis import load_extractors
 from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
+from pipelines.extraction_rules import Communes, PlaceLexicon, commune_key
 from pipelines.settings import Settings
 
 
@@ -223,6 +224,42 @@ def test_regions_departments_and_basins_are_found_whole(actors):
 def test_a_region_name_inside_a_longer_name_is_not_a_place(actors):
     found = actors("Le pôle France Services des Lisières de l’Oise a ouvert.")
     assert not {("France", "place"), ("Oise", "place")} & kinds(found)
+
+
+def test_communes_of_the_national_list_are_places_wherever_they_are_named(actors):
+    found = actors("La balade passe par Croutoy puis rejoint Hautefontaine. Les élus de Bitry et de ST CREPIN AUX BOIS ont voté.")
+    assert {("Croutoy", "place"), ("Hautefontaine", "place"), ("Bitry", "place"), ("ST CREPIN AUX BOIS", "place")} <= kinds(found)
+    assert "BOIS" not in found
+
+
+def test_communes_named_like_a_common_word_or_a_first_name_are_not_taken_alone(actors):
+    found = actors("Nicole a présenté le Plan. Parce que le Puits est fermé, Marie ira à l'École. Le bois est livré.")
+    assert not {"Plan", "Parce", "Puits", "École", "Le bois"} & set(found)
+    assert not {("Nicole", "place"), ("Marie", "place")} & kinds(found)
+
+
+def test_a_commune_that_acts_is_the_local_authority(actors):
+    assert kinds(actors("Pierrefonds a été sélectionné par le SE60 pour être une des communes lauréates.")) >= {
+        ("Pierrefonds", "organisation")}
+    assert kinds(actors("Pierrefonds compte 1 888 habitants.")) == {("Pierrefonds", "place")}
+
+
+def test_a_capitalised_department_or_commune_inside_a_sentence_is_the_institution(actors):
+    assert kinds(actors("Les travaux sont réalisés après concertation avec le Département.")) == {("Département", "organisation")}
+    assert kinds(actors("Financement complémentaire de la Commune 70 796,33 €")) == {("Commune", "organisation")}
+    assert actors("Les travaux sont réalisés après concertation avec la commune.") == {}
+
+
+def test_commune_keys_ignore_case_accents_hyphens_and_saint():
+    assert commune_key("ST CREPIN AUX BOIS") == commune_key("Saint-Crépin-aux-Bois") == commune_key("St-Crépin-aux-Bois")
+    assert commune_key("L’Abergement-Clémenciat") == commune_key("L'Abergement Clemenciat")
+    communes = Communes(["Bitry", "Y", "Eu"])
+    assert len(communes) == 1  # names under three letters are never looked for
+
+
+def test_the_shipped_lists_of_communes_and_first_names_are_loaded():
+    lexicon = PlaceLexicon.from_file(Settings().models_dir / "places.yaml")
+    assert len(lexicon.communes) > 30_000
 
 
 def test_alert_zone_rows_give_the_zone_not_the_code(actors):
