@@ -160,7 +160,8 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
     ruler.add_patterns(patterns)
     nlp.add_pipe("patrimoine_names", after="ner")
     nlp.add_pipe("patrimoine_bodies", after="patrimoine_names", config={"not_actors": not_actors})
-    nlp.add_pipe("patrimoine_places", after="patrimoine_bodies", config={"places": str(places) if places else None})
+    nlp.add_pipe("patrimoine_places", after="patrimoine_bodies",
+                 config={"places": str(places) if places else None, "not_actors": not_actors})
     nlp.add_pipe(
         "patrimoine_actor_filter", after="patrimoine_places", config={"not_actors": not_actors, "categories": categories}
     )
@@ -518,6 +519,7 @@ class CommonWords:
         self._lemmas = lookups.get_table("lemma_lookup") if lookups and lookups.has_table("lemma_lookup") else {}
         index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
         self._words = frozenset(w for pos in ("noun", "adj", "verb", "adv") for w in index.get(pos, []))
+        self._folded = frozenset(fold(w) for w in self._words)
         self._nouns = frozenset(index.get("noun", []))
 
     @staticmethod
@@ -531,6 +533,11 @@ class CommonWords:
         lemma = self._lemmas.get(word, word)
         return (lemma[0] if isinstance(lemma, list) else lemma) in self._nouns or word in self._nouns
 
+    def folded(self, word: str) -> bool:
+        """The word without its accents is a common word's ("DELEGUE", "COMMUNAUTE")."""
+        word = fold(word)
+        return word in self._folded or (word.endswith(("s", "x")) and word[:-1] in self._folded)
+
     def __contains__(self, word: str) -> bool:
         word = word.lower()
         lemma = self._lemmas.get(word, word)
@@ -538,16 +545,17 @@ class CommonWords:
         return lemma in self._words or word in self._words or (word.endswith(("s", "x")) and word[:-1] in self._words)
 
 
-@Language.factory("patrimoine_places", default_config={"places": None})
-def make_place_rules(nlp, name: str, places: str | None):
+@Language.factory("patrimoine_places", default_config={"places": None, "not_actors": []})
+def make_place_rules(nlp, name: str, places: str | None, not_actors: list[str]):
     """Places completed with general French geography (see pipelines/extraction_rules.py); `places` is
     models/places.yaml (regions, departments, basins, countries)."""
     lexicon = rules.PlaceLexicon.from_file(Path(places)) if places else None
     common = CommonWords.of(nlp)
-    return lambda doc: complete_places(doc, lexicon, common)
+    words = frozenset(not_actors)
+    return lambda doc: complete_places(doc, lexicon, common, words)
 
 
-def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset()):
+def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset(), not_actors=frozenset()):
     ents = _apply(doc, list(doc.ents), rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
     named = [r for r in lexicon.find(doc) if not rules.inside_a_name(doc, *r)] if lexicon is not None else []
     if named:
@@ -574,6 +582,9 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.dashed_places(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
                   over=("LOC", "MISC", "PER", "ORG"))
+    if lexicon is not None:
+        ents = _apply(doc, ents, rules.capital_names(doc, ents, lexicon.communes, not_actors, common), span_id=BODY_ID,
+                      over=("MISC", "ORG"))
     doc.ents = ents
     return doc
 

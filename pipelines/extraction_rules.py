@@ -798,10 +798,13 @@ class Communes:
 
     def __init__(self, names: Iterable[str], *, first_names: Iterable[str] = ()) -> None:
         self._keys = {commune_key(n) for n in names if len(commune_key(n)) >= 3}
-        self._first_names = {fold(n) for n in first_names}
+        self.first_names = frozenset(fold(n) for n in first_names)
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def __contains__(self, name: str) -> bool:
+        return commune_key(name) in self._keys
 
     def find(self, doc, common=frozenset()) -> list[Found]:
         found: list[Found] = []
@@ -838,7 +841,7 @@ class Communes:
         if len(words) == 1 and i == words[0].i and i > 0 and doc[i - 1].pos_ == "DET" and doc[i - 1].text.islower():
             return 0  # "le Puits est fermé": a common noun given a capital
         if len(words) == 1 and (
-            len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self._first_names or words[0].pos_ in _NOT_NAMES
+            len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self.first_names or words[0].pos_ in _NOT_NAMES
         ):
             return 0
         return best
@@ -855,6 +858,57 @@ def commune_acts(doc, start: int, end: int) -> bool:
     if head.dep_ == "obl:agent" or "auprès" in [t.lower_ for t in doc[max(0, start - 3) : start]]:
         return True  # not any "par X": "passe par Croutoy" is where
     return head.dep_ in ("nsubj", "nsubj:pass") and head.head.pos_ == "VERB" and fold(head.head.lemma_) not in _WHERE_VERBS
+
+
+_ROMAN = re.compile(r"^[IVXLC]+$")
+_CAPS_LINKS = {"DE", "DU", "DES", "ET", "LA", "LE", "LES", "D'", "L'", "D’", "L’", "&", "-", "SUR", "EN", "AU", "AUX"}
+
+
+def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], common) -> list[Found]:
+    """A run of words in capitals inside a line of ordinary text that no entity covers is a body's name
+    ("Collecte Verre (MINERIS)", "exploité par PAPREC TRIVALO OISE", "la verrerie VERALLIA de Cuffies"): not
+    a heading (the line has lower-case words), not a person (after a first name or a civility, or before a
+    first name), not a commune, not a common word or a code of `not_actors`; spaCy's own guesses of bodies
+    may be confirmed."""
+    taken = {i for e in ents if e.id_ or e.label_ not in ("MISC", "ORG") for i in range(e.start, e.end)}
+    found = []
+    for start, end in _lines(doc):
+        line = doc[start:end]
+        if sum(t.is_alpha and t.is_lower for t in line) < 3:
+            continue  # a heading, a row of a table in capitals
+        i = start
+        while i < end:
+            if not (doc[i].is_upper and doc[i].is_alpha and len(doc[i]) >= 3) or i in taken:
+                i += 1
+                continue
+            j = i + 1
+            while j < end and j not in taken and (
+                (doc[j].is_upper and doc[j].is_alpha and len(doc[j]) >= 2) or (doc[j].text in _CAPS_LINKS and j + 1 < end and doc[j + 1].is_upper)
+            ):
+                j += 1
+            while j > i + 1 and doc[j - 1].text in _CAPS_LINKS:
+                j -= 1
+            while j - i > 1 and any(doc[k:j].text in communes for k in range(max(i + 1, j - 3), j)):
+                j = next(k for k in range(max(i + 1, j - 3), j) if doc[k:j].text in communes)  # "PÊCHE TROSLY-BREUIL"
+            words = [t for t in doc[i:j] if t.text not in _CAPS_LINKS]
+            if len(words) == 1 and len(words[0]) < 6 or any(w.lower_ in FUNCTION_WORDS or _ROMAN.match(w.text) for w in words):
+                i = j  # short words in capitals are mostly acronyms of plans and codes ("IRVE", "MAEC", "ULIS")
+                continue
+            before, after = doc[i - 1] if i else None, doc[j] if j < len(doc) else None
+            person = any(
+                t is not None and (fold(t.text) in communes.first_names or fold(t.text).rstrip(".") in _CIVILITY_WORDS)
+                for t in (before, after, *words)
+            ) or any(e.label_ == "PER" and (i - 5 <= e.end <= i or j <= e.start <= j + 3) for e in ents)
+            if not (person or doc[i:j].text in communes
+                    or fold(doc[i:j].text) in not_actors or all(_common(w.text, common) or w.pos_ == "VERB" for w in words)
+                    or any(fold(w.text) in not_actors for w in words)):
+                found.append(Found(i, j, "ORG"))
+            i = j
+    return found
+
+
+def _common(word: str, common) -> bool:
+    return word.lower() in common or (hasattr(common, "folded") and common.folded(word))
 
 
 def _lines_of(path: Path) -> list[str]:

@@ -208,6 +208,18 @@ def test_state_bodies_in_lower_case_shops_and_trailing_legal_forms(actors):
         "Chez Enedis", "Chez Monsieur Dupont", "Chez Monsieur"}
 
 
+def test_a_name_in_capitals_inside_ordinary_text_is_a_body(actors):
+    assert kinds(actors("Le verre est transporté à la verrerie VERALLIA où il sera recyclé.")) >= {("VERALLIA", "organisation")}
+    assert kinds(actors("Le centre de tri est exploité par PAPREC TRIVALO par délégation de service public.")) == {
+        ("PAPREC TRIVALO", "organisation")}
+
+
+def test_capitals_that_are_people_acronyms_words_or_communes_are_no_body(actors):
+    found = actors("Étaient présents Daniel TRENTE (sic) / TRENTI et JÉRÉMY GUILLAUME, DÉLÉGUÉ du maire, pour le projet IRVE.")
+    assert not {"TRENTI", "JÉRÉMY GUILLAUME", "DÉLÉGUÉ", "IRVE"} & {n for n, (k, _) in found.items() if k == "organisation"}
+    assert ("PÊCHE TROSLY-BREUIL", "organisation") not in kinds(actors("La PÊCHE TROSLY-BREUIL organise un concours."))
+
+
 # --- places ------------------------------------------------------------------------------------------
 
 
