@@ -564,9 +564,9 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
     if lexicon is not None:
         communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)]
-        # A commune's name alone that spaCy took for a person ("par Croutoy puis"): a surname alone is
-        # introduced by a civility (a rule's entity, kept).
-        guessed = {(e.start, e.end) for e in ents if e.label_ == "PER" and not e.id_}
+        # A commune's name alone that spaCy took for a person, after a preposition ("passe par Croutoy puis"); a
+        # person introduced by a civility is a rule's entity, kept.
+        guessed = {(e.start, e.end) for e in ents if e.label_ == "PER" and not e.id_ and e.start and doc[e.start - 1].pos_ == "ADP"}
         ents = _apply(doc, ents, [f for f in communes if (f.start, f.end) in guessed], span_id=PLACE_ID,
                       over=("LOC", "MISC", "PER"))
         ents = _apply(doc, ents, communes, span_id=PLACE_ID, over=("LOC", "MISC"))
