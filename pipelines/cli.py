@@ -403,6 +403,56 @@ def eval_actors(
                     typer.echo(f"   spurious initiative   {name}")
 
 
+@eval_app.command("actors-agreement")
+def eval_actors_agreement(
+    second: Annotated[
+        Path, typer.Option("--second", help='A second annotator\'s actors: JSONL of {"id", "actors"} (e.g. '
+                           "corpus/gold/agreement/actors_second.jsonl).")
+    ],
+    gold: Annotated[
+        list[Path] | None,
+        typer.Option("--gold", help="The first annotator's gold files (repeat the option); default: "
+                     "corpus/gold/actors.jsonl and corpus/gold/heldout/actors*.jsonl."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Agreement of a second annotator with the gold actors on the passages of --second, scored as `eval actors`
+    scores the extractor (the second annotator in the extractor's place): precision, recall and F1 per kind, role
+    agreement; per gold file and over all."""
+    from pipelines.actors_eval import Predicted, score
+
+    paths = gold or [GOLD / "actors.jsonl", *sorted((GOLD / "heldout").glob("actors*.jsonl"))]
+    first = {}
+    for path in paths:
+        for passage in _actor_gold([path]):
+            first[passage["id"]] = (path, passage)
+    try:
+        rows = [json.loads(line) for line in second.read_text(encoding="utf-8").splitlines() if line.strip()]
+        annotated = {row["id"]: Predicted(actors=[(a["text"], a["kind"], a.get("role")) for a in row["actors"]])
+                     for row in rows}
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        _fail(f"{second}: {exc}")
+    unknown = sorted(set(annotated) - set(first))
+    if unknown:
+        _fail(f"{second}: {len(unknown)} passages are in no gold file ({', '.join(unknown[:3])}…)")
+    groups: dict[str, list[str]] = {}
+    for passage_id in annotated:
+        path = first[passage_id][0]
+        groups.setdefault(str(path.relative_to(GOLD)) if path.is_relative_to(GOLD) else str(path), []).append(passage_id)
+    groups["all"] = list(annotated)
+    results = {name: score([first[i][1] for i in ids], annotated) for name, ids in groups.items()}
+    if as_json:
+        typer.echo(json.dumps({name: s.as_dict() for name, s in results.items()}, indent=2))
+        return
+    typer.echo(f"{second} against the gold: {len(annotated)} passages")
+    typer.echo(f"{'gold':24} {'kind':13} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+    for name, s in results.items():
+        for kind, c in [*s.kinds.items(), ("all", s.overall)]:
+            typer.echo(f"{name:24} {kind:13} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:5d} {c.fn:5d}")
+    for name, s in results.items():
+        typer.echo(f"{name}: {s.passages} passages; role agreement {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total})")
+
+
 def _actor_gold(paths: list[Path]) -> list[dict]:
     from pipelines.role_classifier import load_role_gold
 

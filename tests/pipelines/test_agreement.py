@@ -122,3 +122,24 @@ def test_eval_agreement_refuses_passages_the_gold_data_lacks(tmp_path):
     result = CliRunner().invoke(app, ["eval", "agreement", "--second", str(second), "--gold", str(gold)])
     assert result.exit_code == 1
     assert "no annotation by the first annotator: r-9" in result.output
+
+
+def test_eval_actors_agreement_scores_the_second_annotator_in_the_extractor_place(tmp_path):
+    text = "Marie Dupont, maire de Bitry, a signé avec la SAUR."
+    gold = _write(tmp_path / "actors.jsonl", [{"id": "a-1", "text": text, "split": "test", "actors": [
+        {"text": "Marie Dupont", "kind": "person", "role": "elu"}, {"text": "Bitry", "kind": "place", "role": None},
+        {"text": "SAUR", "kind": "organisation", "role": "socio_economique"}]}])
+    second = _write(tmp_path / "second.jsonl", [{"id": "a-1", "actors": [
+        {"text": "Marie Dupont", "kind": "person", "role": "elu"}, {"text": "Bitry", "kind": "organisation", "role": None},
+        {"text": "SAUR", "kind": "organisation", "role": None}]}])
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "actors-agreement", "--second", str(second), "--gold", str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)["all"]
+    assert figures["kinds"]["person"]["f1"] == 1.0
+    assert (figures["kinds"]["organisation"]["tp"], figures["kinds"]["organisation"]["fp"]) == (1, 1)
+    assert figures["kinds"]["place"]["fn"] == 1
+    assert (figures["roles_scored"], figures["role_accuracy"]) == (2, 0.5)  # the SAUR's role differs
+    unknown = _write(tmp_path / "unknown.jsonl", [{"id": "a-9", "actors": []}])
+    refused = runner.invoke(app, ["eval", "actors-agreement", "--second", str(unknown), "--gold", str(gold)])
+    assert refused.exit_code == 1 and "in no gold file (a-9" in refused.output
