@@ -13,13 +13,15 @@ Never a list of one document's names: words that say what a name is, and the sha
   copula ("Capt’air Bretagne est une association"); "département de X" and "région X" as a place unless
   the body acts ("la région Bretagne a décidé", "subventionné par la région");
 - places: regions, departments, basins and countries of models/places.yaml, not inside a longer name; the
+  communes of France (models/communes.txt), a commune that acts being the local authority; the
   commune after a postal code ("60130 Saint Just en Chaussée"); the place of a letter's date line
   ("Vesoul, le 3 mars"); enumerations of communes ("Aïllevans Athesans-Étroitefontaine Aulx-lès-Cromary",
   "Autrêches, Bitry"); compound names written with spaces ("Dampvalley les Colombe"); the zones of an
   alert-zone table ("RM21 - Vosges haute-saonaises 10"); named sites ("Manoir de Ménez-Bras"), a body's
   premises ("sur le toit du centre hospitalier de Dinan"), names after a bearing ("à l'est de Tromao"),
   after "à" or a building ("l'église de Pierrefonds") and with a lower-case head ("du bassin
-  Rhône-Méditerranée").
+  Rhône-Méditerranée");
+- names in capitals inside ordinary text are bodies ("la verrerie VERALLIA"), unless people, acronyms or words.
 """
 
 from __future__ import annotations
