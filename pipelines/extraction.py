@@ -1068,6 +1068,8 @@ def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str |
         low, high = _clause(doc, listed, ent.end)
         low = max([low, *(e.end for e in people if e.end <= listed)])
         high = min([high, *(e.start for e in people if e.start >= ent.end)])
+        if minutes and _speaks_in_council(ent):  # "M. Papin s'interroge sur le déménagement de l'agent": what
+            high = next((t.i for t in doc[ent.end : high] if fold(t.lemma_) in _SPEECH_VERBS), high)  # they speak of
         role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
     if role is None and minutes and _speaks_in_council(ent):
         role = "elu"

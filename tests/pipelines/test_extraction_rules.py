@@ -489,6 +489,12 @@ def test_people_who_speak_in_council_minutes_are_elected(actors):
     assert found["Chamberlain"][1] == "agent"
 
 
+def test_what_a_councillor_speaks_of_is_not_their_role(actors):
+    found = actors("Monsieur Papin s’interroge sur le déménagement de l’agent, qui relève d’une journée de congé. "
+                   "Madame le Maire lui indique qu’il s’agit d’une autorisation d’absence.")
+    assert found["Papin"] == ("person", "elu")
+
+
 def test_people_who_speak_outside_minutes_get_no_role(actors):
     assert actors("Dans son livre, M. THUILLIER indique que la ville a changé.")["THUILLIER"][1] is None
 
