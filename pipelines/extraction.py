@@ -566,9 +566,11 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)]
         # A commune's name alone that spaCy took for a person, after a preposition ("passe par Croutoy puis"); a
         # person introduced by a civility is a rule's entity, kept.
-        guessed = {(e.start, e.end) for e in ents if e.label_ == "PER" and not e.id_ and e.start and doc[e.start - 1].pos_ == "ADP"}
+        guessed = {(e.start, e.end) for e in ents if not e.id_ and (
+            e.label_ == "ORG" or e.label_ == "PER" and e.start and doc[e.start - 1].pos_ == "ADP")}
+        # ... and spaCy's guess of a body whose name is exactly a commune's ("BITRY" in a row of communes)
         ents = _apply(doc, ents, [f for f in communes if (f.start, f.end) in guessed], span_id=PLACE_ID,
-                      over=("LOC", "MISC", "PER"))
+                      over=("LOC", "MISC", "PER", "ORG"))
         ents = _apply(doc, ents, communes, span_id=PLACE_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.titled_territories(doc, ents), span_id=BODY_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
@@ -584,7 +586,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
                   over=("LOC", "MISC", "PER", "ORG"))
     if lexicon is not None:
         ents = _apply(doc, ents, rules.capital_names(doc, ents, lexicon.communes, not_actors, common), span_id=BODY_ID,
-                      over=("MISC", "ORG"))
+                      over=("MISC", "ORG", "LOC"), extend=True)
     doc.ents = ents
     return doc
 

@@ -843,7 +843,8 @@ class Communes:
         if len(words) == 1 and i == words[0].i and i > 0 and doc[i - 1].pos_ == "DET" and doc[i - 1].text.islower():
             return 0  # "le Puits est fermé": a common noun given a capital
         if len(words) == 1 and (
-            len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self.first_names or words[0].pos_ in _NOT_NAMES
+            len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self.first_names
+            or (words[0].pos_ in _NOT_NAMES and not words[0].is_upper)  # the tags of words in capitals are guesses
         ):
             return 0
         return best
@@ -890,6 +891,9 @@ def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], com
                 j += 1
             while j > i + 1 and doc[j - 1].text in _CAPS_LINKS:
                 j -= 1
+            place = next((e for e in ents if e.start == j and e.label_ == "LOC" and e.id_ == "place"), None)
+            if place is not None and j > i and all(t.is_upper or not t.is_alpha for t in place) and doc[j - 1].whitespace_ == " ":
+                j = place.end  # a region's or department's name ends the body's: "PAPREC TRIVALO OISE"
             while j - i > 1 and any(doc[k:j].text in communes for k in range(max(i + 1, j - 3), j)):
                 j = next(k for k in range(max(i + 1, j - 3), j) if doc[k:j].text in communes)  # "PÊCHE TROSLY-BREUIL"
             words = [t for t in doc[i:j] if t.text not in _CAPS_LINKS]

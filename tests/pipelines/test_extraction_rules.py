@@ -244,6 +244,11 @@ def test_communes_of_the_national_list_are_places_wherever_they_are_named(actors
     assert "BOIS" not in found
 
 
+def test_communes_in_a_row_of_capitals_are_places(actors):
+    found = actors("Répartition du nombre de contrôles par communes TROSLY 1 AUTRECHES SAINT ETIENNE ROILAYE 4 BITRY 4 CHELLES 7")
+    assert {("AUTRECHES", "place"), ("SAINT ETIENNE ROILAYE", "place"), ("BITRY", "place"), ("CHELLES", "place")} <= kinds(found)
+
+
 def test_communes_named_like_a_common_word_or_a_first_name_are_not_taken_alone(actors):
     found = actors("Nicole a présenté le Plan. Parce que le Puits est fermé, Marie ira à l'École. Le bois est livré.")
     assert not {"Plan", "Parce", "Puits", "École", "Le bois"} & set(found)
@@ -533,3 +538,8 @@ def test_courts_state_establishments_and_clubs_have_the_role_their_name_says(pro
     )
     assert found["Tribunal de Grande Instance"][1] == found["Cour des Comptes"][1] == found["BRGM"][1] == "etat"
     assert found["Cercle des Nageurs de l'Attichois"][1] == "socio_economique"
+
+
+def test_a_body_in_capitals_keeps_the_department_that_ends_its_name(product):
+    found = product("Le centre de tri est exploité par PAPREC TRIVALO OISE par délégation de service public.")
+    assert kinds(found) == {("PAPREC TRIVALO OISE", "organisation")}
