@@ -824,7 +824,7 @@ class Communes:
         token = doc[i]
         if not token.text[:1].isupper() or (i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text in "-–'’"):
             return 0
-        if i > 0 and fold(doc[i - 1].text).rstrip(".") in _CIVILITY_WORDS:
+        if i > 0 and fold(doc[i - 1].text).rstrip(".") in _BEFORE_A_PERSON:
             return 0
         best = 0
         for j in range(i + 1, min(len(doc), i + self._MAX_WORDS) + 1):
@@ -902,7 +902,7 @@ def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], com
                 continue
             before, after = doc[i - 1] if i else None, doc[j] if j < len(doc) else None
             person = any(
-                t is not None and (fold(t.text) in communes.first_names or fold(t.text).rstrip(".") in _CIVILITY_WORDS)
+                t is not None and (fold(t.text) in communes.first_names or fold(t.text).rstrip(".") in _BEFORE_A_PERSON)
                 for t in (before, after, *words)
             ) or any(e.label_ == "PER" and (i - 5 <= e.end <= i or j <= e.start <= j + 3) for e in ents)
             if not (person or doc[i:j].text in communes
@@ -926,8 +926,7 @@ _NAME_LINKS = {"le", "la", "les", "de", "du", "des", "d", "l", "sur", "sous", "e
 _NOT_NAMES = {"SCONJ", "CCONJ", "ADV", "ADP", "VERB", "AUX", "PRON", "DET", "NUM"}
 
 
-_CIVILITY_WORDS = {"m", "mm", "mme", "mmes", "mlle", "monsieur", "madame", "mademoiselle", "maitre", "me", "dr",
-                   "docteur", "pr", "professeur", "pere", "saint", "sainte"}
+_BEFORE_A_PERSON = _CIVILITY_WORDS | {"mmes", "docteur", "pr", "professeur", "pere"}  # not a commune after them
 
 _TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "conseil", "canton", "bassin", "pays"}
 
@@ -1280,9 +1279,36 @@ def sites_and_bearings(doc, ents) -> list[Found]:
 
 
 
+# Words that only classify the locality named after them: "au lieu-dit Le Poulley", "le hameau des Vaudrilles",
+# "ZI Les Surcens", "la zone d'activités des Grands Prés", "le lotissement Clos Saint Ladre".
+_LOCALITY_CLASSES = ("lieu-dit", "lieudit", "lieu dit", "hameau", "zone d'activites", "zone d'activite", "zone artisanale",
+                     "zone industrielle", "zone commerciale", "parc d'activites", "z.i", "zi", "z.a", "za", "zac", "lotissement")
+_LOCALITY_CLASS = re.compile(r"(?<![\w.])(" + "|".join(re.escape(c) for c in _LOCALITY_CLASSES) + r")\.?\s*:?\s*"
+                             r"(?:(?:de la|de l'|des|du|de|d')\s*)?(?=[A-ZÀ-Þ])", re.IGNORECASE)
+
+
+def classified_localities(doc, ents) -> list[Found]:
+    """The name after a word that only classifies a locality, without that word: "lieu-dit : Marais de Genancourt",
+    "hameau des Vaudrilles" -> "Vaudrilles", "Z.I Les Surcens" -> "Les Surcens"; a capitalised article stays."""
+    found = []
+    taken = {i for e in ents if e.label_ in ("ORG", "PER") and e.id_ for i in range(e.start, e.end)}
+    for match in _LOCALITY_CLASS.finditer(fold_keep_length(doc.text)):
+        span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
+        if span is None:
+            continue
+        i = span.start
+        j = i + 1 if doc[i].text in ("Le", "La", "Les", "L'", "L’") else i
+        end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
+        while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
+            end += 2
+        if end > j and not taken & set(range(i, end)):
+            found.append(Found(i, end, "LOC"))
+    return found
+
+
 # Heads of a street's or a square's name, in any case: "rue Chauret", "QUAI JEAN JAURES", "place des Tilleuls".
 STREET_HEADS = {"rue", "route", "quai", "avenue", "boulevard", "bd", "chemin", "impasse", "allee", "corniche", "pont",
-                "place", "square", "ruelle", "esplanade", "promenade", "z.i", "z.a"}
+                "place", "square", "ruelle", "esplanade", "promenade"}
 _NAME_PARTICLES = {"le", "la", "les", "de", "du", "des", "d'", "d’", "l'", "l’", "aux", "sur"}
 
 

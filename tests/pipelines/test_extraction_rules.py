@@ -244,6 +244,14 @@ def test_communes_of_the_national_list_are_places_wherever_they_are_named(actors
     assert "BOIS" not in found
 
 
+def test_a_locality_is_named_without_the_word_that_classifies_it(actors):
+    found = actors("Ajout d’un bâtiment au lieu-dit Le Poulley et au hameau des Vaudrilles. Le marché se tient Z.I Les "
+                   "Surcens – 07 77. Les employeurs de la zone d’activités des Grands Prés.")
+    assert {("Le Poulley", "place"), ("Vaudrilles", "place"), ("Les Surcens", "place"), ("Grands Prés", "place")} <= kinds(found)
+    assert not {"Z.I Les Surcens", "hameau des Vaudrilles"} & set(found)
+    assert ("rue Saint Martin", "place") in kinds(actors("Le président habite 50, rue Saint Martin à Roye."))
+
+
 def test_communes_in_a_row_of_capitals_are_places(actors):
     found = actors("Répartition du nombre de contrôles par communes TROSLY 1 AUTRECHES SAINT ETIENNE ROILAYE 4 BITRY 4 CHELLES 7")
     assert {("AUTRECHES", "place"), ("SAINT ETIENNE ROILAYE", "place"), ("BITRY", "place"), ("CHELLES", "place")} <= kinds(found)
