@@ -557,7 +557,10 @@ def make_place_rules(nlp, name: str, places: str | None, not_actors: list[str]):
 
 def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset(), not_actors=frozenset()):
     ents = _apply(doc, list(doc.ents), rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
-    named = [r for r in lexicon.find(doc) if not rules.inside_a_name(doc, *r)] if lexicon is not None else []
+    found = lexicon.find(doc) if lexicon is not None else []
+    inside = {r for r in found if rules.inside_a_name(doc, *r)}  # "(CAUE) de l'Oise": the body's name, no place
+    ents = [e for e in ents if not (e.label_ == "LOC" and not e.id_ and (e.start, e.end) in inside)]
+    named = [r for r in found if r not in inside]
     if named:
         ents = _join_to_bodies(doc, ents, named)
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]

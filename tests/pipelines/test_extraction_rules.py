@@ -236,6 +236,8 @@ def test_regions_departments_and_basins_are_found_whole(actors):
 def test_a_region_name_inside_a_longer_name_is_not_a_place(actors):
     found = actors("Le pôle France Services des Lisières de l’Oise a ouvert.")
     assert not {("France", "place"), ("Oise", "place")} & kinds(found)
+    found = actors("Objet : Adhésion au Conseil d’Architecture d’Urbanisme et de l’Environnement (CAUE) de l’Oise.")
+    assert ("Oise", "place") not in kinds(found)  # also when spaCy's NER took it for a place
 
 
 def test_communes_of_the_national_list_are_places_wherever_they_are_named(actors):
