@@ -105,7 +105,8 @@ LEXICON_ID = "lexicon"  # entities found by the EntityRuler of models/organisati
 CIVILITY_ID = "civility"  # people found by the civility rule of the EntityRuler
 BODY_ID = "body"  # organisations found by the rules of `patrimoine_bodies`
 PLACE_ID = "place"  # places found by the rules of `patrimoine_places`
-_TRUSTED = {LEXICON_ID, BODY_ID, PLACE_ID}  # names taken as found, not cleaned as spaCy's guesses
+PERSON_ID = "first_name"  # people named by a first name alone, found by `patrimoine_places` (it has the list)
+_TRUSTED = {LEXICON_ID, BODY_ID, PLACE_ID, PERSON_ID}  # names taken as found, not cleaned as spaCy's guesses
 _WINDOW = 12  # tokens around a person's name searched for a role cue
 
 for _name in ("role", "role_evidence"):
@@ -134,6 +135,8 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
             {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(_TITLE_WORDS | _PARTICLES)}},
             {"IS_UPPER": True, "IS_ALPHA": True, "LENGTH": {">=": 2}, "OP": "+"},
         ]},
+        # the civility glued to the surname in one token: "M.GOSSOT demande"
+        {"label": "PER", "id": CIVILITY_ID, "pattern": [{"TEXT": {"REGEX": r"^(M|MM|Mme|Mmes|Mr)\.[A-ZÀ-Þ][A-ZÀ-Þ'’-]+$"}}]},
     ]
     not_actors: list[str] = []
     categories: list[str] = []
@@ -590,6 +593,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
                   over=("LOC", "MISC", "PER", "ORG"))
     if lexicon is not None:
+        ents = _apply(doc, ents, rules.first_name_people(doc, ents, lexicon.communes, common), span_id=PERSON_ID, over=("PER",))
         ents = _apply(doc, ents, rules.capital_names(doc, ents, lexicon.communes, not_actors, common), span_id=BODY_ID,
                       over=("MISC", "ORG", "LOC"), extend=True)
     doc.ents = ents
@@ -918,6 +922,7 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
 _SPEECH_VERBS = {"arriver", "quitter", "rejoindre", "preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
+_SPEECH_STEMS = tuple(verb[:-2] for verb in _SPEECH_VERBS)  # "demand" of "demande", "précis" of "précise"
 _PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
 _ORG_WINDOW = 8  # tokens before an organisation searched for what it is ("Prestataire de service public en 2023 : SAUR")
 
@@ -970,7 +975,8 @@ def _speaks_in_council(ent) -> bool:
     i = ent.end  # the parse of minutes is often lost: the verb right after the list of names
     while i < len(doc) and (doc[i].ent_type_ == "PER" or doc[i].lower_ in (",", "et")):
         i += 1
-    return i < len(doc) and fold(doc[i].lemma_) in _SPEECH_VERBS
+    # its lemma too: "M.GOSSOT demande" is read as the noun "demande"
+    return i < len(doc) and (fold(doc[i].lemma_) in _SPEECH_VERBS or fold(doc[i].text).startswith(_SPEECH_STEMS))
 
 
 def _organisation_role(doc, ent, cues: RoleCues) -> str | None:

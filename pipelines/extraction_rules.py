@@ -913,6 +913,30 @@ def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], com
     return found
 
 
+def first_name_people(doc, ents, communes: Communes, common) -> list[Found]:
+    """A first name alone is a person ("réception du chantier à programmer par Marielle", "Action Marc, David et
+    Mario"): a frequent first name, capitalised, that no entity covers, neither a common word nor a commune, not
+    next to another capitalised word (a full name is the NER's, "lycée Jean Moulin" a body's) nor after an article."""
+    guessed = {e.start for e in ents if e.label_ == "PER" and not e.id_ and len(e) == 1}  # confirmed: kept as a name
+    taken = {i for e in ents for i in range(e.start, e.end)} - guessed
+    found = []
+    for token in doc:
+        i = token.i
+        if i in taken or not token.is_title or not token.is_alpha or len(token) < 3 or fold(token.text) not in communes.first_names:
+            continue
+        before, after = doc[i - 1] if i else None, doc[i + 1] if i + 1 < len(doc) else None
+        if any(t is not None and not t.is_space and (t.text[:1].isupper() and t.is_alpha or t.text in "-–'’") and not (
+            t is before and "\n" in t.whitespace_) for t in (before, after)):
+            continue
+        if before is not None and (before.lower_ in ARTICLES | {"du", "des", "au", "aux", "saint", "sainte", "st", "ste"}
+                                   or not before.whitespace_ and before.text in "-'’"):
+            continue
+        if _common(token.text, common) or token.text in communes:
+            continue
+        found.append(Found(i, i + 1, "PER"))
+    return found
+
+
 def _common(word: str, common) -> bool:
     return word.lower() in common or (hasattr(common, "folded") and common.folded(word))
 

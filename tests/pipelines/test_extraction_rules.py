@@ -504,6 +504,18 @@ def test_people_who_speak_in_council_minutes_are_elected(actors):
     assert found["Chamberlain"][1] == "agent"
 
 
+def test_a_civility_glued_to_the_surname_names_a_councillor_who_speaks(actors):
+    found = actors("Le conseil a voté à l’unanimité.\nM.GOSSOT demande ce qui existait comme protection.")
+    assert found == {"GOSSOT": ("person", "elu")}
+
+
+def test_a_first_name_alone_is_a_person(actors):
+    found = actors("Réception du chantier à programmer par Marielle. Action : David et Mario. Le lycée Jean Moulin "
+                   "ouvre. Marie-Galante est une île.")
+    assert {("Marielle", "person"), ("David", "person"), ("Mario", "person")} <= kinds(found)
+    assert not {"Jean", "Moulin", "Marie"} & set(found)
+
+
 def test_what_a_councillor_speaks_of_is_not_their_role(actors):
     found = actors("Monsieur Papin s’interroge sur le déménagement de l’agent, qui relève d’une journée de congé. "
                    "Madame le Maire lui indique qu’il s’agit d’une autorisation d’absence.")
