@@ -639,10 +639,36 @@ _NAMING_NOUNS = {"contrat", "programme", "plan", "schema", "projet", "dispositif
                  "mediatheque", "college", "lycee", "ecole", "groupe scolaire", "complexe", "halle", "prix", "trophee"}
 
 
+_PLAN_HEADS = {"plan", "programme", "projet", "pacte", "contrat", "schema", "systeme", "participation", "dispositif",
+               "fonds", "document", "operation", "prime", "taxe", "redevance", "dotation", "reglement", "zone"}
+
+
+def _plan_acronyms(doc) -> tuple[set[str], set[int]]:
+    """Acronyms that a passage defines as a plan, a programme, a system or a charge, and the tokens of their long
+    forms: "Plan d'Action commun en matière de Mobilité Solidaire (PAMS)", "Système Intégré des Services de Mobilité
+    dans l'Oise (SISMO)", "Participation à l'Assainissement Collectif (PAC)": neither is an actor."""
+    acronyms, tokens = set(), set()
+    for token in doc[2:-1]:
+        if token.text != "(" or doc[token.i + 2].text != ")" or not is_acronym(doc[token.i + 1].text):
+            continue
+        acronym = doc[token.i + 1].text
+        for j in range(token.i - 1, max(-1, token.i - 15), -1):
+            if doc[j].text in (".", ";", ":") or "\n" in doc[j].whitespace_:
+                break
+            if doc[j].text[:1] == acronym[:1] and doc[j].is_title and fold(doc[j].text) in _PLAN_HEADS:
+                acronyms.add(acronym)
+                tokens.update(range(j, token.i))
+                break
+    return acronyms, tokens
+
+
 def filter_actors(doc, not_actor_words: frozenset[str] = frozenset(), common=frozenset(),
                   categories: frozenset[str] = frozenset()):
     kept = []
+    plans, plan_tokens = _plan_acronyms(doc)
     for ent in doc.ents:
+        if ent.label_ != "PER" and (ent.text in plans or (plan_tokens and set(range(ent.start, ent.end)) <= plan_tokens)):
+            continue
         if ent.label_ == "MISC" and _HONORIFIC.match(one_line(ent.text)):
             ent = Span(doc, ent.start, ent.end, label="PER", span_id=ent.id_)  # "Mr Reby"
         if ent.label_ not in _KINDS:
@@ -1207,6 +1233,7 @@ def _one_person_per_passage(mentions: dict[tuple[str, str], ActorMention]) -> di
 def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
     """(acronym, long form, kind) of each body the text names both ways: "Long Form (ACR)" or "ACR (Long Form)"."""
     pairs = []
+    plans, _ = _plan_acronyms(doc)
     ents = [e for e in doc.ents if e.label_ == "ORG"]
     by_start = {e.start: e for e in ents}
     for ent in ents:
@@ -1215,6 +1242,8 @@ def _acronym_pairs(doc) -> list[tuple[str, str, str]]:
             continue
         inside = doc[ent.end + 1]
         closing = doc[ent.end + 2] if ent.end + 2 < len(doc) else None
+        if inside.text in plans:
+            continue
         if closing is not None and closing.text == ")" and is_acronym(inside.text) and not is_acronym(name):
             pairs.append((inside.text, name, "organisation"))
         elif is_acronym(name) and ent.end + 1 in by_start:

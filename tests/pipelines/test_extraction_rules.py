@@ -220,6 +220,15 @@ def test_capitals_that_are_people_acronyms_words_or_communes_are_no_body(actors)
     assert ("PÊCHE TROSLY-BREUIL", "organisation") not in kinds(actors("La PÊCHE TROSLY-BREUIL organise un concours."))
 
 
+def test_an_acronym_defined_as_a_plan_or_a_system_is_no_actor(actors):
+    assert actors("Approuvé le Plan d’Action commun en matière de Mobilité Solidaire (PAMS) du Bassin de mobilité. "
+                  "Le PAMS est signé.") == {}
+    assert "SISMO" not in actors("Utilisation du Système Intégré des Services de Mobilité dans l’Oise (SISMO). Le SISMO "
+                                 "offre à la CCLO un service.")
+    found = actors("Le Syndicat Mixte du Département de l’Oise (SMDO) collecte les déchets.")
+    assert ("SMDO", "organisation") in kinds(found)
+
+
 # --- places ------------------------------------------------------------------------------------------
 
 
