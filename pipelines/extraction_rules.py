@@ -274,7 +274,12 @@ def establishments(doc) -> list[Found]:
 
 
 # Heads of a body named in lower case by what it gathers: "l'association des amis du jumelage", "le syndicat des eaux".
-_LOWER_CASE_HEADS = {"association", "amicale", "federation", "syndicat", "cooperative", "mutuelle"}
+_LOWER_CASE_HEADS = {"association", "amicale", "federation", "syndicat", "cooperative", "mutuelle", "cercle"}
+# Adjectives that make a head a kind of body, not one body: "le syndicat mixte", "une association locale".
+_GENERIC_BODY_ADJECTIVES = {"mixte", "intercommunal", "intercommunale", "local", "locale", "locales", "locaux",
+                            "departemental", "departementale", "regional", "regionale", "national", "nationale",
+                            "agree", "agreee", "sportive", "culturelle", "professionnel", "professionnelle", "communal",
+                            "communale", "social", "sociale", "foncier", "fonciere"}
 _CONTENT = {"NOUN", "PROPN", "ADJ"}
 _TO = {"à", "au", "aux"}  # "l'association des habitants à la concertation": associating them, no body
 
@@ -286,11 +291,16 @@ def lower_case_bodies(doc, ents) -> list[Found]:
     found = []
     taken = {i for e in ents if e.id_ or e.label_ == "PER" for i in range(e.start, e.end)}
     for token in doc[1:-2]:
-        if not token.is_lower or fold(token.text) not in _LOWER_CASE_HEADS or token.i in taken:
+        if fold(token.text) not in _LOWER_CASE_HEADS or token.i in taken:
             continue
-        if doc[token.i - 1].lower_ not in ARTICLES:
+        capital = token.is_title  # "Fédération de pêche de l'Oise", "l'Atelier musical": a capital, lower-case words after
+        if not (token.is_lower or capital):
+            continue
+        if doc[token.i - 1].lower_ not in ARTICLES and not (capital and (token.is_sent_start or line_start(doc, token.i))):
             continue
         end = i = token.i + 1
+        if doc[i].pos_ == "ADJ" and doc[i].is_lower and fold(doc[i].text) not in _GENERIC_BODY_ADJECTIVES:
+            end = i = _glued_end(doc, i)  # "la coopérative scolaire", "l'Atelier musical"
         while i < len(doc) and i - token.i <= 10:
             if doc[i].lower_ in OF:
                 j = i + 1
@@ -306,6 +316,8 @@ def lower_case_bodies(doc, ents) -> list[Found]:
                 i = end = _glued_end(doc, i)  # "… de pêche sportive"
                 continue
             break
+        if capital and not any(t.is_lower and t.pos_ in _CONTENT for t in doc[token.i + 1 : end]):
+            continue  # a capitalised name is other rules' ("Fédération Nationale O'Tech")
         if end > token.i + 1 and not (end < len(doc) and doc[end].lower_ in _TO):
             found.append(Found(token.i, end, "ORG"))
     return found

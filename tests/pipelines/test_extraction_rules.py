@@ -360,6 +360,10 @@ def test_a_body_written_in_lower_case_with_its_complements_is_an_organisation(ac
             ("association des anciens combattants", "organisation")} <= kinds(found)
     assert not actors("La fondation de l'église remonte au XIIe siècle. Le maire souhaite l'association des habitants à "
                       "la concertation.")
+    found = actors("La rivière Aisne en aval de Cuise-la-Motte. Fédération de pêche de l’Oise, qui lui avait consenti un "
+                   "prêt. Le versement est réalisé au profit de la coopérative scolaire. Une association locale s'est créée.")
+    assert {("Fédération de pêche de l’Oise", "organisation"), ("coopérative scolaire", "organisation")} <= kinds(found)
+    assert not {name for name in found if name.startswith("association")}
 
 
 def test_a_list_of_people_beside_a_commune_stays_people(actors):
