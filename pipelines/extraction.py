@@ -586,6 +586,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.street_names(doc, ents), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.classified_localities(doc, ents), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"),
                   shrink=True)
+    ents = _apply(doc, ents, rules.named_buildings(doc, ents), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.geographic_names(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.spaced_toponyms(doc, ents), span_id=PLACE_ID, extend=True)
     ents = _apply(doc, ents, rules.located_names(doc, ents, common), span_id=PLACE_ID)

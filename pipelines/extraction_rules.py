@@ -786,6 +786,9 @@ class PlaceLexicon:
             for match in filter(None, (pattern.match(text, i) for i in starts)):
                 if ambiguous and not re.search(r"departement (de la |du |de l'|de |des )$", text[max(0, match.start() - 30) : match.start()]):
                     continue
+                last = re.split(r"[\s-]+", doc.text[match.start() : match.end()])[-1]
+                if not last[:1].isupper():
+                    continue  # "La réunion": the name's own words have capitals ("La Réunion")
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
                 if span is not None:
                     ranges.append((span.start, span.end))
@@ -1338,6 +1341,33 @@ def classified_localities(doc, ents) -> list[Found]:
         while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
             end += 2
         if end > j and not taken & set(range(i, end)):
+            found.append(Found(i, end, "LOC"))
+    return found
+
+
+# Buildings and grounds named by a proper name right after their head: "salle Simone Veil", "l'église Saint-Joseph",
+# "Parking Sabatier II", "Foyer Napoléon" (places where something happens, not bodies).
+_NAMED_BUILDINGS = {"salle", "gymnase", "stade", "parking", "eglise", "chapelle", "halle", "foyer", "cimetiere"}
+_ROMAN_NUMBER = re.compile(r"^[IVX]{1,4}$")
+
+
+def named_buildings(doc, ents) -> list[Found]:
+    """A building's or a ground's head followed by its own capitalised name, both as the place: "la salle Simone
+    Veil", "l'église Saint-Joseph", "Parking Sabatier II"; not "la salle du conseil", "le stade municipal"."""
+    found = []
+    taken = {i for e in ents if e.id_ and e.label_ != "LOC" for i in range(e.start, e.end)}
+    for token in doc[:-1]:
+        i = token.i
+        if fold(token.text) not in _NAMED_BUILDINGS or not (token.is_lower or token.is_title) or i in taken:
+            continue
+        if "\n" in token.whitespace_ or not doc[i + 1].is_title or fold(doc[i + 1].text) in FUNCTION_WORDS | _NEW_BODY:
+            continue
+        end = _title_run(doc, i + 1)
+        while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
+            end += 2
+        if end < len(doc) and _ROMAN_NUMBER.match(doc[end].text) and "\n" not in doc[end - 1].whitespace_:
+            end += 1
+        if not taken & set(range(i, end)):
             found.append(Found(i, end, "LOC"))
     return found
 

@@ -263,6 +263,12 @@ def test_a_locality_is_named_without_the_word_that_classifies_it(actors):
     assert ("rue Saint Martin", "place") in kinds(actors("Le président habite 50, rue Saint Martin à Roye."))
 
 
+def test_a_building_named_after_its_head_is_a_place(actors):
+    found = actors("La réunion se tient salle Simone Veil. Ajout de l’église Saint-Joseph classée. Subvention Parking "
+                   "Sabatier II Approuvée. Dans la salle du conseil, près du stade municipal.")
+    assert kinds(found) == {("salle Simone Veil", "place"), ("église Saint-Joseph", "place"), ("Parking Sabatier II", "place")}
+
+
 def test_communes_in_a_row_of_capitals_are_places(actors):
     found = actors("Répartition du nombre de contrôles par communes TROSLY 1 AUTRECHES SAINT ETIENNE ROILAYE 4 BITRY 4 CHELLES 7")
     assert {("AUTRECHES", "place"), ("SAINT ETIENNE ROILAYE", "place"), ("BITRY", "place"), ("CHELLES", "place")} <= kinds(found)
