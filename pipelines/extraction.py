@@ -569,7 +569,8 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
     if lexicon is not None:
-        communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)]
+        communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)
+                    or _capitals_before_a_name(doc, f.start, f.end)]
         # A commune's name alone that spaCy took for a person, after a preposition ("passe par Croutoy puis"); a
         # person introduced by a civility is a rule's entity, kept.
         guessed = {(e.start, e.end) for e in ents if not e.id_ and (
@@ -593,12 +594,21 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.dashed_places(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
                   over=("LOC", "MISC", "PER", "ORG"))
-    if lexicon is not None:
+    if lexicon is not None:  # spaCy's place that is a first name alone ("du village Cédric finit"): a person
+        ents = [Span(doc, e.start, e.end, label="PER", span_id=PERSON_ID) if (
+            e.label_ == "LOC" and not e.id_ and len(e) == 1 and fold(e.text) in lexicon.communes.first_names
+            and e.text not in lexicon.communes) else e for e in ents]
         ents = _apply(doc, ents, rules.first_name_people(doc, ents, lexicon.communes, common), span_id=PERSON_ID, over=("PER",))
         ents = _apply(doc, ents, rules.capital_names(doc, ents, lexicon.communes, not_actors, common), span_id=BODY_ID,
                       over=("MISC", "ORG", "LOC"), extend=True)
     doc.ents = ents
     return doc
+
+
+def _capitals_before_a_name(doc, start: int, end: int) -> bool:
+    """A commune in capitals before a name written otherwise is not part of it: "BITRY Michel POTIER" (a row
+    of a table: the commune, then its councillor)."""
+    return all(t.is_upper or not t.is_alpha for t in doc[start:end]) and end < len(doc) and not doc[end].is_upper
 
 
 def _join_to_bodies(doc, ents: list[Span], named: list[tuple[int, int]]) -> list[Span]:

@@ -272,6 +272,8 @@ def test_a_building_named_after_its_head_is_a_place(actors):
 def test_communes_in_a_row_of_capitals_are_places(actors):
     found = actors("Répartition du nombre de contrôles par communes TROSLY 1 AUTRECHES SAINT ETIENNE ROILAYE 4 BITRY 4 CHELLES 7")
     assert {("AUTRECHES", "place"), ("SAINT ETIENNE ROILAYE", "place"), ("BITRY", "place"), ("CHELLES", "place")} <= kinds(found)
+    found = actors("VOS ÉLUS\nAUTRÊCHES BERNEUIL-SUR-AISNE BITRY Michel POTIER Etienne FRERE")  # communes, then councillors
+    assert ("BITRY", "place") in kinds(found)
 
 
 def test_communes_named_like_a_common_word_or_a_first_name_are_not_taken_alone(actors):
@@ -533,6 +535,7 @@ def test_a_first_name_alone_is_a_person(actors):
                    "ouvre. Marie-Galante est une île.")
     assert {("Marielle", "person"), ("David", "person"), ("Mario", "person")} <= kinds(found)
     assert not {"Jean", "Moulin", "Marie"} & set(found)
+    assert ("Cédric", "place") not in kinds(actors("G/ Réfection des bancs du village Cédric finit la rénovation du logement."))
 
 
 def test_what_a_councillor_speaks_of_is_not_their_role(actors):
