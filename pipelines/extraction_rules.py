@@ -736,7 +736,7 @@ def lone_funders(doc, ents) -> list[Found]:
     found = []
     taken = {i for e in ents if len(e) > 1 for i in range(e.start, e.end)}  # the word alone may be a guess already
     for token in doc:
-        if token.i in taken or token.lower_ not in ("région", "département", "region", "departement", "commune"):
+        if token.i in taken or token.lower_ not in ("région", "département", "region", "departement"):
             continue
         nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if nxt is not None and (nxt.is_title or nxt.lower_ in OF):
@@ -744,9 +744,9 @@ def lone_funders(doc, ents) -> list[Found]:
         if token.i == 0 or doc[token.i - 1].lower_ not in ("la", "le", "du", "au"):
             continue
         # Written with a capital inside a sentence, the word is the institution ("après concertation avec le
-        # Département", "Financement complémentaire de la Commune"); in lower case, only when it acts.
+        # Département"); in lower case, only when it acts. ("la Commune" is the document's own: not kept.)
         capital = token.text[0].isupper() and not token.is_sent_start and not line_start(doc, token.i)
-        if capital or (token.lower_ != "commune" and acts(doc, token.i)):
+        if capital or acts(doc, token.i):
             found.append(Found(token.i, token.i + 1, "ORG"))
     return found
 

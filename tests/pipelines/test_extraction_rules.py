@@ -288,10 +288,10 @@ def test_a_commune_that_acts_is_the_local_authority(actors):
     assert kinds(actors("Pierrefonds compte 1 888 habitants.")) == {("Pierrefonds", "place")}
 
 
-def test_a_capitalised_department_or_commune_inside_a_sentence_is_the_institution(actors):
+def test_a_capitalised_department_inside_a_sentence_is_the_institution(actors):
     assert kinds(actors("Les travaux sont réalisés après concertation avec le Département.")) == {("Département", "organisation")}
-    assert kinds(actors("Financement complémentaire de la Commune 70 796,33 €")) == {("Commune", "organisation")}
     assert actors("Les travaux sont réalisés après concertation avec la commune.") == {}
+    assert actors("Cet attachement très fort que je nourris à la Commune.") == {}  # the document's own authority
 
 
 def test_commune_keys_ignore_case_accents_hyphens_and_saint():
