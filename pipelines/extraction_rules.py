@@ -695,9 +695,18 @@ def predicate_bodies(doc, ents) -> list[Found]:
     return found
 
 
+_RESIDENTS = {"maire", "adjoint", "adjointe", "conseiller", "conseillere", "elu", "elue", "habitant", "habitants",
+              "habitante", "habitantes", "territoire"}
+
+
 def located(doc, i: int) -> bool:
-    """Token i heads a location: "sur la commune de X", "dans la commune d'Audierne"."""
-    return i > 1 and doc[i - 1].lower_ in ("la", "le", "l'", "l’") and doc[i - 2].lower_ in ("sur", "dans")
+    """Token i heads a location: "sur la commune de X", "dans la commune d'Audierne", "Sur commune d'Héricourt", a
+    mayor's or an inhabitant's commune ("Maire de la commune de Bitry", the gold guide's rule)."""
+    if i > 0 and doc[i - 1].lower_ in ("sur", "dans"):
+        return True
+    if i > 1 and doc[i - 1].lower_ in ("la", "le", "l'", "l’") and doc[i - 2].lower_ in ("sur", "dans"):
+        return True
+    return i > 2 and doc[i - 1].lower_ == "la" and doc[i - 2].lower_ == "de" and fold(doc[i - 3].text) in _RESIDENTS
 
 
 def acts(doc, i: int) -> bool:

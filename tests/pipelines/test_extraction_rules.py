@@ -282,6 +282,12 @@ def test_communes_named_like_a_common_word_or_a_first_name_are_not_taken_alone(a
     assert not {("Nicole", "place"), ("Marie", "place")} & kinds(found)
 
 
+def test_a_mayors_commune_and_a_commune_one_is_on_are_places(actors):
+    assert ("commune de Bitry", "place") in kinds(actors("Franck Superbi, Président de la CCLO, Maire de la commune de Bitry."))
+    assert kinds(actors("Sur commune d’Héricourt, les travaux avancent.")) == {("commune d’Héricourt", "place")}
+    assert ("commune de Pierrefonds", "organisation") in kinds(actors("La commune de Pierrefonds adhère au SIVOC."))
+
+
 def test_a_commune_that_acts_is_the_local_authority(actors):
     assert kinds(actors("Pierrefonds a été sélectionné par le SE60 pour être une des communes lauréates.")) >= {
         ("Pierrefonds", "organisation")}
