@@ -373,12 +373,7 @@ def eval_actors(
     if as_json:
         typer.echo(json.dumps({split: s.as_dict() for split, s in scores.items()}, indent=2))
         return
-    typer.echo(f"{'split':8} {'kind':13} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
-    for split, s in scores.items():
-        for kind, c in [*s.kinds.items(), ("all", s.overall)]:
-            typer.echo(
-                f"{split:8} {kind:13} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:5d} {c.fn:5d}"
-            )
+    _echo_kind_scores(scores, heading="split", width=8)
     for split, s in scores.items():
         typer.echo(
             f"{split}: {s.passages} passages; role accuracy {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total}), "
@@ -441,16 +436,23 @@ def eval_actors_agreement(
         groups.setdefault(str(path.relative_to(GOLD)) if path.is_relative_to(GOLD) else str(path), []).append(passage_id)
     groups["all"] = list(annotated)
     results = {name: score([first[i][1] for i in ids], annotated) for name, ids in groups.items()}
-    if as_json:
-        typer.echo(json.dumps({name: s.as_dict() for name, s in results.items()}, indent=2))
+    if as_json:  # the second annotator labelled actors only: no practice or initiative figures
+        unlabelled = ("practice_recall", "practices_scored", "initiatives")
+        figures = {name: {k: v for k, v in s.as_dict().items() if k not in unlabelled} for name, s in results.items()}
+        typer.echo(json.dumps(figures, indent=2))
         return
     typer.echo(f"{second} against the gold: {len(annotated)} passages")
-    typer.echo(f"{'gold':24} {'kind':13} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
-    for name, s in results.items():
-        for kind, c in [*s.kinds.items(), ("all", s.overall)]:
-            typer.echo(f"{name:24} {kind:13} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:5d} {c.fn:5d}")
+    _echo_kind_scores(results, heading="gold", width=24)
     for name, s in results.items():
         typer.echo(f"{name}: {s.passages} passages; role agreement {s.role_accuracy:.3f} ({s.roles_correct}/{s.roles_total})")
+
+
+def _echo_kind_scores(scores: dict, *, heading: str, width: int) -> None:
+    """The precision, recall and F1 table of actor scores, one block of kinds per row name."""
+    typer.echo(f"{heading:{width}} {'kind':13} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+    for name, s in scores.items():
+        for kind, c in [*s.kinds.items(), ("all", s.overall)]:
+            typer.echo(f"{name:{width}} {kind:13} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:5d} {c.fn:5d}")
 
 
 def _actor_gold(paths: list[Path]) -> list[dict]:

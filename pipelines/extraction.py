@@ -551,14 +551,18 @@ class CommonWords:
 @Language.factory("patrimoine_places", default_config={"places": None, "not_actors": []})
 def make_place_rules(nlp, name: str, places: str | None, not_actors: list[str]):
     """Places completed with general French geography (see pipelines/extraction_rules.py); `places` is
-    models/places.yaml (regions, departments, basins, countries)."""
+    models/places.yaml (regions, departments, basins, countries, and the files of the communes of France and of
+    first names); with them, first names alone as people and names in capitals as bodies; `not_actors` as for
+    `patrimoine_actor_filter`."""
     lexicon = rules.PlaceLexicon.from_file(Path(places)) if places else None
     common = CommonWords.of(nlp)
     words = frozenset(not_actors)
-    return lambda doc: complete_places(doc, lexicon, common, words)
+    return lambda doc: complete_places(doc, lexicon, common=common, not_actors=words)
 
 
-def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=frozenset(), not_actors=frozenset()):
+def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, *, common=frozenset(), not_actors=frozenset()):
+    """The place rules in order, then the rules that need the lexicon's communes and first names: communes, first
+    names alone as people, names in capitals as bodies."""
     ents = _apply(doc, list(doc.ents), rules.zone_rows(doc), span_id=PLACE_ID, shrink=True)
     found = lexicon.find(doc) if lexicon is not None else []
     inside = {r for r in found if rules.inside_a_name(doc, *r)}  # "(CAUE) de l'Oise": the body's name, no place
@@ -570,7 +574,7 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
     if lexicon is not None:
         communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)
-                    or _capitals_before_a_name(doc, f.start, f.end)]
+                    or rules.capitals_before_a_name(doc, f.start, f.end)]
         # A commune's name alone that spaCy took for a person, after a preposition ("passe par Croutoy puis"); a
         # person introduced by a civility is a rule's entity, kept.
         guessed = {(e.start, e.end) for e in ents if not e.id_ and (
@@ -594,21 +598,16 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, common=froze
     ents = _apply(doc, ents, rules.dashed_places(doc, ents), span_id=PLACE_ID, shrink=True)
     ents = _apply(doc, ents, rules.enumerated_places(doc, ents, common), span_id=PLACE_ID, shrink=True,
                   over=("LOC", "MISC", "PER", "ORG"))
-    if lexicon is not None:  # spaCy's place that is a first name alone ("du village Cédric finit"): a person
-        ents = [Span(doc, e.start, e.end, label="PER", span_id=PERSON_ID) if (
-            e.label_ == "LOC" and not e.id_ and len(e) == 1 and fold(e.text) in lexicon.communes.first_names
-            and e.text not in lexicon.communes) else e for e in ents]
-        ents = _apply(doc, ents, rules.first_name_people(doc, ents, lexicon.communes, common), span_id=PERSON_ID, over=("PER",))
-        ents = _apply(doc, ents, rules.capital_names(doc, ents, lexicon.communes, not_actors, common), span_id=BODY_ID,
-                      over=("MISC", "ORG", "LOC"), extend=True)
+    if lexicon is not None:
+        communes = lexicon.communes
+        ents = _apply(doc, ents, rules.first_names_taken_for_places(ents, communes=communes), span_id=PERSON_ID,
+                      over=("LOC",))
+        ents = _apply(doc, ents, rules.first_name_people(doc, ents, communes=communes, common=common), span_id=PERSON_ID,
+                      over=("PER",))
+        ents = _apply(doc, ents, rules.capital_names(doc, ents, communes=communes, not_actors=not_actors, common=common),
+                      span_id=BODY_ID, over=("MISC", "ORG", "LOC"), extend=True)
     doc.ents = ents
     return doc
-
-
-def _capitals_before_a_name(doc, start: int, end: int) -> bool:
-    """A commune in capitals before a name written otherwise is not part of it: "BITRY Michel POTIER" (a row
-    of a table: the commune, then its councillor)."""
-    return all(t.is_upper or not t.is_alpha for t in doc[start:end]) and end < len(doc) and not doc[end].is_upper
 
 
 def _join_to_bodies(doc, ents: list[Span], named: list[tuple[int, int]]) -> list[Span]:
@@ -657,19 +656,29 @@ _PLAN_HEADS = {"plan", "programme", "projet", "pacte", "contrat", "schema", "sys
 def _plan_acronyms(doc) -> tuple[set[str], set[int]]:
     """Acronyms that a passage defines as a plan, a programme, a system or a charge, and the tokens of their long
     forms: "Plan d'Action commun en matière de Mobilité Solidaire (PAMS)", "Système Intégré des Services de Mobilité
-    dans l'Oise (SISMO)", "Participation à l'Assainissement Collectif (PAC)": neither is an actor."""
+    dans l'Oise (SISMO)", "Participation à l'Assainissement Collectif (PAC)": neither is an actor. The long form is
+    the run of words before the brackets whose capitalised words' initials spell the acronym; its first word says
+    what it is ("Communauté de Communes du Pays Noyonnais (CCPN)" after "Le Contrat signé avec la" is a body)."""
     acronyms, tokens = set(), set()
-    for token in doc[2:-1]:
-        if token.text != "(" or doc[token.i + 2].text != ")" or not is_acronym(doc[token.i + 1].text):
+    for token in doc[1:]:
+        if token.text != "(" or token.i + 2 >= len(doc) or doc[token.i + 2].text != ")" or not is_acronym(doc[token.i + 1].text):
             continue
         acronym = doc[token.i + 1].text
-        for j in range(token.i - 1, max(-1, token.i - 15), -1):
-            if doc[j].text in (".", ";", ":") or "\n" in doc[j].whitespace_:
+        letters = [c for c in acronym if c.isupper()]
+        initials: list[str] = []
+        for k in range(token.i - 1, max(-1, token.i - 16), -1):
+            word = doc[k]
+            if word.is_space or (word.is_punct and word.text not in ("’", "'", "-")):
                 break
-            if doc[j].text[:1] == acronym[:1] and doc[j].is_title and fold(doc[j].text) in _PLAN_HEADS:
-                acronyms.add(acronym)
-                tokens.update(range(j, token.i))
-                break
+            if word.text[:1].isupper():
+                initials.insert(0, word.text[0])
+                if initials == letters:
+                    if fold(word.text) in _PLAN_HEADS:
+                        acronyms.add(acronym)
+                        tokens.update(range(k, token.i))
+                    break
+                if len(initials) > len(letters):
+                    break
     return acronyms, tokens
 
 
@@ -959,7 +968,9 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
 _SPEECH_VERBS = {"arriver", "quitter", "rejoindre", "preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
-_SPEECH_STEMS = tuple(verb[:-2] for verb in _SPEECH_VERBS)  # "demand" of "demande", "précis" of "précise"
+# Present and past forms of the speech verbs: "demande", "précise", "répond", "rappelle", "indiquent", "a" … "ajoutait".
+_SPEECH_FORMS = frozenset(verb[:-2] + ending for verb in _SPEECH_VERBS
+                          for ending in ("", "e", "es", "ent", "le", "lent", "ait", "aient", "it", "ent"))
 _PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
 _ORG_WINDOW = 8  # tokens before an organisation searched for what it is ("Prestataire de service public en 2023 : SAUR")
 
@@ -1012,8 +1023,13 @@ def _speaks_in_council(ent) -> bool:
     i = ent.end  # the parse of minutes is often lost: the verb right after the list of names
     while i < len(doc) and (doc[i].ent_type_ == "PER" or doc[i].lower_ in (",", "et")):
         i += 1
-    # its lemma too: "M.GOSSOT demande" is read as the noun "demande"
-    return i < len(doc) and (fold(doc[i].lemma_) in _SPEECH_VERBS or fold(doc[i].text).startswith(_SPEECH_STEMS))
+    return i < len(doc) and _is_speech(doc[i])
+
+
+def _is_speech(token) -> bool:
+    """A verb of speaking in council, by its lemma or, where the parse reads a noun ("M.GOSSOT demande": the noun
+    "demande"), by its conjugated form (not "informaticien", "interlocuteur")."""
+    return fold(token.lemma_) in _SPEECH_VERBS or fold(token.text) in _SPEECH_FORMS
 
 
 def _organisation_role(doc, ent, cues: RoleCues) -> str | None:
@@ -1119,7 +1135,7 @@ def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str |
         low = max([low, *(e.end for e in people if e.end <= listed)])
         high = min([high, *(e.start for e in people if e.start >= ent.end)])
         if minutes and _speaks_in_council(ent):  # "M. Papin s'interroge sur le déménagement de l'agent": what
-            high = next((t.i for t in doc[ent.end : high] if fold(t.lemma_) in _SPEECH_VERBS), high)  # they speak of
+            high = next((t.i for t in doc[ent.end : high] if _is_speech(t)), high)  # they speak of
         role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
     if role is None and minutes and _speaks_in_council(ent):
         role = "elu"

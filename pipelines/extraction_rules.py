@@ -290,13 +290,14 @@ def lower_case_bodies(doc, ents) -> list[Found]:
     combattants"; not "une association de parents", "le syndicat mixte", "l'association des élus au comité"."""
     found = []
     taken = {i for e in ents if e.id_ or e.label_ == "PER" for i in range(e.start, e.end)}
-    for token in doc[1:-2]:
+    for token in doc[:-2]:
         if fold(token.text) not in _LOWER_CASE_HEADS or token.i in taken:
             continue
-        capital = token.is_title  # "Fédération de pêche de l'Oise", "l'Atelier musical": a capital, lower-case words after
+        capital = token.is_title  # "Fédération de pêche de l'Oise": a capital, lower-case words after
         if not (token.is_lower or capital):
             continue
-        if doc[token.i - 1].lower_ not in ARTICLES and not (capital and (token.is_sent_start or line_start(doc, token.i))):
+        after_article = token.i > 0 and doc[token.i - 1].lower_ in ARTICLES
+        if not after_article and not (capital and (token.is_sent_start or line_start(doc, token.i))):
             continue
         end = i = token.i + 1
         if doc[i].pos_ == "ADJ" and doc[i].is_lower and fold(doc[i].text) not in _GENERIC_BODY_ADJECTIVES:
@@ -445,6 +446,13 @@ def _capitals(doc, i: int) -> int:
             break
     while end > i and not doc[end - 1].is_alpha:
         end -= 1
+    return end
+
+
+def _hyphenated(doc, end: int) -> int:
+    """A name's end moved over the capitalised parts hyphenated to it: "Saint" + "-Mard", "Simone" + "-Veil"."""
+    while end + 1 < len(doc) and doc[end].text == "-" and doc[end + 1].is_title:
+        end += 2
     return end
 
 
@@ -795,7 +803,7 @@ class PlaceLexicon:
             for match in filter(None, (pattern.match(text, i) for i in starts)):
                 if ambiguous and not re.search(r"departement (de la |du |de l'|de |des )$", text[max(0, match.start() - 30) : match.start()]):
                     continue
-                last = re.split(r"[\s-]+", doc.text[match.start() : match.end()])[-1]
+                last = re.split(r"[\s'’-]+", doc.text[match.start() : match.end()])[-1]  # "Côte-d'Or": "Or"
                 if not last[:1].isupper():
                     continue  # "La réunion": the name's own words have capitals ("La Réunion")
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
@@ -820,10 +828,10 @@ class Communes:
     "Ars"), not after a civility, and not inside another name (a person's, a body's: those entities are left
     as they are)."""
 
-    _MAX_WORDS = 8
+    _MAX_TOKENS = 16  # "Roche-sur-Linotte-et-Sorans-les-Cordiers" is 13 tokens
 
     def __init__(self, names: Iterable[str], *, first_names: Iterable[str] = ()) -> None:
-        self._keys = {commune_key(n) for n in names if len(commune_key(n)) >= 3}
+        self._keys = {key for key in map(commune_key, names) if len(key) >= 3}
         self.first_names = frozenset(fold(n) for n in first_names)
 
     def __len__(self) -> int:
@@ -833,6 +841,7 @@ class Communes:
         return commune_key(name) in self._keys
 
     def find(self, doc, common=frozenset()) -> list[Found]:
+        """The communes named in the doc, longest first from each word: a place, or a body where it acts."""
         found: list[Found] = []
         i = 0
         while i < len(doc):
@@ -845,15 +854,16 @@ class Communes:
         return found
 
     def _match(self, doc, i: int, common) -> int:
+        """The end of the longest commune's name starting at token i, or 0 (see the class's docstring)."""
         token = doc[i]
         if not token.text[:1].isupper() or (i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text in "-–'’"):
             return 0
         if i > 0 and fold(doc[i - 1].text).rstrip(".") in _BEFORE_A_PERSON:
             return 0
         best = 0
-        for j in range(i + 1, min(len(doc), i + self._MAX_WORDS) + 1):
+        for j in range(i + 1, min(len(doc), i + self._MAX_TOKENS) + 1):
             last = doc[j - 1]
-            if last.is_space or (j - 1 > i and "\n" in doc[j - 2].whitespace_):
+            if last.is_space:  # a line break is a token of its own
                 break
             if j < len(doc) and not last.whitespace_ and (doc[j].text[:1] in "-–'’" or doc[j].is_alpha):
                 continue  # the name goes on: "Tracy" of "Tracy-le-Mont"
@@ -878,9 +888,9 @@ _WHERE_VERBS = {"etre", "situer", "trouver", "compter", "border", "traverser", "
 
 
 def commune_acts(doc, start: int, end: int) -> bool:
-    """A commune named doc[start:end] is the local authority, not the place, where it acts ("par X",
-    "auprès de X", "X a décidé") or is the subject of a verb other than one of place ("Pierrefonds fait partie
-    des communes éligibles", "Pierrefonds a été sélectionné"; not "X est situé", "X compte 900 habitants")."""
+    """A commune named doc[start:end] is the local authority, not the place, where it acts: agent of a passive
+    ("sélectionné par X"; not any "par X": "passe par Croutoy"), after "auprès de", or subject of a verb other than
+    one of place ("Pierrefonds fait partie des communes éligibles"; not "X est situé", "X compte 900 habitants")."""
     head = next((t for t in doc[start:end] if t.head.i < start or t.head.i >= end), doc[start])
     if head.dep_ == "obl:agent" or "auprès" in [t.lower_ for t in doc[max(0, start - 3) : start]]:
         return True  # not any "par X": "passe par Croutoy" is where
@@ -891,7 +901,7 @@ _ROMAN = re.compile(r"^[IVXLC]+$")
 _CAPS_LINKS = {"DE", "DU", "DES", "ET", "LA", "LE", "LES", "D'", "L'", "D’", "L’", "&", "-", "SUR", "EN", "AU", "AUX"}
 
 
-def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], common) -> list[Found]:
+def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], common) -> list[Found]:
     """A run of words in capitals inside a line of ordinary text that no entity covers is a body's name
     ("Collecte Verre (MINERIS)", "exploité par PAPREC TRIVALO OISE", "la verrerie VERALLIA de Cuffies"): not
     a heading (the line has lower-case words), not a person (after a first name or a civility, or before a
@@ -905,8 +915,8 @@ def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], com
             continue  # a heading, a row of a table in capitals
         i = start
         while i < end:
-            if not (doc[i].is_upper and doc[i].is_alpha and len(doc[i]) >= 3) or i in taken:
-                i += 1
+            if not (doc[i].is_upper and doc[i].is_alpha and len(doc[i]) >= 3) or i in taken or doc[i].text in _CAPS_LINKS:
+                i += 1  # a name does not start with a link word ("LES VERRERIES" -> "VERRERIES")
                 continue
             j = i + 1
             while j < end and j not in taken and (
@@ -915,7 +925,7 @@ def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], com
                 j += 1
             while j > i + 1 and doc[j - 1].text in _CAPS_LINKS:
                 j -= 1
-            place = next((e for e in ents if e.start == j and e.label_ == "LOC" and e.id_ == "place"), None)
+            place = next((e for e in ents if e.start == j and e.label_ == "LOC" and e.id_), None)  # a rule's place
             if place is not None and j > i and all(t.is_upper or not t.is_alpha for t in place) and doc[j - 1].whitespace_ == " ":
                 j = place.end  # a region's or department's name ends the body's: "PAPREC TRIVALO OISE"
             while j - i > 1 and any(doc[k:j].text in communes for k in range(max(i + 1, j - 3), j)):
@@ -937,10 +947,11 @@ def capital_names(doc, ents, communes: Communes, not_actors: frozenset[str], com
     return found
 
 
-def first_name_people(doc, ents, communes: Communes, common) -> list[Found]:
-    """A first name alone is a person ("réception du chantier à programmer par Marielle", "Action Marc, David et
-    Mario"): a frequent first name, capitalised, that no entity covers, neither a common word nor a commune, not
-    next to another capitalised word (a full name is the NER's, "lycée Jean Moulin" a body's) nor after an article."""
+def first_name_people(doc, ents, *, communes: Communes, common) -> list[Found]:
+    """A first name alone is a person ("réception du chantier à programmer par Marielle", "Action : David et
+    Mario"): a frequent first name, capitalised, that no entity covers but spaCy's own guess of a one-word person
+    (confirmed), neither a common word nor a commune, not next to another capitalised word (a full name is the
+    NER's, "lycée Jean Moulin" a body's) nor after an article."""
     guessed = {e.start for e in ents if e.label_ == "PER" and not e.id_ and len(e) == 1}  # confirmed: kept as a name
     taken = {i for e in ents for i in range(e.start, e.end)} - guessed
     found = []
@@ -949,9 +960,9 @@ def first_name_people(doc, ents, communes: Communes, common) -> list[Found]:
         if i in taken or not token.is_title or not token.is_alpha or len(token) < 3 or fold(token.text) not in communes.first_names:
             continue
         before, after = doc[i - 1] if i else None, doc[i + 1] if i + 1 < len(doc) else None
-        if any(t is not None and not t.is_space and (t.text[:1].isupper() and t.is_alpha or t.text in "-–'’") and not (
-            t is before and "\n" in t.whitespace_) for t in (before, after)):
-            continue
+        if any(t is not None and not t.is_space and (t.text[:1].isupper() and t.is_alpha or t.text in "-–'’")
+               for t in (before, after)):
+            continue  # a line break is a token of its own: a name on the line before does not count
         if before is not None and (before.lower_ in ARTICLES | {"du", "des", "au", "aux", "saint", "sainte", "st", "ste"}
                                    or not before.whitespace_ and before.text in "-'’"):
             continue
@@ -959,6 +970,19 @@ def first_name_people(doc, ents, communes: Communes, common) -> list[Found]:
             continue
         found.append(Found(i, i + 1, "PER"))
     return found
+
+
+def first_names_taken_for_places(ents, *, communes: Communes) -> list[Found]:
+    """spaCy's guess of a place that is a frequent first name alone, and no commune, is a person ("du village
+    Cédric finit la rénovation")."""
+    return [Found(e.start, e.end, "PER") for e in ents if e.label_ == "LOC" and not e.id_ and len(e) == 1
+            and fold(e.text) in communes.first_names and e.text not in communes]
+
+
+def capitals_before_a_name(doc, start: int, end: int) -> bool:
+    """A commune in capitals before a capitalised name written otherwise is not part of it: "BITRY Michel
+    POTIER" (a table's row: the commune, then its councillor); not "de BITRY, présidé"."""
+    return all(t.is_upper or not t.is_alpha for t in doc[start:end]) and end < len(doc) and doc[end].is_title
 
 
 def _common(word: str, common) -> bool:
@@ -974,7 +998,7 @@ _NAME_LINKS = {"le", "la", "les", "de", "du", "des", "d", "l", "sur", "sous", "e
 _NOT_NAMES = {"SCONJ", "CCONJ", "ADV", "ADP", "VERB", "AUX", "PRON", "DET", "NUM"}
 
 
-_BEFORE_A_PERSON = _CIVILITY_WORDS | {"mmes", "docteur", "pr", "professeur", "pere"}  # not a commune after them
+_BEFORE_A_PERSON = _CIVILITY_WORDS | {"docteur", "pr", "professeur", "pere"}  # not a commune after them
 
 _TERRITORY_HEADS = {"departement", "region", "prefecture", "sous-prefecture", "conseil", "canton", "bassin", "pays"}
 
@@ -1312,15 +1336,13 @@ def sites_and_bearings(doc, ents) -> list[Found]:
             while j < len(doc) and doc[j].lower_ in OF | ARTICLES:
                 j += 1
             end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
-            while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
-                end += 2
+            end = _hyphenated(doc, end)
             if end > j and not taken & set(range(i, end)):
                 found.append(Found(i, end, "LOC"))
         if token.lower_ in BEARINGS and doc[i - 1].lower_ in ("l'", "l’", "au") and doc[i + 1].lower_ in OF:
             j = i + 2
             end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
-            while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
-                end += 2
+            end = _hyphenated(doc, end)
             if end > j and not taken & set(range(j, end)):
                 found.append(Found(j, end, "LOC"))
     return found
@@ -1331,8 +1353,11 @@ def sites_and_bearings(doc, ents) -> list[Found]:
 # "ZI Les Surcens", "la zone d'activités des Grands Prés", "le lotissement Clos Saint Ladre".
 _LOCALITY_CLASSES = ("lieu-dit", "lieudit", "lieu dit", "hameau", "zone d'activites", "zone d'activite", "zone artisanale",
                      "zone industrielle", "zone commerciale", "parc d'activites", "z.i", "zi", "z.a", "za", "zac", "lotissement")
-_LOCALITY_CLASS = re.compile(r"(?<![\w.])(" + "|".join(re.escape(c) for c in _LOCALITY_CLASSES) + r")\.?\s*:?\s*"
-                             r"(?:(?:de la|de l'|des|du|de|d')\s*)?(?=[A-ZÀ-Þ])", re.IGNORECASE)
+# Matched on the folded text (lower case, same offsets); the name after it must start with a capital in the text.
+_LOCALITY_CLASS = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(c) for c in sorted(_LOCALITY_CLASSES, key=len, reverse=True)) + r")(?![\w])"
+    r"\.?\s*:?\s*(?:(?:de la|de l'|des|du|de|d')\s*)?(?=\w)"
+)
 
 
 def classified_localities(doc, ents) -> list[Found]:
@@ -1341,14 +1366,15 @@ def classified_localities(doc, ents) -> list[Found]:
     found = []
     taken = {i for e in ents if e.label_ in ("ORG", "PER") and e.id_ for i in range(e.start, e.end)}
     for match in _LOCALITY_CLASS.finditer(fold_keep_length(doc.text)):
+        if not doc.text[match.end()].isupper():
+            continue  # "hameaux fleuris", "za" of "Zakaria" are no class of a named locality
         span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
         if span is None:
             continue
         i = span.start
         j = i + 1 if doc[i].text in ("Le", "La", "Les", "L'", "L’") else i
         end = _title_run(doc, j) if j < len(doc) and doc[j].is_title else j
-        while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
-            end += 2
+        end = _hyphenated(doc, end)
         if end > j and not taken & set(range(i, end)):
             found.append(Found(i, end, "LOC"))
     return found
@@ -1357,7 +1383,6 @@ def classified_localities(doc, ents) -> list[Found]:
 # Buildings and grounds named by a proper name right after their head: "salle Simone Veil", "l'église Saint-Joseph",
 # "Parking Sabatier II", "Foyer Napoléon" (places where something happens, not bodies).
 _NAMED_BUILDINGS = {"salle", "gymnase", "stade", "parking", "eglise", "chapelle", "halle", "foyer", "cimetiere"}
-_ROMAN_NUMBER = re.compile(r"^[IVX]{1,4}$")
 
 
 def named_buildings(doc, ents) -> list[Found]:
@@ -1369,12 +1394,11 @@ def named_buildings(doc, ents) -> list[Found]:
         i = token.i
         if fold(token.text) not in _NAMED_BUILDINGS or not (token.is_lower or token.is_title) or i in taken:
             continue
-        if "\n" in token.whitespace_ or not doc[i + 1].is_title or fold(doc[i + 1].text) in FUNCTION_WORDS | _NEW_BODY:
+        if not doc[i + 1].is_title or fold(doc[i + 1].text) in FUNCTION_WORDS | _NEW_BODY:
             continue
         end = _title_run(doc, i + 1)
-        while end < len(doc) and doc[end].text == "-" and end + 1 < len(doc) and doc[end + 1].is_title:
-            end += 2
-        if end < len(doc) and _ROMAN_NUMBER.match(doc[end].text) and "\n" not in doc[end - 1].whitespace_:
+        end = _hyphenated(doc, end)
+        if end < len(doc) and _ROMAN.match(doc[end].text):
             end += 1
         if not taken & set(range(i, end)):
             found.append(Found(i, end, "LOC"))

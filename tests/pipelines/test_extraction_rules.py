@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.analysis import load_extractors
 from pipelines.extraction import ActorExtractor, RoleCues, load_nlp
-from pipelines.extraction_rules import Communes, PlaceLexicon, commune_key
+from pipelines.extraction_rules import Communes, PlaceLexicon, commune_key, first_names_taken_for_places
 from pipelines.settings import Settings
 
 
@@ -215,6 +215,7 @@ def test_a_name_in_capitals_inside_ordinary_text_is_a_body(actors):
 
 
 def test_capitals_that_are_people_acronyms_words_or_communes_are_no_body(actors):
+    assert "LES VERRERIES ARDENNAISES" not in actors("Le service est assuré par LES VERRERIES ARDENNAISES depuis mai.")
     found = actors("Étaient présents Daniel TRENTE (sic) / TRENTI et JÉRÉMY GUILLAUME, DÉLÉGUÉ du maire, pour le projet IRVE.")
     assert not {"TRENTI", "JÉRÉMY GUILLAUME", "DÉLÉGUÉ", "IRVE"} & {n for n, (k, _) in found.items() if k == "organisation"}
     assert ("PÊCHE TROSLY-BREUIL", "organisation") not in kinds(actors("La PÊCHE TROSLY-BREUIL organise un concours."))
@@ -227,6 +228,14 @@ def test_an_acronym_defined_as_a_plan_or_a_system_is_no_actor(actors):
                                  "offre à la CCLO un service.")
     found = actors("Le Syndicat Mixte du Département de l’Oise (SMDO) collecte les déchets.")
     assert ("SMDO", "organisation") in kinds(found)
+    found = actors("Le Contrat signé avec la Communauté de Communes du Pays Noyonnais (CCPN) est prolongé.")
+    assert ("CCPN", "organisation") in kinds(found)  # a plan's word before a body's long form does not make it one
+    assert actors("Le Plan de mobilité (PAMS") is not None  # a bracket at the passage's end
+
+
+def test_words_that_only_start_like_a_locality_class_are_not_one(actors):
+    found = actors("La réunion avec M. Zimmermann et Zakaria Benali. Les Hameaux Fleuris. La ZAC des Hauts Prés s'étend.")
+    assert {("Zimmermann", "person"), ("Zakaria Benali", "person"), ("Hauts Prés", "place")} <= kinds(found)
 
 
 # --- places ------------------------------------------------------------------------------------------
@@ -243,6 +252,7 @@ def test_regions_departments_and_basins_are_found_whole(actors):
 
 
 def test_a_region_name_inside_a_longer_name_is_not_a_place(actors):
+    assert {("Côte-d'Or", "place"), ("Côtes-d'Armor", "place")} <= kinds(actors("La Côte-d'Or et les Côtes-d'Armor."))
     found = actors("Le pôle France Services des Lisières de l’Oise a ouvert.")
     assert not {("France", "place"), ("Oise", "place")} & kinds(found)
     found = actors("Objet : Adhésion au Conseil d’Architecture d’Urbanisme et de l’Environnement (CAUE) de l’Oise.")
@@ -309,7 +319,15 @@ def test_commune_keys_ignore_case_accents_hyphens_and_saint():
 
 def test_the_shipped_lists_of_communes_and_first_names_are_loaded():
     lexicon = PlaceLexicon.from_file(Settings().models_dir / "places.yaml")
-    assert len(lexicon.communes) > 30_000
+    assert len(lexicon.communes) > 30_000 and "Roche-sur-Linotte-et-Sorans-les-Cordiers" in lexicon.communes
+    assert len(lexicon.communes.first_names) > 1_000 and "marielle" in lexicon.communes.first_names
+
+
+def test_a_place_guess_that_is_a_first_name_alone_is_a_person():
+    doc = load_nlp(Settings().spacy_model).make_doc("Hélène a vu Cédric et Couloisy.")
+    doc.ents = [doc.char_span(start, end, label="LOC") for start, end in ((0, 6), (12, 18), (22, 30))]
+    communes = PlaceLexicon.from_file(Settings().models_dir / "places.yaml").communes
+    assert [(f.start, f.label) for f in first_names_taken_for_places(doc.ents, communes=communes)] == [(0, "PER"), (3, "PER")]
 
 
 def test_alert_zone_rows_give_the_zone_not_the_code(actors):
@@ -548,6 +566,9 @@ def test_what_a_councillor_speaks_of_is_not_their_role(actors):
     found = actors("Monsieur Papin s’interroge sur le déménagement de l’agent, qui relève d’une journée de congé. "
                    "Madame le Maire lui indique qu’il s’agit d’une autorisation d’absence.")
     assert found["Papin"] == ("person", "elu")
+    found = actors("Séance du conseil municipal.\nM.GOSSOT demande si l'agent technique sera remplacé. M. Durand, "
+                   "informaticien, a installé le réseau.")
+    assert found["GOSSOT"] == ("person", "elu") and found["Durand"][1] != "elu"
 
 
 def test_people_who_speak_outside_minutes_get_no_role(actors):
