@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from pathlib import Path
 from typing import Protocol
@@ -148,6 +149,26 @@ def _practice_matchers(nlp, entries: list[dict], models: Path) -> Practices:
     by_key = {key: entry["name"] for entry in entries for key in entry.get("keys", [])}
     terms = NounPhrases(nlp, load_yaml(models / "practice_candidates.yaml"), never=_titles_and_bodies(models))
     return Practices(PracticeMatcher(entries), PracticeLemmas(nlp, entries), terms, by_key=by_key)
+
+
+# The code that turns a passage into actors, practices and initiatives (tags have their own version and flow).
+_ANALYSIS_CODE = ("analysis.py", "extraction.py", "extraction_rules.py", "initiatives.py", "actors.py",
+                  "role_classifier.py", "lexicons.py")
+
+
+def analyzer_version(settings: Settings) -> str:
+    """A fingerprint of what the actor, practice and initiative extraction depends on: its code, the lexicons and
+    models of `models/` (the tagger's apart: `retag` follows it) and the spaCy model's name. A document analysed
+    with another fingerprint is analysed again by the next ingest."""
+    digest = hashlib.sha1(settings.spacy_model.encode("utf-8"))
+    for name in _ANALYSIS_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    models = Path(settings.models_dir)
+    for path in sorted(p for p in models.rglob("*") if p.is_file() and "tagger" not in p.relative_to(models).parts):
+        if path.suffix not in (".md",):  # model cards and notes are not read by the extraction
+            digest.update(str(path.relative_to(models)).encode("utf-8"))
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def load_analyzer(settings: Settings, *, staff_practices: list[dict] = ()) -> Analyzer:

@@ -175,7 +175,7 @@ _ACTOR_COLUMNS = {
     "curated_role": "TEXT",
     "curated_name": "INTEGER NOT NULL DEFAULT 0",
 }
-_ADDED_COLUMNS = {"actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}}
+_ADDED_COLUMNS = {"actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}, "documents": {"analyzer": "TEXT"}}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -232,9 +232,12 @@ def now() -> str:
 # --- documents -------------------------------------------------------------------------------
 
 
-def has_document(conn: sqlite3.Connection, document_id: str, *, model: str) -> bool:
+def has_document(conn: sqlite3.Connection, document_id: str, *, model: str, analyzer: str | None = None) -> bool:
+    """The document is stored, embedded by `model` and, when `analyzer` is given, analysed by that version of the
+    extraction (`pipelines.analysis.analyzer_version`)."""
     row = conn.execute(
-        "SELECT 1 FROM documents WHERE document_id = ? AND embedding_model = ?", (document_id, model)
+        "SELECT 1 FROM documents WHERE document_id = ? AND embedding_model = ? AND (? IS NULL OR analyzer = ?)",
+        (document_id, model, analyzer, analyzer),
     ).fetchone()
     return row is not None
 
@@ -275,15 +278,18 @@ def save_document(
     *,
     model: str,
     run_id: str | None,
+    analyzer: str | None = None,
 ) -> None:
     """Replace the document and everything derived from it, in one transaction. Tags corrected by
-    staff replace the tagger's on passages whose text did not change."""
+    staff replace the tagger's on passages whose text did not change. `analyzer`: the version of the extraction
+    that analysed it."""
     corrections = _corrections_for(conn, passages)
     with conn:
         touched = _actors_of_document(conn, document.document_id)
         _delete_document(conn, document.document_id)
         conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (document_id, source_path, title, doc_type, pages, embedding_model, run_id,"
+            " ingested_at, date, territory, language, analyzer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 document.document_id,
                 str(document.path),
@@ -296,6 +302,7 @@ def save_document(
                 document.date,
                 document.territory,
                 document.language,
+                analyzer,
             ),
         )
         for passage, analysis in zip(passages, analyses, strict=True):

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from pipelines import catalog
-from pipelines.analysis import Tagger, load_analyzer, load_tagger_for
+from pipelines.analysis import Tagger, analyzer_version, load_analyzer, load_tagger_for
 from pipelines.embedding import load_embedder
 from pipelines.errors import PatrimoineError
 from pipelines.readers import discover, read_document
@@ -59,6 +59,7 @@ def store_task(
     vectors: np.ndarray,
     *,
     run_id: str,
+    analyzer: str | None = None,
 ) -> None:
     """Vectors first, then the catalog in one transaction; older versions of the same file go last."""
     store.index.delete_document(document.document_id)
@@ -67,7 +68,7 @@ def store_task(
         vectors=vectors,
         metadatas=[{"document_id": p.document_id, "page": p.page or 0, "model": store.model} for p in passages],
     )
-    catalog.save_document(store.conn, document, passages, analyses, model=store.model, run_id=run_id)
+    catalog.save_document(store.conn, document, passages, analyses, model=store.model, run_id=run_id, analyzer=analyzer)
     for old_id in catalog.documents_at_path(store.conn, str(document.path)):
         if old_id != document.document_id:
             store.index.delete_document(old_id)
@@ -138,16 +139,17 @@ def ingest(paths: list[str]) -> IngestReport:
     try:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
         staff_practices = catalog.staff_practices(store.conn)
+        analyzer = analyzer_version(settings)  # a document analysed by older rules or models is analysed again
         for path in discover(paths):
             report.documents_seen += 1
             try:
                 document = read_task(str(path), settings)
-                if catalog.has_document(store.conn, document.document_id, model=store.model):
+                if catalog.has_document(store.conn, document.document_id, model=store.model, analyzer=analyzer):
                     report.documents_unchanged += 1
                     logger.info("%s: unchanged", path)
                     continue
                 passages, analyses, vectors = understand_task(document, settings, staff_practices)
-                store_task(store, document, passages, analyses, vectors, run_id=report.run_id)
+                store_task(store, document, passages, analyses, vectors, run_id=report.run_id, analyzer=analyzer)
             except PatrimoineError as exc:
                 _fail(report, path, str(exc))
             except Exception as exc:  # one bad file never stops the run

@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 from pipelines import catalog
@@ -65,6 +67,23 @@ def test_a_changed_file_replaces_its_previous_version(home, tmp_path):
     assert report.documents_ingested == 1
     counts = _counts()
     assert counts["documents"] == 1 and counts["passages"] == counts["vectors"]
+
+
+def test_documents_analysed_by_older_rules_are_analysed_again(home, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    shutil.copytree(Settings().models_dir, models)
+    monkeypatch.setenv("PATRIMOINE_MODELS_DIR", str(models))
+    path = tmp_path / "compte-rendu.txt"
+    path.write_text("Compte rendu\n\n" + "La commune de Bitry lance un budget participatif avec l'ADEME. " * 4, encoding="utf-8")
+    assert ingest([str(path)]).documents_ingested == 1
+    assert ingest([str(path)]).documents_unchanged == 1  # same rules and models: nothing to do
+    lexicon = models / "organisations.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# a new body\n", encoding="utf-8")
+    report = ingest([str(path)])  # the extraction's lexicon changed: analysed again, not duplicated
+    assert (report.documents_ingested, report.documents_unchanged) == (1, 0)
+    counts = _counts()
+    assert counts["documents"] == 1 and counts["passages"] == counts["vectors"]
+    assert ingest([str(path)]).documents_unchanged == 1
 
 
 def test_tasks_run_on_their_own_through_fn(home):
