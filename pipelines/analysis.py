@@ -151,6 +151,7 @@ def _practice_matchers(nlp, entries: list[dict], models: Path) -> Practices:
     return Practices(PracticeMatcher(entries), PracticeLemmas(nlp, entries), terms, by_key=by_key)
 
 
+_TAXONOMY = "taxonomy.yaml"  # the tagger's labels, in models/
 # The code that turns a passage into actors, practices and initiatives (tags have their own version and flow).
 _ANALYSIS_CODE = ("analysis.py", "extraction.py", "extraction_rules.py", "initiatives.py", "actors.py",
                   "role_classifier.py", "lexicons.py")
@@ -158,14 +159,14 @@ _ANALYSIS_CODE = ("analysis.py", "extraction.py", "extraction_rules.py", "initia
 
 def analyzer_version(settings: Settings) -> str:
     """A fingerprint of what the actor, practice and initiative extraction depends on: its code, the lexicons and
-    models of `models/` (the tagger's apart: `retag` follows it) and the spaCy model's name. A document analysed
-    with another fingerprint is analysed again by the next ingest."""
+    models of `models/` (the tagger and its taxonomy apart: `retag` follows them) and the spaCy model's name. A
+    document analysed with another fingerprint is analysed again by the next ingest."""
     digest = hashlib.sha1(settings.spacy_model.encode("utf-8"))
     for name in _ANALYSIS_CODE:
         digest.update((Path(__file__).parent / name).read_bytes())
     models = Path(settings.models_dir)
     for path in sorted(p for p in models.rglob("*") if p.is_file() and "tagger" not in p.relative_to(models).parts):
-        if path.suffix not in (".md",):  # model cards and notes are not read by the extraction
+        if path.suffix != ".md" and path.name != _TAXONOMY:  # model cards and the tagger's labels are not read by it
             digest.update(str(path.relative_to(models)).encode("utf-8"))
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -200,7 +201,7 @@ def load_tagger_for(settings: Settings) -> Tagger:
 @functools.lru_cache(maxsize=4)
 def _tagger(models_dir: str, kind: str, threshold: float | None, batch_size: int) -> Tagger:
     models = Path(models_dir)
-    taxonomy = Taxonomy.from_file(models / "taxonomy.yaml")
+    taxonomy = Taxonomy.from_file(models / _TAXONOMY)
     model = load_tagger(models / "tagger") if kind == "trained" else None
     if model is not None:
         return TrainedTagger(model, load_embedder(model.embedding_model, batch_size=batch_size))

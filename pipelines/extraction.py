@@ -573,16 +573,16 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, *, common=fr
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
     if lexicon is not None:
-        communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)
-                    or rules.capitals_before_a_name(doc, f.start, f.end)]
+        named_communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)
+                          or rules.capitals_before_a_name(doc, f.start, f.end)]
         # A commune's name alone that spaCy took for a person, after a preposition ("passe par Croutoy puis"); a
         # person introduced by a civility is a rule's entity, kept.
         guessed = {(e.start, e.end) for e in ents if not e.id_ and (
             e.label_ == "ORG" or e.label_ == "PER" and e.start and doc[e.start - 1].pos_ == "ADP")}
         # ... and spaCy's guess of a body whose name is exactly a commune's ("BITRY" in a row of communes)
-        ents = _apply(doc, ents, [f for f in communes if (f.start, f.end) in guessed], span_id=PLACE_ID,
+        ents = _apply(doc, ents, [f for f in named_communes if (f.start, f.end) in guessed], span_id=PLACE_ID,
                       over=("LOC", "MISC", "PER", "ORG"))
-        ents = _apply(doc, ents, communes, span_id=PLACE_ID, over=("LOC", "MISC"))
+        ents = _apply(doc, ents, named_communes, span_id=PLACE_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.titled_territories(doc, ents), span_id=BODY_ID, over=("LOC", "MISC"))
     ents = _apply(doc, ents, rules.postal_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
     ents = _apply(doc, ents, rules.assembly_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)
@@ -968,9 +968,9 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
 _SPEECH_VERBS = {"arriver", "quitter", "rejoindre", "preciser", "indiquer", "demander", "rappeler", "souligner", "expliquer", "repondre", "intervenir",
                  "proposer", "presenter", "informer", "remercier", "interroger", "abstenir", "voter", "exposer",
                  "signaler", "ajouter", "estimer", "regretter", "souhaiter", "transmettre", "observer", "soulever"}
-# Present and past forms of the speech verbs: "demande", "précise", "répond", "rappelle", "indiquent", "a" … "ajoutait".
+# Present and imperfect forms of the speech verbs: "demande", "précise", "répond", "rappelle", "indiquent", "ajoutait".
 _SPEECH_FORMS = frozenset(verb[:-2] + ending for verb in _SPEECH_VERBS
-                          for ending in ("", "e", "es", "ent", "le", "lent", "ait", "aient", "it", "ent"))
+                          for ending in ("", "e", "es", "ent", "le", "lent", "ait", "aient", "it"))
 _PRIVATE_HEADS = {"agence", "cabinet", "groupe", "studio", "atelier", "bureau"}
 _ORG_WINDOW = 8  # tokens before an organisation searched for what it is ("Prestataire de service public en 2023 : SAUR")
 

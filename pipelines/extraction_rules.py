@@ -928,8 +928,11 @@ def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], 
             place = next((e for e in ents if e.start == j and e.label_ == "LOC" and e.id_), None)  # a rule's place
             if place is not None and j > i and all(t.is_upper or not t.is_alpha for t in place) and doc[j - 1].whitespace_ == " ":
                 j = place.end  # a region's or department's name ends the body's: "PAPREC TRIVALO OISE"
-            while j - i > 1 and any(doc[k:j].text in communes for k in range(max(i + 1, j - 3), j)):
-                j = next(k for k in range(max(i + 1, j - 3), j) if doc[k:j].text in communes)  # "PÊCHE TROSLY-BREUIL"
+            while j - i > 1:  # a commune ends the run: "PÊCHE TROSLY-BREUIL" -> "PÊCHE"
+                commune = next((k for k in range(max(i + 1, j - 3), j) if doc[k:j].text in communes), None)
+                if commune is None:
+                    break
+                j = commune
             words = [t for t in doc[i:j] if t.text not in _CAPS_LINKS]
             if len(words) == 1 and len(words[0]) < 6 or any(w.lower_ in FUNCTION_WORDS or _ROMAN.match(w.text) for w in words):
                 i = j  # short words in capitals are mostly acronyms of plans and codes ("IRVE", "MAEC", "ULIS")

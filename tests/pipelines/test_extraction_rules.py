@@ -230,7 +230,7 @@ def test_an_acronym_defined_as_a_plan_or_a_system_is_no_actor(actors):
     assert ("SMDO", "organisation") in kinds(found)
     found = actors("Le Contrat signé avec la Communauté de Communes du Pays Noyonnais (CCPN) est prolongé.")
     assert ("CCPN", "organisation") in kinds(found)  # a plan's word before a body's long form does not make it one
-    assert actors("Le Plan de mobilité (PAMS") is not None  # a bracket at the passage's end
+    assert set(actors("Le Plan de mobilité (PAMS")) == {"PAMS"}  # a bracket at the passage's end: read, nothing defined
 
 
 def test_words_that_only_start_like_a_locality_class_are_not_one(actors):

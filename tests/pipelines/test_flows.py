@@ -3,6 +3,7 @@ import shutil
 import pytest
 
 from pipelines import catalog
+from pipelines.analysis import analyzer_version
 from pipelines.flows import ingest, read_task, understand_task
 from pipelines.settings import Settings
 from pipelines.store import Store
@@ -84,6 +85,10 @@ def test_documents_analysed_by_older_rules_are_analysed_again(home, tmp_path, mo
     counts = _counts()
     assert counts["documents"] == 1 and counts["passages"] == counts["vectors"]
     assert ingest([str(path)]).documents_unchanged == 1
+    version = analyzer_version(Settings())
+    taxonomy = models / "taxonomy.yaml"  # the tagger's labels: `retag` follows them, the extraction does not
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + "\n# reworded\n", encoding="utf-8")
+    assert analyzer_version(Settings()) == version
 
 
 def test_tasks_run_on_their_own_through_fn(home):
