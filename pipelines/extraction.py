@@ -588,7 +588,10 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, *, common=fr
     ents = _apply(doc, ents, rules.assembly_places(doc), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"), shrink=True)
     ents = _apply(doc, ents, rules.dateline_places(doc, common), span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.sites_and_bearings(doc, ents), span_id=PLACE_ID)
-    ents = _apply(doc, ents, rules.street_names(doc, ents), span_id=PLACE_ID)
+    streets = rules.street_names(doc, ents)  # a body's word inside a street's name is the street's, a square
+    ents = [e for e in ents if not any(  # without a name of its own no entity
+        f.start <= e.start and e.end <= f.end and (e.label_ == "ORG" or f.label == rules.UNNAMED) for f in streets)]
+    ents = _apply(doc, ents, [f for f in streets if f.label != rules.UNNAMED], span_id=PLACE_ID)
     ents = _apply(doc, ents, rules.classified_localities(doc, ents), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"),
                   shrink=True)
     ents = _apply(doc, ents, rules.named_buildings(doc, ents), span_id=PLACE_ID, over=("LOC", "MISC", "PER", "ORG"))
@@ -635,8 +638,8 @@ def make_actor_filter(nlp, name: str, not_actors: list[str], categories: list[st
 
 
 def _name_of(ent) -> str | None:
-    if ent.id_ in _TRUSTED:
-        return one_line(ent.text)
+    if ent.id_ in _TRUSTED:  # a name starts with a letter or a digit, whoever found it ("€HT" is a unit)
+        return one_line(ent.text) if ent.text[:1].isalnum() else None
     return clean_name(ent.text, capitals=ent.id_ == CIVILITY_ID)
 
 

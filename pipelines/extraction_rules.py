@@ -142,6 +142,8 @@ def extend_body_names(doc, ents) -> list[Found]:
         if fold(doc[first].text) not in BODY_HEADS:
             continue
         end = _name_tail(doc, ent.end)
+        if fold(doc[first].text) in ("commune", "ville"):  # a commune's name ends its line ("commune de Bitry\nSommaire")
+            end = next((k for k in range(ent.end, end) if doc[k].is_space or "\n" in doc[k - 1].whitespace_), end)
         if end > ent.end:
             found.append(Found(ent.start, end, "ORG"))
     return found
@@ -901,6 +903,12 @@ _ROMAN = re.compile(r"^[IVXLC]+$")
 _CAPS_LINKS = {"DE", "DU", "DES", "ET", "LA", "LE", "LES", "D'", "L'", "D’", "L’", "&", "-", "SUR", "EN", "AU", "AUX"}
 
 
+def _caps_word(token, size: int) -> bool:
+    """A word in capitals of at least `size` letters, hyphenated or not ("VERALLIA", "HOME-MADE")."""
+    parts = token.text.split("-")
+    return token.is_upper and len(token) >= size and all(p.isalpha() for p in parts)
+
+
 def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], common) -> list[Found]:
     """A run of words in capitals inside a line of ordinary text that no entity covers is a body's name
     ("Collecte Verre (MINERIS)", "exploité par PAPREC TRIVALO OISE", "la verrerie VERALLIA de Cuffies"): not
@@ -915,12 +923,12 @@ def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], 
             continue  # a heading, a row of a table in capitals
         i = start
         while i < end:
-            if not (doc[i].is_upper and doc[i].is_alpha and len(doc[i]) >= 3) or i in taken or doc[i].text in _CAPS_LINKS:
+            if not _caps_word(doc[i], 3) or i in taken or doc[i].text in _CAPS_LINKS:
                 i += 1  # a name does not start with a link word ("LES VERRERIES" -> "VERRERIES")
                 continue
             j = i + 1
             while j < end and j not in taken and (
-                (doc[j].is_upper and doc[j].is_alpha and len(doc[j]) >= 2) or (doc[j].text in _CAPS_LINKS and j + 1 < end and doc[j + 1].is_upper)
+                _caps_word(doc[j], 2) or (doc[j].text in _CAPS_LINKS and j + 1 < end and doc[j + 1].is_upper)
             ):
                 j += 1
             while j > i + 1 and doc[j - 1].text in _CAPS_LINKS:
@@ -1299,7 +1307,8 @@ def located_names(doc, ents, common) -> list[Found]:
     found = []
     taken = {i for e in ents if e.label_ != "MISC" for i in range(e.start, e.end)}
     for token in doc[2:]:
-        if token.i in taken or not (token.is_title or TOPONYM.match(token.text)) or token.pos_ != "PROPN":
+        if token.i in taken or not (token.is_title or TOPONYM.match(token.text)) or token.pos_ != "PROPN" \
+                or any(c.isdigit() for c in token.text):  # "à L.2422-11": an article of a code
             continue
         before = doc[token.i - 1].lower_
         building = before in OF and fold(doc[token.i - 2].text) in _BUILDINGS and doc[token.i - 2].is_lower
@@ -1414,18 +1423,25 @@ STREET_HEADS = {"rue", "route", "quai", "avenue", "boulevard", "bd", "chemin", "
 _NAME_PARTICLES = {"le", "la", "les", "de", "du", "des", "d'", "d’", "l'", "l’", "aux", "sur"}
 
 
+UNNAMED = "UNNAMED"  # a street or square without a name of its own
+_FACED_BUILDINGS = {"mairie", "hotel de ville", "eglise"}
+
+
 def street_names(doc, ents) -> list[Found]:
     """Streets, squares and bridges named after their head ("rue Joseph Adolphe Chauret", "rue Viollet le Duc",
     "route de la Combe-aux-Loups", "12, QUAI JEAN JAURES — 29770"): the head, its link and the run of
     capitalised words after it, never across a line break. "place" after "en" or "la" is the common noun
-    ("mise en place du", "à la place de")."""
+    ("mise en place du", "à la place de") unless capitalised ("sur la Place de la Mairie"). A body's word in the
+    name is the street's ("rue de la Préfecture"): the street covers it, but not a body that starts before it or
+    goes on after it. A square named after the building it faces has no name of its own ("Place de la Mairie",
+    "place de l'Hôtel de Ville"): found with the label `UNNAMED`, to drop the body's word, but no place."""
     found = []
-    taken = {i for e in ents if e.label_ == "ORG" for i in range(e.start, e.end)}
+    bodies = [e for e in ents if e.label_ == "ORG"]
     for token in doc[:-1]:
         i = token.i
-        if fold(token.lower_) not in STREET_HEADS or "\n" in token.whitespace_ or i in taken:
+        if fold(token.lower_) not in STREET_HEADS or "\n" in token.whitespace_ or any(e.start < i < e.end for e in bodies):
             continue
-        if token.lower_ == "place" and i > 0 and doc[i - 1].lower_ in ("en", "la", "sa", "leur", "une"):
+        if token.text == "place" and i > 0 and doc[i - 1].lower_ in ("en", "la", "sa", "leur", "une"):
             continue
         j = i + 1
         while j < len(doc) and doc[j].lower_ in OF | ARTICLES and "\n" not in doc[j - 1].whitespace_:
@@ -1442,8 +1458,9 @@ def street_names(doc, ents) -> list[Found]:
                 break
         while end > j and doc[end - 1].lower_ in _NAME_PARTICLES:
             end -= 1
-        if end > j and not taken & set(range(i, end)):
-            found.append(Found(i, end, "LOC"))
+        if end > j and not any(e.start < i < e.end or e.start < end < e.end for e in bodies):
+            unnamed = token.lower_ == "place" and fold(doc[j:end].text.lower()) in _FACED_BUILDINGS
+            found.append(Found(i, end, UNNAMED if unnamed else "LOC"))
     return found
 
 # --- attendance lists of minutes ---------------------------------------------------------------------

@@ -212,6 +212,8 @@ def test_a_name_in_capitals_inside_ordinary_text_is_a_body(actors):
     assert kinds(actors("Le verre est transporté à la verrerie VERALLIA où il sera recyclé.")) >= {("VERALLIA", "organisation")}
     assert kinds(actors("Le centre de tri est exploité par PAPREC TRIVALO par délégation de service public.")) == {
         ("PAPREC TRIVALO", "organisation")}
+    assert ("SOUDACHAN HOME-MADE", "organisation") in kinds(actors(
+        "Pierrefonds\n- SOUDACHAN HOME-MADE (CUISINE THAÏ) : le vendredi midi à partir de 11 h, parking du stade"))
 
 
 def test_capitals_that_are_people_acronyms_words_or_communes_are_no_body(actors):
@@ -448,6 +450,26 @@ def test_streets_and_squares_are_places_named_after_their_head(actors):
             ("place des Tilleuls", "place"), ("Rue du Bois d’Haucourt", "place")} <= kinds(found)
     assert not {"Joseph Adolphe Chauret", "Viollet le Duc", "Combe-aux-Loups", "Bois d’Haucourt"} & set(found)
     assert "place du Régime Indemnitaire" not in found
+
+
+def test_a_body_word_in_a_street_name_is_the_street_and_a_square_named_after_the_town_hall_is_nothing(actors):
+    found = actors("Le dossier est déposé au 3 rue de la Préfecture à Beauvais. Le marché se tient sur la Place de la "
+                   "Mairie le vendredi, puis place de l'Hôtel de Ville. La Préfecture a signé.")
+    assert ("rue de la Préfecture", "place") in kinds(found)
+    assert not {"Place de la Mairie", "Mairie", "place de l'Hôtel de Ville", "Hôtel de Ville"} & set(found)
+    assert ("Préfecture", "organisation") in kinds(found)  # the body itself, named alone
+
+
+def test_no_actor_starts_with_a_symbol_nor_is_an_article_of_a_code(actors):
+    found = actors("Montant prévisionnel des travaux = 10 000 €HT\nEtudes = 9 000 €HT\n"
+                   "Vu le Code de la Commande Publique et notamment les articles L.2422-5 à L.2422-11,")
+    assert not {"€HT", "L.2422-11"} & set(found)
+
+
+def test_a_commune_s_name_ends_its_line(actors):
+    found = actors("Franck Superbi Président de la CCLO Maire de la commune de Bitry\nSommaire\n01 02 Présentation")
+    assert ("commune de Bitry", "place") in kinds(found)
+    assert not any("Sommaire" in name for name in found)
 
 
 def test_communes_listed_between_spaced_dashes_are_places(actors):
