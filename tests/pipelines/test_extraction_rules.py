@@ -208,6 +208,14 @@ def test_state_bodies_in_lower_case_shops_and_trailing_legal_forms(actors):
         "Chez Enedis", "Chez Monsieur Dupont", "Chez Monsieur"}
 
 
+def test_courts_of_accounts_and_the_colloquial_comcom_are_bodies(actors):
+    found = actors("Les réponses citent le référendum, la Cour des Comptes et internet. C'est le lien avec la ComCom qui "
+                   "doit nous porter. La chambre régionale des comptes a rendu son rapport.")
+    assert found["Cour des Comptes"] == ("organisation", "etat")
+    assert found["chambre régionale des comptes"] == ("organisation", "etat")
+    assert found["ComCom"][0] == "organisation"
+
+
 def test_a_name_in_capitals_inside_ordinary_text_is_a_body(actors):
     assert kinds(actors("Le verre est transporté à la verrerie VERALLIA où il sera recyclé.")) >= {("VERALLIA", "organisation")}
     assert kinds(actors("Le centre de tri est exploité par PAPREC TRIVALO par délégation de service public.")) == {
