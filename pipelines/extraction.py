@@ -560,6 +560,21 @@ def make_place_rules(nlp, name: str, places: str | None, not_actors: list[str]):
     return lambda doc: complete_places(doc, lexicon, common=common, not_actors=words)
 
 
+def _complete_commune_names(doc, ents: list[Span], communes: list[rules.Found]) -> list[Span]:
+    """"commune de St Crépin" cut by the lexicon's pattern before a lower-case word runs to the end of the
+    commune's name ("commune de St Crépin aux Bois"), whatever its kind."""
+    longer = {}
+    for e in ents:
+        if fold(e[0].text) in ("commune", "ville") or len(e) > 1 and fold(e[1].text) in ("commune", "ville"):
+            end = next((f.end for f in communes if e.start < f.start < e.end < f.end), None)
+            inside = [x for x in ents if end and e.end <= x.start < end]
+            if end and all(not x.id_ and x.end <= end for x in inside):  # spaCy's guesses inside ("Bois") go
+                longer[(e.start, e.end)] = (end, {(x.start, x.end) for x in inside})
+    gone = {span for _, dropped in longer.values() for span in dropped}
+    return [Span(doc, e.start, longer[(e.start, e.end)][0], label=e.label_, span_id=e.id_) if (e.start, e.end) in longer
+            else e for e in ents if (e.start, e.end) not in gone]
+
+
 def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, *, common=frozenset(), not_actors=frozenset()):
     """The place rules in order, then the rules that need the lexicon's communes and first names: communes, first
     names alone as people, names in capitals as bodies."""
@@ -573,7 +588,9 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, *, common=fr
         named = [(s, e) for s, e in named if not any(x.start <= s and e <= x.end for x in ents if x.label_ == "ORG")]
         ents = _apply(doc, ents, [rules.Found(s, e, "LOC") for s, e in named], span_id=PLACE_ID)
     if lexicon is not None:
-        named_communes = [f for f in lexicon.communes.find(doc, common) if not rules.inside_a_name(doc, f.start, f.end)
+        communes = lexicon.communes.find(doc, common)
+        ents = _complete_commune_names(doc, ents, communes)
+        named_communes = [f for f in communes if not rules.inside_a_name(doc, f.start, f.end)
                           or rules.capitals_before_a_name(doc, f.start, f.end)]
         # A commune's name alone that spaCy took for a person, after a preposition ("passe par Croutoy puis"); a
         # person introduced by a civility is a rule's entity, kept.

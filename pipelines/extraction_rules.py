@@ -1109,6 +1109,7 @@ def enumerated_places(doc, ents, common=frozenset()) -> list[Found]:
 
     def close() -> None:
         nonlocal commas
+        run[:] = [(s, e) for s, e in run if not (e - s == 1 and doc[s].like_num)]  # "Tracy-le-Mont\nDeux marchés"
         toponyms = sum(TOPONYM.match(_without_article(doc, s, e)) is not None for s, e in run)
         anchors = sum(TOPONYM.match(_without_article(doc, s, e)) is not None or (s, e) in places for s, e in run)
         with_people = any(person & set(range(s, e)) for s, e in run)

@@ -474,6 +474,13 @@ def test_no_actor_starts_with_a_symbol_nor_is_an_article_of_a_code(actors):
     assert not {"€HT", "L.2422-11"} & set(found)
 
 
+def test_a_commune_s_name_cut_before_a_lower_case_word_runs_to_its_end_and_a_number_is_no_place(actors):
+    found = actors("Hausse liée à l’intégration de la commune de St Crépin aux Bois au sein du contrat de DSP.")
+    assert "commune de St Crépin aux Bois" in found and "commune de St Crépin" not in found
+    found = actors("Les marchés de Tracy-le-Mont\nDeux marchés hebdomadaires ont lieu à Tracy-le-Mont.")
+    assert set(found) == {"Tracy-le-Mont"}
+
+
 def test_a_commune_s_name_ends_its_line(actors):
     found = actors("Franck Superbi Président de la CCLO Maire de la commune de Bitry\nSommaire\n01 02 Présentation")
     assert ("commune de Bitry", "place") in kinds(found)
