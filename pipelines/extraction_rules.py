@@ -1060,6 +1060,8 @@ def postal_places(doc) -> list[Found]:
     """The commune after a postal code: "(60130 Saint Just en Chaussée)", "60350 Attichy", "70 013 VESOUL Cedex"."""
     found = []
     for match in _POSTAL.finditer(doc.text):
+        if re.search(r"(?:n°|N°|n º|numéro|numero)\s*$", doc.text[max(0, match.start() - 8) : match.start()]):
+            continue  # "Budget n°40015 SPANC-CCLO": a number, not a postal code
         name = _CEDEX.sub("", match.group(1)).rstrip(" -")
         name = re.sub(r"(\s+(de|du|des|la|le|les|en|sur|sous|aux|au|d'|l'))+$", "", name)
         span = doc.char_span(match.start(1), match.start(1) + len(name), alignment_mode="contract")

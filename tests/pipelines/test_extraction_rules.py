@@ -481,6 +481,13 @@ def test_a_commune_s_name_cut_before_a_lower_case_word_runs_to_its_end_and_a_num
     assert set(found) == {"Tracy-le-Mont"}
 
 
+def test_a_numbered_budget_is_no_postal_code(actors):
+    found = actors("Vote du budget primitif 2025 – Budget n°40015 SPANC-CCLO Rapporteur : Sylvain GOUPIL. "
+                   "Siège : 12 rue Nationale, 60350 Attichy.")
+    assert ("Attichy", "place") in kinds(found)
+    assert not any(kind == "place" and "SPANC" in name for name, kind in kinds(found))
+
+
 def test_a_commune_s_name_ends_its_line(actors):
     found = actors("Franck Superbi Président de la CCLO Maire de la commune de Bitry\nSommaire\n01 02 Présentation")
     assert ("commune de Bitry", "place") in kinds(found)
