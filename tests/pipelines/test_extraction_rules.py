@@ -481,6 +481,10 @@ def test_a_commune_s_name_cut_before_a_lower_case_word_runs_to_its_end_and_a_num
     assert set(found) == {"Tracy-le-Mont"}
 
 
+def test_job_titles_written_as_acronyms_are_no_bodies(actors):
+    assert not actors("L’ATSEM ne pourra pas continuer l’accueil du périscolaire. Le DGS présente le budget.")
+
+
 def test_a_numbered_budget_is_no_postal_code(actors):
     found = actors("Vote du budget primitif 2025 – Budget n°40015 SPANC-CCLO Rapporteur : Sylvain GOUPIL. "
                    "Siège : 12 rue Nationale, 60350 Attichy.")
