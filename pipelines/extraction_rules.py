@@ -880,10 +880,17 @@ class Communes:
             return 0  # "le Puits est fermé": a common noun given a capital
         if len(words) == 1 and (
             len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self.first_names
+            or words[0].text == fold(words[0].text).capitalize() and _common_folded(words[0].text, common)  # "6.1 Ecole"
             or (words[0].pos_ in _NOT_NAMES and not words[0].is_upper)  # the tags of words in capitals are guesses
         ):
             return 0
         return best
+
+
+def _common_folded(word: str, common) -> bool:
+    """A word written without its accents is a common word's ("Ecole" for "école"), when `common` can tell."""
+    folded = getattr(common, "folded", None)
+    return bool(folded and folded(word))
 
 
 _WHERE_VERBS = {"etre", "situer", "trouver", "compter", "border", "traverser", "jouxter", "devenir", "rester"}
