@@ -485,8 +485,8 @@ def test_job_titles_written_as_acronyms_are_no_bodies(actors):
     assert not actors("L’ATSEM ne pourra pas continuer l’accueil du périscolaire. Le DGS présente le budget.")
 
 
-def test_a_heading_that_is_a_common_word_without_its_accent_is_no_commune(actors):
-    found = actors("6 Questions diverses\n6.1 Ecole\nPour l’école, les élèves quittant l’école auront un livre.")
+def test_a_heading_that_is_a_common_word_without_its_accent_is_no_commune(product):
+    found = product("6 Questions diverses\n6.1 Ecole\nPour l’école, les élèves quittant l’école auront un livre.")
     assert "Ecole" not in found
 
 
