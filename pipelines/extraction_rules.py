@@ -142,8 +142,8 @@ def extend_body_names(doc, ents) -> list[Found]:
         if fold(doc[first].text) not in BODY_HEADS:
             continue
         end = _name_tail(doc, ent.end)
-        if fold(doc[first].text) in ("commune", "ville"):  # a commune's name ends its line ("commune de Bitry\nSommaire")
-            end = next((k for k in range(ent.end, end) if doc[k].is_space or "\n" in doc[k - 1].whitespace_), end)
+        if fold(doc[first].text) == "commune":  # a commune's name ends its line ("commune de Bitry\nSommaire"); a
+            end = next((k for k in range(ent.end, end) if doc[k].is_space), end)  # line break is a token of its own
         if end > ent.end:
             found.append(Found(ent.start, end, "ORG"))
     return found
@@ -833,7 +833,9 @@ class Communes:
     _MAX_TOKENS = 16  # "Roche-sur-Linotte-et-Sorans-les-Cordiers" is 13 tokens
 
     def __init__(self, names: Iterable[str], *, first_names: Iterable[str] = ()) -> None:
+        names = list(names)
         self._keys = {key for key in map(commune_key, names) if len(key) >= 3}
+        self._accented = {commune_key(n) for n in names if fold(n) != n.casefold()}  # "École", not "Arques"
         self.first_names = frozenset(fold(n) for n in first_names)
 
     def __len__(self) -> int:
@@ -854,6 +856,11 @@ class Communes:
             else:
                 i += 1
         return found
+
+    def _lost_accents(self, word: str, common) -> bool:
+        """"6.1 Ecole": a commune whose name has accents ("École"), written without them, where a common word is
+        written so ("école"); "Arques" and "Broye" are written as their communes are."""
+        return word.casefold() == fold(word) and commune_key(word) in self._accented and _common_folded(word, common)
 
     def _match(self, doc, i: int, common) -> int:
         """The end of the longest commune's name starting at token i, or 0 (see the class's docstring)."""
@@ -880,7 +887,7 @@ class Communes:
             return 0  # "le Puits est fermé": a common noun given a capital
         if len(words) == 1 and (
             len(words[0]) < 4 or words[0].text.lower() in common or fold(words[0].text) in self.first_names
-            or words[0].text == fold(words[0].text).capitalize() and _common_folded(words[0].text, common)  # "6.1 Ecole"
+            or self._lost_accents(words[0].text, common)
             or (words[0].pos_ in _NOT_NAMES and not words[0].is_upper)  # the tags of words in capitals are guesses
         ):
             return 0
@@ -930,9 +937,9 @@ def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], 
             continue  # a heading, a row of a table in capitals
         i = start
         while i < end:
-            if not _caps_word(doc[i], 3) or i in taken or doc[i].text in _CAPS_LINKS:
-                i += 1  # a name does not start with a link word ("LES VERRERIES" -> "VERRERIES")
-                continue
+            if not _caps_word(doc[i], 3) or "-" in doc[i].text or i in taken or doc[i].text in _CAPS_LINKS:
+                i += 1  # a name does not start with a link word ("LES VERRERIES" -> "VERRERIES") nor a compound
+                continue  # ("ANTI-GASPILLAGE", "SOUS-PREFETE"); "HOME-MADE" may follow a name
             j = i + 1
             while j < end and j not in taken and (
                 _caps_word(doc[j], 2) or (doc[j].text in _CAPS_LINKS and j + 1 < end and doc[j + 1].is_upper)
@@ -940,6 +947,7 @@ def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], 
                 j += 1
             while j > i + 1 and doc[j - 1].text in _CAPS_LINKS:
                 j -= 1
+            core = j  # the words before a department that ends the name: "PRÉFET" of "PRÉFET DE LA HAUTE-SAÔNE"
             place = next((e for e in ents if e.start == j and e.label_ == "LOC" and e.id_), None)  # a rule's place
             if place is not None and j > i and all(t.is_upper or not t.is_alpha for t in place) and doc[j - 1].whitespace_ == " ":
                 j = place.end  # a region's or department's name ends the body's: "PAPREC TRIVALO OISE"
@@ -949,6 +957,7 @@ def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], 
                     break
                 j = commune
             words = [t for t in doc[i:j] if t.text not in _CAPS_LINKS]
+            own = [t for t in doc[i:min(j, core)] if t.text not in _CAPS_LINKS]
             if len(words) == 1 and len(words[0]) < 6 or any(w.lower_ in FUNCTION_WORDS or _ROMAN.match(w.text) for w in words):
                 i = j  # short words in capitals are mostly acronyms of plans and codes ("IRVE", "MAEC", "ULIS")
                 continue
@@ -958,7 +967,8 @@ def capital_names(doc, ents, *, communes: Communes, not_actors: frozenset[str], 
                 for t in (before, after, *words)
             ) or any(e.label_ == "PER" and (i - 5 <= e.end <= i or j <= e.start <= j + 3) for e in ents)
             if not (person or doc[i:j].text in communes
-                    or fold(doc[i:j].text) in not_actors or all(_common(w.text, common) or w.pos_ == "VERB" for w in words)
+                    or fold(doc[i:j].text) in not_actors
+                    or all(_common_compound(w.text, common) or w.pos_ == "VERB" for w in own or words)
                     or any(fold(w.text) in not_actors for w in words)):
                 found.append(Found(i, j, "ORG"))
             i = j
@@ -1005,6 +1015,11 @@ def capitals_before_a_name(doc, start: int, end: int) -> bool:
 
 def _common(word: str, common) -> bool:
     return word.lower() in common or (hasattr(common, "folded") and common.folded(word))
+
+
+def _common_compound(word: str, common) -> bool:
+    """A common word, or a compound with a common word in it ("NON-CONFORME", "ECO-QUARTIER")."""
+    return _common(word, common) or "-" in word and any(len(p) >= 4 and _common(p, common) for p in word.split("-"))
 
 
 def _lines_of(path: Path) -> list[str]:
@@ -1067,7 +1082,7 @@ def postal_places(doc) -> list[Found]:
     """The commune after a postal code: "(60130 Saint Just en Chaussée)", "60350 Attichy", "70 013 VESOUL Cedex"."""
     found = []
     for match in _POSTAL.finditer(doc.text):
-        if re.search(r"(?:n°|N°|n º|numéro|numero)\s*$", doc.text[max(0, match.start() - 8) : match.start()]):
+        if re.search(r"(?:n°|nº|numéro|numero)\s*$", doc.text[max(0, match.start() - 8) : match.start()].lower()):
             continue  # "Budget n°40015 SPANC-CCLO": a number, not a postal code
         name = _CEDEX.sub("", match.group(1)).rstrip(" -")
         name = re.sub(r"(\s+(de|du|des|la|le|les|en|sur|sous|aux|au|d'|l'))+$", "", name)
@@ -1441,17 +1456,21 @@ def street_names(doc, ents) -> list[Found]:
     """Streets, squares and bridges named after their head ("rue Joseph Adolphe Chauret", "rue Viollet le Duc",
     "route de la Combe-aux-Loups", "12, QUAI JEAN JAURES — 29770"): the head, its link and the run of
     capitalised words after it, never across a line break. "place" after "en" or "la" is the common noun
-    ("mise en place du", "à la place de") unless capitalised ("sur la Place de la Mairie"). A body's word in the
-    name is the street's ("rue de la Préfecture"): the street covers it, but not a body that starts before it or
-    goes on after it. A square named after the building it faces has no name of its own ("Place de la Mairie",
+    ("mise en place du", "à la place de") unless capitalised ("sur la Place de la Mairie"); "route" in "feuille de
+    route" and "mise en route" is no street. A body's one capitalised word first in the name is the street's ("rue
+    de la Préfecture"); any other body there stops the street ("feuille de route du Conseil Départemental", "12 rue
+    Nationale SMDO", "l'association Chemin Faisant"), but for spaCy's guess of a body from the head. A square named after the building it faces has no name of its own ("Place de la Mairie",
     "place de l'Hôtel de Ville"): found with the label `UNNAMED`, to drop the body's word, but no place."""
     found = []
     bodies = [e for e in ents if e.label_ == "ORG"]
     for token in doc[:-1]:
         i = token.i
-        if fold(token.lower_) not in STREET_HEADS or "\n" in token.whitespace_ or any(e.start < i < e.end for e in bodies):
+        if fold(token.lower_) not in STREET_HEADS or "\n" in token.whitespace_:
             continue
-        if token.text == "place" and i > 0 and doc[i - 1].lower_ in ("en", "la", "sa", "leur", "une"):
+        if token.lower_ == "place" and i > 0 and (doc[i - 1].lower_ in ("en", "sa", "leur", "une") or (
+                doc[i - 1].lower_ == "la" and token.text != "Place")):
+            continue
+        if token.lower_ == "route" and i > 1 and (doc[i - 1].lower_ == "en" or doc[i - 2].lower_ == "feuille"):
             continue
         j = i + 1
         while j < len(doc) and doc[j].lower_ in OF | ARTICLES and "\n" not in doc[j - 1].whitespace_:
@@ -1468,7 +1487,9 @@ def street_names(doc, ents) -> list[Found]:
                 break
         while end > j and doc[end - 1].lower_ in _NAME_PARTICLES:
             end -= 1
-        if end > j and not any(e.start < i < e.end or e.start < end < e.end for e in bodies):
+        absorbed = [e for e in bodies if e.start == j and len(e) == 1 and e[0].is_title]
+        if end > j and not any(e.start < end and i <= e.end - 1 and e not in absorbed and not (e.start == i and not e.id_)
+                               for e in bodies):
             unnamed = token.lower_ == "place" and fold(doc[j:end].text.lower()) in _FACED_BUILDINGS
             found.append(Found(i, end, UNNAMED if unnamed else "LOC"))
     return found

@@ -208,6 +208,25 @@ def test_state_bodies_in_lower_case_shops_and_trailing_legal_forms(actors):
         "Chez Enedis", "Chez Monsieur Dupont", "Chez Monsieur"}
 
 
+def test_streets_never_swallow_a_body_nor_a_road_map(product):
+    found = product("Les actions suivent la feuille de route du Conseil Départemental adoptée en juin. La mise en route "
+                    "de la Communauté de Communes du Pays de Bray est prévue. Contact : 12 rue Nationale SMDO. "
+                    "L'association Chemin Faisant organise une marche.")
+    assert {("Conseil Départemental", "organisation"), ("Communauté de Communes du Pays de Bray", "organisation"),
+            ("SMDO", "organisation"), ("Chemin Faisant", "organisation")} <= kinds(found)
+    assert not any(kind == "place" for _, kind in kinds(found) if _ != "rue Nationale")
+    assert not product("MISE EN PLACE D'UN SERVICE COMMUN\nLe service sera créé en mars.")
+
+
+def test_compounds_in_capitals_are_no_bodies_and_unaccented_communes_stay(product):
+    assert not product("La loi ANTI-GASPILLAGE pour une économie circulaire a été votée. Madame la SOUS-PREFETE a "
+                       "rappelé les règles. Les produits NON-CONFORME sont listés.")
+    assert "PRÉFET DE LA HAUTE-SAÔNE" not in product(
+        "LE PRÉFET DE LA HAUTE-SAÔNE Chevalier de la Légion d’Honneur a signé l'arrêté ce jour.")
+    assert {("Arques", "place"), ("Broye", "place")} <= kinds(product("La réunion a lieu à Arques avec le maire de Broye."))
+    assert not any(kind == "place" for _, kind in kinds(product("Budget nº 40015 SPANC-CCLO voté à l'unanimité.")))
+
+
 def test_courts_of_accounts_and_the_colloquial_comcom_are_bodies(actors):
     found = actors("Les réponses citent le référendum, la Cour des Comptes et internet. C'est le lien avec la ComCom qui "
                    "doit nous porter. La chambre régionale des comptes a rendu son rapport.")
