@@ -242,6 +242,13 @@ def has_document(conn: sqlite3.Connection, document_id: str, *, model: str, anal
     return row is not None
 
 
+def document_passage_texts(conn: sqlite3.Connection, document_id: str, *, model: str) -> dict[str, str]:
+    """The text of each stored passage of the document embedded by `model`, by passage id."""
+    rows = conn.execute("SELECT passage_id, text FROM passages WHERE document_id = ? AND embedding_model = ?",
+                        (document_id, model))
+    return {row["passage_id"]: row["text"] for row in rows}
+
+
 def documents_at_path(conn: sqlite3.Connection, source_path: str) -> list[str]:
     rows = conn.execute("SELECT document_id FROM documents WHERE source_path = ?", (source_path,))
     return [row["document_id"] for row in rows]

@@ -93,7 +93,7 @@ def ingest(
     typer.echo(
         f"run {report.run_id}: {report.documents_seen} documents seen, {report.documents_ingested} ingested, "
         f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
-        f"{report.passages_indexed} passages indexed"
+        f"{report.passages_indexed} passages indexed ({report.passages_reused} kept their stored vectors)"
     )
 
 

@@ -39,15 +39,27 @@ def read_task(path: str, settings: Settings) -> SourceDocument:
 
 @task(cache_policy=NO_CACHE)
 def understand_task(
-    document: SourceDocument, settings: Settings, staff_practices: list[dict] = ()
+    document: SourceDocument, settings: Settings, staff_practices: list[dict] = (), *,
+    known_vectors: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[Passage], list[Analysis], np.ndarray]:
     """Segment, analyse and embed one document (pure computation, no write); the practices staff promoted
-    are matched besides the shipped ones."""
+    are matched besides the shipped ones; a passage whose text is in `known_vectors` (the vectors stored for the
+    document by the same model, by text) keeps its vector instead of being embedded again."""
     passages = segment(document, min_chars=settings.passage_min_chars, max_chars=settings.passage_max_chars)
     texts = [p.text for p in passages]
     analyses = load_analyzer(settings, staff_practices=staff_practices).predict(texts)
-    embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-    return passages, analyses, embedder.embed_passages(texts)
+    known = known_vectors or {}
+    todo = [t for t in texts if t not in known]
+    if todo:
+        embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+        known = {**known, **dict(zip(todo, embedder.embed_passages(todo), strict=True))}
+    return passages, analyses, np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+
+def stored_vectors(store: Store, document_id: str) -> dict[str, np.ndarray]:
+    """The vectors stored for a document by the store's model, by passage text (for a document analysed again)."""
+    texts = catalog.document_passage_texts(store.conn, document_id, model=store.model)
+    return {texts[pid]: vector for pid, vector in store.index.passage_vectors(list(texts)).items()}
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -148,7 +160,9 @@ def ingest(paths: list[str]) -> IngestReport:
                     report.documents_unchanged += 1
                     logger.info("%s: unchanged", path)
                     continue
-                passages, analyses, vectors = understand_task(document, settings, staff_practices)
+                known = stored_vectors(store, document.document_id)  # analysed again: the text has not changed
+                passages, analyses, vectors = understand_task(document, settings, staff_practices, known_vectors=known)
+                reused = sum(p.text in known for p in passages)
                 store_task(store, document, passages, analyses, vectors, run_id=report.run_id, analyzer=analyzer)
             except PatrimoineError as exc:
                 _fail(report, path, str(exc))
@@ -157,6 +171,7 @@ def ingest(paths: list[str]) -> IngestReport:
             else:
                 report.documents_ingested += 1
                 report.passages_indexed += len(passages)
+                report.passages_reused += reused
                 report.warnings.extend(
                     IngestWarning(path=str(path), page=p.page, reason=p.reason) for p in document.problems
                 )

@@ -108,6 +108,10 @@ class IngestReport(BaseModel):
     documents_unchanged: int = 0
     documents_failed: int = 0
     passages_indexed: int = 0
+    passages_reused: int = Field(
+        default=0, description="Passages of documents analysed again whose stored vectors were kept (same text, "
+        "same embedding model) instead of being embedded again; they count in passages_indexed too."
+    )
     passages_retagged: int = Field(
         default=0, description="Stored passages tagged again because the tagger changed since they were tagged."
     )

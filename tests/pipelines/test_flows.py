@@ -1,10 +1,11 @@
 import shutil
 
+import numpy as np
 import pytest
 
 from pipelines import catalog
 from pipelines.analysis import analyzer_version
-from pipelines.flows import ingest, read_task, understand_task
+from pipelines.flows import ingest, read_task, stored_vectors, understand_task
 from pipelines.settings import Settings
 from pipelines.store import Store
 from tests.conftest import ACTE, EXTERNAL, RAPPORT, TRANSCRIPT
@@ -14,6 +15,16 @@ def _counts():
     store = Store.open(Settings())
     try:
         return {**catalog.counts(store.conn), "vectors": store.index.count()}
+    finally:
+        store.close()
+
+
+def _stored_vectors() -> dict[str, np.ndarray]:
+    """Every stored passage's vector, by text."""
+    store = Store.open(Settings())
+    try:
+        ids = [row["document_id"] for row in store.conn.execute("SELECT document_id FROM documents")]
+        return {text: vector for document_id in ids for text, vector in stored_vectors(store, document_id).items()}
     finally:
         store.close()
 
@@ -80,8 +91,12 @@ def test_documents_analysed_by_older_rules_are_analysed_again(home, tmp_path, mo
     assert ingest([str(path)]).documents_unchanged == 1  # same rules and models: nothing to do
     lexicon = models / "organisations.yaml"
     lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# a new body\n", encoding="utf-8")
+    before = _stored_vectors()
     report = ingest([str(path)])  # the extraction's lexicon changed: analysed again, not duplicated
     assert (report.documents_ingested, report.documents_unchanged) == (1, 0)
+    assert report.passages_reused == report.passages_indexed == len(before) > 0  # the same texts: not embedded again
+    after = _stored_vectors()
+    assert after.keys() == before.keys() and all(np.array_equal(after[k], before[k]) for k in before)
     counts = _counts()
     assert counts["documents"] == 1 and counts["passages"] == counts["vectors"]
     assert ingest([str(path)]).documents_unchanged == 1
@@ -97,6 +112,9 @@ def test_tasks_run_on_their_own_through_fn(home):
     passages, analyses, vectors = understand_task.fn(document, settings)
     assert len(passages) == len(analyses) == vectors.shape[0]
     assert any(a.actors for a in analyses)
+    known = {passages[0].text: np.full(vectors.shape[1], 0.5, dtype=np.float32)}  # a stored vector is kept as is
+    _, _, again = understand_task.fn(document, settings, known_vectors=known)
+    assert np.array_equal(again[0], known[passages[0].text]) and np.allclose(again[1:], vectors[1:], atol=1e-5)
 
 
 @pytest.mark.parametrize("seed", ["000_900ca09423ac27b3.txt", "004_0d0514a859c5f119.txt"])
