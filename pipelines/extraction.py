@@ -565,11 +565,14 @@ def _complete_commune_names(doc, ents: list[Span], communes: list[rules.Found]) 
     commune's name ("commune de St Crépin aux Bois"), whatever its kind."""
     longer = {}
     for e in ents:
-        if fold(e[0].text) in ("commune", "ville") or len(e) > 1 and fold(e[1].text) in ("commune", "ville"):
-            end = next((f.end for f in communes if e.start < f.start < e.end < f.end), None)
-            inside = [x for x in ents if end and e.end <= x.start < end]
-            if end and all(not x.id_ and x.end <= end for x in inside):  # spaCy's guesses inside ("Bois") go
-                longer[(e.start, e.end)] = (end, {(x.start, x.end) for x in inside})
+        if not (fold(e[0].text) in ("commune", "ville") or len(e) > 1 and fold(e[1].text) in ("commune", "ville")):
+            continue
+        end = next((f.end for f in communes if e.start < f.start < e.end < f.end), None)
+        if end is None:
+            continue
+        inside = [x for x in ents if e.end <= x.start < end]
+        if all(not x.id_ and x.end <= end for x in inside):  # spaCy's guesses inside ("Bois") go
+            longer[(e.start, e.end)] = (end, {(x.start, x.end) for x in inside})
     gone = {span for _, dropped in longer.values() for span in dropped}
     return [Span(doc, e.start, longer[(e.start, e.end)][0], label=e.label_, span_id=e.id_) if (e.start, e.end) in longer
             else e for e in ents if (e.start, e.end) not in gone]

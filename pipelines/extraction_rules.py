@@ -860,7 +860,7 @@ class Communes:
     def _lost_accents(self, word: str, common) -> bool:
         """"6.1 Ecole": a commune whose name has accents ("École"), written without them, where a common word is
         written so ("école"); "Arques" and "Broye" are written as their communes are."""
-        return word.casefold() == fold(word) and commune_key(word) in self._accented and _common_folded(word, common)
+        return word.casefold() == fold(word) and commune_key(word) in self._accented and _common(word, common)
 
     def _match(self, doc, i: int, common) -> int:
         """The end of the longest commune's name starting at token i, or 0 (see the class's docstring)."""
@@ -892,12 +892,6 @@ class Communes:
         ):
             return 0
         return best
-
-
-def _common_folded(word: str, common) -> bool:
-    """A word written without its accents is a common word's ("Ecole" for "école"), when `common` can tell."""
-    folded = getattr(common, "folded", None)
-    return bool(folded and folded(word))
 
 
 _WHERE_VERBS = {"etre", "situer", "trouver", "compter", "border", "traverser", "jouxter", "devenir", "rester"}
@@ -1459,8 +1453,9 @@ def street_names(doc, ents) -> list[Found]:
     ("mise en place du", "à la place de") unless capitalised ("sur la Place de la Mairie"); "route" in "feuille de
     route" and "mise en route" is no street. A body's one capitalised word first in the name is the street's ("rue
     de la Préfecture"); any other body there stops the street ("feuille de route du Conseil Départemental", "12 rue
-    Nationale SMDO", "l'association Chemin Faisant"), but for spaCy's guess of a body from the head. A square named after the building it faces has no name of its own ("Place de la Mairie",
-    "place de l'Hôtel de Ville"): found with the label `UNNAMED`, to drop the body's word, but no place."""
+    Nationale SMDO", "l'association Chemin Faisant"), but for spaCy's guess of a body from the head. A square
+    named after the building it faces has no name of its own ("Place de la Mairie", "place de l'Hôtel de Ville"):
+    found with the label `UNNAMED`, to drop the body's word, but no place."""
     found = []
     bodies = [e for e in ents if e.label_ == "ORG"]
     for token in doc[:-1]:
@@ -1490,7 +1485,7 @@ def street_names(doc, ents) -> list[Found]:
         absorbed = [e for e in bodies if e.start == j and len(e) == 1 and e[0].is_title]
         if end > j and not any(e.start < end and i <= e.end - 1 and e not in absorbed and not (e.start == i and not e.id_)
                                for e in bodies):
-            unnamed = token.lower_ == "place" and fold(doc[j:end].text.lower()) in _FACED_BUILDINGS
+            unnamed = token.lower_ == "place" and fold(doc[j:end].text) in _FACED_BUILDINGS
             found.append(Found(i, end, UNNAMED if unnamed else "LOC"))
     return found
 

@@ -50,10 +50,15 @@ def understand_task(
     analyses = load_analyzer(settings, staff_practices=staff_practices).predict(texts)
     known = known_vectors or {}
     todo = [t for t in texts if t not in known]
+    if len(todo) == len(texts):  # nothing stored for them (and a document without passages gets (0, dim))
+        return passages, analyses, _embedder(settings).embed_passages(texts)
     if todo:
-        embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-        known = {**known, **dict(zip(todo, embedder.embed_passages(todo), strict=True))}
-    return passages, analyses, np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+        known = {**known, **dict(zip(todo, _embedder(settings).embed_passages(todo), strict=True))}
+    return passages, analyses, np.stack([known[t] for t in texts])
+
+
+def _embedder(settings: Settings):
+    return load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
 
 
 def stored_vectors(store: Store, document_id: str) -> dict[str, np.ndarray]:

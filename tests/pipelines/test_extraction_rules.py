@@ -214,7 +214,7 @@ def test_streets_never_swallow_a_body_nor_a_road_map(product):
                     "L'association Chemin Faisant organise une marche.")
     assert {("Conseil Départemental", "organisation"), ("Communauté de Communes du Pays de Bray", "organisation"),
             ("SMDO", "organisation"), ("Chemin Faisant", "organisation")} <= kinds(found)
-    assert not any(kind == "place" for _, kind in kinds(found) if _ != "rue Nationale")
+    assert not any(kind == "place" for name, kind in kinds(found) if name != "rue Nationale")
     assert not product("MISE EN PLACE D'UN SERVICE COMMUN\nLe service sera créé en mars.")
 
 

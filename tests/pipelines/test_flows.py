@@ -8,6 +8,7 @@ from pipelines.analysis import analyzer_version
 from pipelines.flows import ingest, read_task, stored_vectors, understand_task
 from pipelines.settings import Settings
 from pipelines.store import Store
+from pipelines.types import SourceDocument
 from tests.conftest import ACTE, EXTERNAL, RAPPORT, TRANSCRIPT
 
 
@@ -115,6 +116,9 @@ def test_tasks_run_on_their_own_through_fn(home):
     known = {passages[0].text: np.full(vectors.shape[1], 0.5, dtype=np.float32)}  # a stored vector is kept as is
     _, _, again = understand_task.fn(document, settings, known_vectors=known)
     assert np.array_equal(again[0], known[passages[0].text]) and np.allclose(again[1:], vectors[1:], atol=1e-5)
+    empty = SourceDocument(path=document.path, document_id="empty", title="", doc_type="text", blocks=[])
+    none, _, no_vectors = understand_task.fn(empty, settings, known_vectors=known)  # no passage, no crash
+    assert none == [] and no_vectors.shape == (0, vectors.shape[1])
 
 
 @pytest.mark.parametrize("seed", ["000_900ca09423ac27b3.txt", "004_0d0514a859c5f119.txt"])
