@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+SCHEDULE_PATHS ?= corpus/documents
+CRON   ?= 0 3 * * *
 
 # Nothing downloads a model at run time; Prefect's temporary server needs time to start.
 export HF_HUB_OFFLINE := 1
@@ -13,7 +15,7 @@ export ANONYMIZED_TELEMETRY := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: install system-deps run ingest serve test train bench clean
+.PHONY: install system-deps run ingest serve schedule test train bench clean
 
 install: system-deps $(STAMP) ## Create .venv and install everything pinned (fast when nothing changed)
 
@@ -49,6 +51,9 @@ serve: install ## Serve the API and the web page on http://$(HOST):$(PORT)
 	$(BIN)/patrimoine serve --host $(HOST) --port $(PORT)
 
 run: ingest serve ## Install, ingest the sample corpus, then serve (Ctrl-C stops)
+
+schedule: install ## Ingest $(SCHEDULE_PATHS) on the cron schedule "$(CRON)" (Paris time) until stopped; reports in `patrimoine runs`
+	$(BIN)/patrimoine schedule $(SCHEDULE_PATHS) --cron "$(CRON)"
 
 test: install ## Run the test suite
 	$(BIN)/python -m pytest

@@ -175,7 +175,10 @@ _ACTOR_COLUMNS = {
     "curated_role": "TEXT",
     "curated_name": "INTEGER NOT NULL DEFAULT 0",
 }
-_ADDED_COLUMNS = {"actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}, "documents": {"analyzer": "TEXT"}}
+_ADDED_COLUMNS = {
+    "actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}, "documents": {"analyzer": "TEXT"},
+    "runs": {"deployment": "TEXT"},
+}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -191,7 +194,11 @@ def connect(path: Path) -> sqlite3.Connection:
             existing = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             for column, definition in columns.items():
                 if column not in existing:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+                    try:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+                    except sqlite3.OperationalError as exc:  # another process opening the catalog added it first
+                        if "duplicate column name" not in str(exc):
+                            raise
         conn.execute("INSERT OR IGNORE INTO actor_keys (key, actor_id) SELECT key, actor_id FROM actors")
     return conn
 
@@ -860,11 +867,15 @@ def document_profiles(conn: sqlite3.Connection) -> dict[str, dict]:
 # --- runs and counts -------------------------------------------------------------------------
 
 
-def start_run(conn: sqlite3.Connection, run_id: str, paths: list[str]) -> None:
+def start_run(conn: sqlite3.Connection, run_id: str, paths: list[str], *, deployment: str | None = None) -> None:
+    """Record a run as running. Called under the home's writer lock: a run still marked running was stopped
+    without a word (killed, power cut), and is marked crashed."""
     with conn:
+        conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'")
         conn.execute(
-            "INSERT OR REPLACE INTO runs (run_id, started_at, status, paths) VALUES (?, ?, 'running', ?)",
-            (run_id, now(), json.dumps(paths)),
+            "INSERT OR REPLACE INTO runs (run_id, started_at, status, paths, deployment) "
+            "VALUES (?, ?, 'running', ?, ?)",
+            (run_id, now(), json.dumps(paths), deployment),
         )
 
 
@@ -874,6 +885,29 @@ def finish_run(conn: sqlite3.Connection, report: IngestReport, *, status: str = 
             "UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE run_id = ?",
             (now(), status, report.model_dump_json(), report.run_id),
         )
+
+
+def _run(row: sqlite3.Row) -> dict:
+    return {
+        "run_id": row["run_id"], "started_at": row["started_at"], "finished_at": row["finished_at"],
+        "status": row["status"], "paths": json.loads(row["paths"]), "deployment": row["deployment"],
+        "report": json.loads(row["report"]) if row["report"] else None,
+    }
+
+
+def list_runs(conn: sqlite3.Connection, *, limit: int = 20, offset: int = 0) -> list[dict]:
+    """Ingestion runs, the most recent first, each with its paths and its report (None while it runs)."""
+    rows = conn.execute("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?", (limit, offset))
+    return [_run(row) for row in rows]
+
+
+def count_runs(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+
+def get_run(conn: sqlite3.Connection, run_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    return _run(row) if row else None
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -993,11 +1027,11 @@ def overview(conn: sqlite3.Connection, *, top: int = 10, runs: int = 10) -> dict
         (top,),
     )]
     last_runs = []
-    for r in conn.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (runs,)):
-        report = json.loads(r["report"]) if r["report"] else {}
+    for run in list_runs(conn, limit=runs):
+        report = run["report"] or {}
         last_runs.append({
-            "run_id": r["run_id"], "started_at": r["started_at"], "finished_at": r["finished_at"],
-            "status": r["status"], **{k: report.get(k, 0) for k in (
+            "run_id": run["run_id"], "started_at": run["started_at"], "finished_at": run["finished_at"],
+            "status": run["status"], "deployment": run["deployment"], **{k: report.get(k, 0) for k in (
                 "documents_seen", "documents_ingested", "documents_unchanged", "documents_failed", "passages_indexed")},
         })
     return {

@@ -8,6 +8,7 @@ import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from collections.abc import Callable, Iterable
 
@@ -474,6 +475,101 @@ def stats(as_json: JsonOption = False) -> None:
         _print_json(response)
         return
     typer.echo(", ".join(f"{value} {name}" for name, value in response.model_dump().items()))
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(min=1, help="How many runs to show, the most recent first.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """The last ingestion runs (by hand or by the schedule) with their reports: counts, failed files and why."""
+    from pipelines import query as queries
+
+    response = _read(lambda store: queries.runs(store, limit=limit))
+    _answer(response, as_json, lambda: _run_lines(response))
+
+
+def _run_lines(response) -> Iterable[str]:
+    for run in response.runs:
+        report = run.report
+        started = f"by the schedule {run.deployment}" if run.deployment else "by hand"
+        head = f"run {run.run_id} {run.started_at} → {run.finished_at or '…'} {run.status}, {started}"
+        if report is None:
+            yield f"{head}: running"
+            continue
+        yield (f"{head}: {report.documents_seen} documents seen, {report.documents_ingested} ingested, "
+               f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
+               f"{report.passages_indexed} passages indexed")
+        for failure in report.failures:
+            yield f"  failed: {failure.path}: {failure.error}"
+    yield f"{len(response.runs)} of {response.total} runs shown"
+
+
+@app.command()
+def schedule(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest at each run.")],
+    cron: Annotated[str, typer.Option(help="When to run: a cron schedule, minute hour day month weekday.")]
+    = "0 3 * * *",
+    timezone: Annotated[str, typer.Option(help="The time zone the cron schedule is read in.")] = "Europe/Paris",
+    name: Annotated[str, typer.Option(help="The deployment's name (one per schedule).")] = "scheduled-ingest",
+    prefect_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the Prefect server this command starts on 127.0.0.1 "
+                          "when PREFECT_API_URL names none (its UI shows the runs).")
+    ] = 4200,
+    run_once: Annotated[
+        bool, typer.Option("--run-once", help="Execute the earliest run due now, if any, then stop (default: serve "
+                           "until stopped, one run at a time).")
+    ] = False,
+) -> None:
+    """Ingest PATHS on a cron schedule: a Prefect deployment of the `ingest` flow, served by this process until it
+    is stopped. Each run is an ordinary ingestion: unchanged files are skipped, its report is in `patrimoine runs`."""
+    import contextlib
+    import signal
+    from datetime import datetime
+
+    settings = _settings()
+    configure_prefect(settings)
+    from prefect.settings import PREFECT_API_URL
+
+    from pipelines import schedule as scheduling  # imports Prefect with the settings above
+
+    def registered(deployment_id) -> None:
+        pending = scheduling.scheduled_runs(deployment_id, wait_s=0 if run_once else 20, limit=20)
+        now = datetime.now(tz=ZoneInfo("UTC"))
+        upcoming = [t for t in pending if t > now][:3]
+        when = ", ".join(t.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") for t in upcoming)
+        typer.echo(f"deployment ingest/{name}: {cron!r} ({timezone}) over {len(paths)} path(s); "
+                   f"next runs: {when or 'none created yet'}")
+        if late := len(pending) - len([t for t in pending if t > now]):
+            typer.echo(f"{late} run(s) fell due while nothing served the schedule: they run first, one at a time")
+        typer.echo("stop with Ctrl-C or SIGTERM (the schedule stays active)"
+                   if not run_once else "executing the earliest run due now, if any")
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: the same clean stop as Ctrl-C
+    try:
+        deployment = scheduling.ingest_deployment([str(p) for p in paths], cron=cron, timezone=timezone, name=name)
+        with contextlib.ExitStack() as stack:
+            if not PREFECT_API_URL.value():
+                server = stack.enter_context(scheduling.PrefectServer(
+                    port=prefect_port, log=settings.prefect_home / "server.log"))
+                _use_prefect_api(stack, server.api_url)
+                typer.echo(f"Prefect server on {server.api_url.removesuffix('/api')} (log: {server.log})")
+            scheduling.serve(deployment, run_once=run_once, registered=registered)
+    except PatrimoineError as exc:
+        _fail(f"the schedule could not start: {exc}")
+    except KeyboardInterrupt:
+        pass
+    typer.echo("stopped; the reports of the runs are in `patrimoine runs`")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _use_prefect_api(stack, api_url: str) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
 
 
 @eval_app.command("search")

@@ -45,3 +45,7 @@ class InvalidSearch(PatrimoineError):
 class InvalidAnnotations(PatrimoineError):
     """A file of labels cannot be compared with the gold data: a line that is not JSON or lacks its id or labels,
     an unknown label, an id given twice or absent from the gold data."""
+
+
+class InvalidSchedule(PatrimoineError):
+    """A scheduled ingestion that cannot be set up: a bad cron or time zone, a missing path, no Prefect server."""

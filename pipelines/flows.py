@@ -6,13 +6,14 @@ A file that cannot be read is reported in the run's failures and the run goes on
 
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 
 import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 from pipelines import catalog
 from pipelines.analysis import Tagger, analyzer_version, load_analyzer, load_tagger_for
@@ -22,7 +23,7 @@ from pipelines.readers import discover, read_document
 from pipelines.schemas import IngestFailure, IngestReport, IngestWarning, RetagReport
 from pipelines.segmentation import segment
 from pipelines.settings import Settings
-from pipelines.store import Store
+from pipelines.store import Store, one_writer
 from pipelines.types import Analysis, Passage, SourceDocument
 
 
@@ -122,11 +123,18 @@ def retag_store(store: Store, tagger: Tagger) -> RetagReport:
 def retag() -> RetagReport:
     """Re-tag the stored passages with the current tagger (after `patrimoine train tagger`)."""
     settings = Settings()
-    store = Store.open(settings)
-    try:
-        return retag_store(store, load_tagger_for(settings))
-    finally:
-        store.close()
+    with one_writer(settings, waiting=lambda: _wait_notice(settings)):
+        store = Store.open(settings)
+        try:
+            return retag_store(store, load_tagger_for(settings))
+        finally:
+            store.close()
+
+
+def _wait_notice(settings: Settings) -> None:
+    message = f"another ingestion or re-tagging is writing to {settings.home}: waiting for it to end"
+    get_run_logger().warning(message)
+    print(message, file=sys.stderr, flush=True)  # the CLI keeps Prefect's logger quiet
 
 
 def _retag_if_the_tagger_changed(store: Store, settings: Settings) -> int:
@@ -149,10 +157,15 @@ def _current_run_id() -> str:
 def ingest(paths: list[str]) -> IngestReport:
     """Ingest files and folders into the catalog and the vector index of PATRIMOINE_HOME."""
     settings = Settings()
+    with one_writer(settings, waiting=lambda: _wait_notice(settings)):  # one writer per home at a time
+        return _ingest(paths, settings)
+
+
+def _ingest(paths: list[str], settings: Settings) -> IngestReport:
     logger = get_run_logger()
-    report = IngestReport(run_id=_current_run_id())
+    report = IngestReport(run_id=_current_run_id(), deployment=deployment.name)
     store = Store.open(settings)
-    catalog.start_run(store.conn, report.run_id, [str(p) for p in paths])
+    catalog.start_run(store.conn, report.run_id, [str(p) for p in paths], deployment=report.deployment)
     try:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
         staff_practices = catalog.staff_practices(store.conn)

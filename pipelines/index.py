@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +76,37 @@ class VectorIndex:
         return self._collection.count()
 
 
+_opening = threading.Lock()
+_loaded: dict[Path, tuple[int, int]] = {}  # the on-disk state each folder's client was loaded at, in this process
+
+
 def open_index(path: Path, *, model: str) -> VectorIndex:
-    """Open (or create) the on-disk collection for `model`."""
+    """Open (or create) the on-disk collection for `model`.
+
+    Chroma keeps one client per folder in a process, with its vector index in memory: vectors another process
+    wrote since (a scheduled ingestion while the API serves) would stay invisible to queries. When the folder
+    changed on disk since this process loaded it, its clients are dropped and the index is read again; handles
+    already open keep working on the state they loaded."""
     path.mkdir(parents=True, exist_ok=True)
-    client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
-    collection = client.get_or_create_collection(
-        collection_name(model),
-        embedding_function=None,
-        configuration={"hnsw": {"space": "cosine"}},
-        metadata={"embedding_model": model},
-    )
+    with _opening:
+        state = _disk_state(path)
+        if _loaded.get(path, state) != state:
+            chromadb.api.client.SharedSystemClient.clear_system_cache()
+        client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
+        collection = client.get_or_create_collection(
+            collection_name(model),
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model},
+        )
+        _loaded[path] = _disk_state(path)
     return VectorIndex(collection)
+
+
+def _disk_state(path: Path) -> tuple[int, int]:
+    """When and how large Chroma's database was last written (every write of any process goes through it)."""
+    try:
+        stat = (path / "chroma.sqlite3").stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)

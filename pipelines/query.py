@@ -22,6 +22,8 @@ from pipelines.schemas import (
     PracticeCandidatesResponse,
     PracticesResponse,
     RoleSource,
+    RunPublic,
+    RunsResponse,
     SearchHit,
     SearchResponse,
     SimilarDocument,
@@ -269,6 +271,21 @@ def practice_candidates(store: Store, *, min_documents: int = 2, limit: int | No
 
 def stats(store: Store) -> StatsResponse:
     return StatsResponse(**catalog.counts(store.conn), vectors=store.index.count())
+
+
+def runs(store: Store, *, limit: int = 20, offset: int = 0) -> RunsResponse:
+    """The ingestion runs with their reports, the most recent first."""
+    return RunsResponse(
+        total=catalog.count_runs(store.conn), limit=limit, offset=offset,
+        runs=[RunPublic(**run) for run in catalog.list_runs(store.conn, limit=limit, offset=offset)],
+    )
+
+
+def run(store: Store, run_id: str) -> RunPublic:
+    found = catalog.get_run(store.conn, run_id)
+    if found is None:
+        raise NotFound(f"no ingestion run with id {run_id!r}")
+    return RunPublic(**found)
 
 
 def _profiles(store: Store) -> tuple[dict[str, dict], list[Profile]]:

@@ -103,6 +103,10 @@ class IngestWarning(BaseModel):
 
 class IngestReport(BaseModel):
     run_id: str
+    deployment: str | None = Field(
+        default=None, description="The Prefect deployment whose schedule started the run (`patrimoine schedule`), "
+        "null for a run started by hand."
+    )
     documents_seen: int = 0
     documents_ingested: int = 0
     documents_unchanged: int = 0
@@ -119,6 +123,28 @@ class IngestReport(BaseModel):
     warnings: list[IngestWarning] = Field(
         default_factory=list, description="Pages left out of documents that were ingested, and why."
     )
+
+
+class RunPublic(BaseModel):
+    """One ingestion run (by hand or by the schedule) as the catalog recorded it."""
+
+    run_id: str
+    started_at: str = Field(description="UTC, ISO 8601.")
+    finished_at: str | None = Field(description="UTC, ISO 8601; null while the run goes on.")
+    status: str = Field(description="`running`, `completed` or `crashed` (the run itself stopped on an error, or "
+                        "was killed: the next run of the home marks it so).")
+    paths: list[str] = Field(description="The files and folders the run was given.")
+    deployment: str | None = Field(description="The Prefect deployment that started the run (`patrimoine "
+                                   "schedule`), null for a run started by hand; known while the run goes on.")
+    report: IngestReport | None = Field(description="What the run did, with each failed file and its reason; null "
+                                        "while it runs.")
+
+
+class RunsResponse(BaseModel):
+    total: int = Field(description="Runs recorded in the catalog.")
+    limit: int
+    offset: int
+    runs: list[RunPublic] = Field(description="The most recent first.")
 
 
 class RetagReport(BaseModel):

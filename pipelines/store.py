@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pipelines import catalog
@@ -26,3 +29,21 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+@contextmanager
+def one_writer(settings: Settings, *, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the home's writer lock (an exclusive `flock` on `PATRIMOINE_HOME/writer.lock`) for the block: an
+    ingestion or a re-tagging started while another one writes to the same home (a scheduled run and one started
+    by hand) calls `waiting`, then waits for it to end instead of writing beside it."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with open(settings.home / "writer.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

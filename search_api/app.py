@@ -22,6 +22,8 @@ from pipelines.schemas import (
     PracticeCandidatesResponse,
     PracticesResponse,
     Role,
+    RunPublic,
+    RunsResponse,
     SearchResponse,
     SimilarInitiativesResponse,
     SimilarResponse,
@@ -136,6 +138,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> SimilarResponse:
         """Documents like this one, ranked by meaning and by what they share (tags, practices, roles, territory)."""
         return queries.similar_documents(store, document_id, k=k, other_territories=other_territories)
+
+    @app.get("/runs", response_model=RunsResponse)
+    def runs(
+        store: StoreDep,
+        limit: Annotated[int, Query(ge=1, le=1000, description="How many runs to return.")] = 20,
+        offset: Annotated[int, Query(ge=0, description="How many runs to skip first.")] = 0,
+    ) -> RunsResponse:
+        """Ingestion runs, by hand or by the schedule, the most recent first, each with its report (failed files
+        and why, pages left out, counts)."""
+        return queries.runs(store, limit=limit, offset=offset)
+
+    @app.get("/runs/{run_id}", response_model=RunPublic)
+    def run(store: StoreDep, run_id: str) -> RunPublic:
+        """One ingestion run and its report."""
+        return queries.run(store, run_id)
 
     @app.get("/actors", response_model=ActorsResponse)
     def actors(

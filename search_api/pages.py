@@ -1,7 +1,8 @@
 """The French web pages (server-rendered, usable without JavaScript) and the original files.
 
 - `/` search with filters, facets and pages; `/document/{id}` a document's passages by page;
-  `/acteurs/{id}` an actor's mentions; `/apercu` the corpus overview for staff;
+  `/acteurs/{id}` an actor's mentions; `/apercu` the corpus overview for staff; `/ingestions/{run_id}` one
+  ingestion run's report (failed files and why);
 - `/documents/{id}/file` the file a document was read from (only files recorded in the catalog).
 """
 
@@ -55,6 +56,7 @@ PER_PAGE = 10
 SIMILAR = 5  # similar documents or initiatives shown on a page
 TERRITORY_KINDS = {"commune": "commune", "intercommunalite": "intercommunalité", "departement": "département",
                    "region": "région"}
+RUN_STATUS = {"completed": "terminée", "running": "en cours", "crashed": "interrompue par une erreur"}
 
 router = APIRouter()
 
@@ -63,7 +65,7 @@ def _labels() -> dict:
     from search_api.app import ROLE_NAMES, TAG_NAMES  # defined beside the app; imported late (app imports us)
 
     return {"tag_names": TAG_NAMES, "role_names": ROLE_NAMES, "facet_names": FACET_NAMES,
-            "doc_type_names": DOC_TYPE_NAMES, "territory_kinds": TERRITORY_KINDS}
+            "doc_type_names": DOC_TYPE_NAMES, "territory_kinds": TERRITORY_KINDS, "run_status": RUN_STATUS}
 
 
 def file_url(document_id: str, source_path: str, page: int | None = None) -> str:
@@ -232,6 +234,13 @@ def overview_page(request: Request, store: StoreDep) -> HTMLResponse:
         "overview.html",
         {"figures": figures, "svgs": svgs, "years": years, "tags": tags, "stats": queries.stats(store), **labels},
     )
+
+
+@router.get("/ingestions/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+def run_page(request: Request, store: StoreDep, run_id: str) -> HTMLResponse:
+    """One ingestion run for staff: what it was given, its counts, each failed file with its reason."""
+    run = queries.run(store, run_id)  # NotFound: 404 (search_api.app)
+    return TEMPLATES.TemplateResponse(request, "run.html", {"run": run, "report": run.report, **_labels()})
 
 
 @router.get("/documents/{document_id}/file", response_class=FileResponse, tags=["documents"])

@@ -17,7 +17,7 @@ def _json(args):
 
 @pytest.mark.parametrize("command", [
     "ingest", "search", "analyze", "actors", "stats", "serve", "eval search", "practices", "practices candidates",
-    "practices promote", "initiatives", "eval agreement",
+    "practices promote", "initiatives", "eval agreement", "runs", "schedule",
 ])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command.split(), "--help"])
@@ -37,6 +37,13 @@ def test_ingest_json_shape_and_human_summary(home, copy_file):
     again = runner.invoke(app, ["ingest", str(path)])
     assert again.exit_code == 0
     assert "1 documents seen, 0 ingested, 1 unchanged" in again.stdout
+
+    runs = _json(["runs"])  # the reports of both runs, the most recent first
+    assert runs["total"] == 2 and [r["report"]["documents_ingested"] for r in runs["runs"]] == [0, 1]
+    assert runs["runs"][1]["report"]["failures"] == report["failures"]
+    listed = runner.invoke(app, ["runs", "--limit", "1"]).stdout.splitlines()
+    assert listed[0].startswith(f"run {runs['runs'][0]['run_id']} ") and "completed, by hand" in listed[0]
+    assert listed[-1] == "1 of 2 runs shown"
 
 
 def test_search_json_shape(ingested):

@@ -142,3 +142,37 @@ def test_files_that_must_fail_are_reported_and_the_run_completes(home):
     assert "PDF" in reasons["truncated.pdf"]
     assert "not-a-pdf.pdf" not in reasons  # Markdown content under a .pdf name: read as text
     assert all(reason.strip() for reason in reasons.values())
+
+
+def test_an_ingestion_waits_for_the_one_writing_to_the_same_home(home, copy_file, capsys):
+    """A scheduled run and one started by hand on the same home never write side by side: the second waits."""
+    import threading
+    import time
+
+    from pipelines.store import one_writer
+
+    path = copy_file(TRANSCRIPT)
+    reports = []
+    with one_writer(Settings()):  # another writer holds the home
+        worker = threading.Thread(target=lambda: reports.append(ingest([str(path)])))
+        worker.start()
+        said, deadline = "", time.monotonic() + 120
+        while "waiting for it to end" not in said and time.monotonic() < deadline:
+            time.sleep(0.2)
+            said += capsys.readouterr().err
+        assert f"another ingestion or re-tagging is writing to {home}: waiting for it to end" in said
+        assert worker.is_alive() and _counts()["runs"] == 0  # nothing written while the other writer holds it
+    worker.join(timeout=300)
+    assert reports and reports[0].documents_ingested == 1 and _counts()["runs"] == 1
+
+
+def test_a_run_left_running_by_a_killed_process_is_marked_crashed_by_the_next(home):
+    store = Store.open(Settings())
+    try:
+        catalog.start_run(store.conn, "killed", ["a"])  # its process died without finishing it
+        catalog.start_run(store.conn, "next", ["a"], deployment="nightly")  # under the writer lock: none else runs
+        runs = {run["run_id"]: run for run in catalog.list_runs(store.conn)}
+    finally:
+        store.close()
+    assert runs["killed"]["status"] == "crashed" and runs["killed"]["deployment"] is None
+    assert runs["next"]["status"] == "running" and runs["next"]["deployment"] == "nightly"

@@ -25,3 +25,25 @@ def test_upsert_query_delete_on_disk(tmp_path):
     reopened = open_index(tmp_path / "chroma", model="test-model")
     assert reopened.count() == 1
     assert open_index(tmp_path / "chroma", model="other-model").count() == 0
+
+
+def test_vectors_another_process_wrote_are_found_without_a_restart(tmp_path):
+    """The API's process keeps its index open; a scheduled ingestion (another process) adds vectors: the next
+    open of the index in the API's process finds them (Chroma's cached client alone would not)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "chroma"
+    index = open_index(folder, model="test-model")
+    index.upsert(ids=["d1-0000"], vectors=np.eye(3, dtype=np.float32)[:1], metadatas=[{"document_id": "d1"}])
+    assert [h.passage_id for h in index.query(np.ones(3, dtype=np.float32), k=5)] == ["d1-0000"]
+    writer = (
+        "import sys, numpy as np; from pathlib import Path; from pipelines.index import open_index; "
+        "open_index(Path(sys.argv[1]), model='test-model').upsert(ids=['d2-0000', 'd2-0001'], "
+        "vectors=np.eye(3, dtype=np.float32)[1:], metadatas=[{'document_id': 'd2'}] * 2)"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(folder)], check=True)
+    reopened = open_index(folder, model="test-model")
+    assert {h.passage_id for h in reopened.query(np.ones(3, dtype=np.float32), k=5)} == {
+        "d1-0000", "d2-0000", "d2-0001"}
+    assert [h.passage_id for h in index.query(np.eye(3, dtype=np.float32)[0], k=1)] == ["d1-0000"]  # still usable

@@ -152,18 +152,19 @@ def _pages(client) -> dict[str, str]:
     document = re.search(r'href="(/document/\w+)\?', html).group(1)
     overview = client.get("/apercu").text
     actor = re.search(r'href="(/acteurs/\d+)"', overview).group(1)
+    run = re.search(r'href="(/ingestions/[\w-]+)"', overview).group(1)
     initiatives = client.get("/initiatives-du-corpus").text
     initiative = re.search(r'href="(/initiative/\d+)"', initiatives).group(1)
     urls = [
         "/", search, search + "&tag=F2&group=document", search + "&per_page=3&page=2", "/?q=" + quote('"xyzzy plugh"'),
-        document, document + "?q=" + quote("éolien"), actor, "/initiatives-du-corpus", initiative, "/apercu",
+        document, document + "?q=" + quote("éolien"), actor, "/initiatives-du-corpus", initiative, "/apercu", run,
     ]
     return {url: client.get(url).text for url in urls}
 
 
 def test_every_page_passes_the_checks(client):
     pages = _pages(client)
-    assert len(pages) == 11
+    assert len(pages) == 12
     problems = {url: check(html) for url, html in pages.items()}
     assert problems == {url: [] for url in pages}
 

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from search_api import charts
 from search_api.app import create_app
@@ -237,3 +238,31 @@ def test_document_page_shows_similar_documents_and_why(client):
     same = {r["document_id"] for r in api if r["territory"] == acte["territory"]}
     assert same and not same & set(other_ids)  # the same territory's documents are left out
     assert '<input type="hidden" name="q" value="éolien">' in others  # the form keeps the query
+
+
+def test_runs_api_and_run_page_show_each_failed_file_with_its_reason(home, copy_file):
+    from pipelines.flows import ingest
+
+    good = copy_file(TRANSCRIPT)
+    (good.parent / "scan <b>cassé.pdf").write_bytes(b"%PDF-1.4 cut short")
+    report = ingest([str(good.parent)])
+    assert (report.documents_ingested, report.documents_failed) == (1, 1)
+    client = TestClient(create_app())
+
+    runs = client.get("/runs").json()
+    assert runs["total"] == 1 and runs["runs"][0]["run_id"] == report.run_id
+    run = client.get(f"/runs/{report.run_id}").json()
+    assert run["status"] == "completed" and run["paths"] == [str(good.parent)] and run["finished_at"]
+    assert run["deployment"] is None and run["report"]["deployment"] is None  # started by hand
+    (failure,) = run["report"]["failures"]
+    assert failure["path"].endswith("scan <b>cassé.pdf") and failure["error"]
+    assert client.get("/runs/no-such-run").status_code == 404
+
+    overview = client.get("/apercu").text
+    assert f'href="/ingestions/{report.run_id}"' in overview and "à la main" in overview
+    page = client.get(f"/ingestions/{report.run_id}")
+    assert page.status_code == 200
+    assert "scan &lt;b&gt;cassé.pdf" in page.text and "<b>cassé" not in page.text
+    assert str(escape(failure["error"])) in page.text
+    assert "2 documents vus&nbsp;: 1 ingéré, 0 inchangé, 1 en échec" in page.text  # French singulars
+    assert client.get("/ingestions/no-such-run").status_code == 404

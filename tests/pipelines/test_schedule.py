@@ -1,0 +1,148 @@
+"""Scheduled ingestion: the deployment staff set up, Prefect's scheduler creating its runs, a runner executing them."""
+
+import re
+import socket
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines import catalog
+from pipelines import query as queries
+from pipelines.cli import app
+from pipelines.errors import InvalidSchedule
+from pipelines.schedule import PrefectServer, ingest_deployment, scheduled_runs, serve
+from pipelines.settings import Settings
+from pipelines.store import Store
+from tests.conftest import EXTERNAL, TRANSCRIPT
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_deployment_holds_the_cron_its_time_zone_and_absolute_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(TRANSCRIPT.parent)
+    deployment = ingest_deployment([TRANSCRIPT.name], cron="30 2 * * 1", timezone="Europe/Paris", name="weekly")
+    assert deployment.name == "weekly" and deployment.entrypoint == "pipelines.flows.ingest"
+    (schedule,) = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 2 * * 1", "Europe/Paris")
+    assert deployment.parameters == {"paths": [str(TRANSCRIPT)]}  # the runs do not depend on the runner's folder
+
+
+@pytest.mark.parametrize(("paths", "cron", "timezone", "message"), [
+    (["absent-folder"], "0 3 * * *", "Europe/Paris", "absent-folder: no such file or folder"),
+    ([str(TRANSCRIPT)], "0 25 * * *", "Europe/Paris", "invalid cron schedule '0 25 * * *'"),
+    ([str(TRANSCRIPT)], "tous les jours", "Europe/Paris", "invalid cron schedule 'tous les jours'"),
+    ([str(TRANSCRIPT)], "0 3 * * *", "Europe/Lyon", "unknown time zone 'Europe/Lyon'"),
+    ([], "0 3 * * *", "Europe/Paris", "no file or folder"),
+])
+def test_what_cannot_be_scheduled_is_refused_with_its_reason(paths, cron, timezone, message):
+    with pytest.raises(InvalidSchedule, match=re.escape(message)):
+        ingest_deployment(paths, cron=cron, timezone=timezone)
+
+
+def test_the_schedule_command_names_what_is_wrong(home):
+    result = CliRunner().invoke(app, ["schedule", str(TRANSCRIPT), "--cron", "0 25 * * *"])
+    assert result.exit_code == 1
+    assert "the schedule could not start: invalid cron schedule '0 25 * * *'" in result.output
+
+
+def test_prefect_scheduler_creates_the_runs_at_the_cron_times(tmp_path, monkeypatch):
+    """Prefect's own server (not the test harness, which has no scheduler) turns the cron into runs: with
+    SQLAlchemy 2.1 its scheduler failed on every insert and no scheduled run was ever created."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS", "1")
+    deployment = ingest_deployment([str(TRANSCRIPT)], cron="0 3 * * *", timezone="Europe/Paris", name="nightly")
+    with PrefectServer(port=_free_port(), log=tmp_path / "server.log") as server, \
+            temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        upcoming = scheduled_runs(deployment.apply(), wait_s=60)
+    assert len(upcoming) == 3, (tmp_path / "server.log").read_text()[-3000:]
+    local = [t.astimezone(ZoneInfo("Europe/Paris")) for t in upcoming]
+    assert all((t.hour, t.minute) == (3, 0) for t in local)  # 03:00 in Paris, whatever the offset to UTC
+    assert len({t.date() for t in local}) == 3
+
+
+def test_a_taken_port_is_refused_before_starting_a_server(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InvalidSchedule, match=f"port {port} of 127.0.0.1 is taken"):
+            PrefectServer(port=port, log=tmp_path / "server.log").__enter__()
+
+
+def test_a_scheduled_run_ingests_and_reports_like_a_run_by_hand(home, copy_file):
+    """The runner executes a due run of the deployment in a child process; its report, failed file included,
+    lands in the catalog with the deployment's name."""
+    from prefect.client.orchestration import get_client
+
+    good = copy_file(TRANSCRIPT)
+    copy_file(EXTERNAL / "pdf-bad" / "encrypted.pdf")
+    deployment = ingest_deployment([str(good.parent)], cron="0 3 * * *", name="test-nightly")
+    due = []
+
+    def registered(deployment_id):  # a run due now, as the scheduler makes them at the cron's time
+        with get_client(sync_client=True) as client:
+            due.append(client.create_flow_run_from_deployment(deployment_id).id)
+
+    serve(deployment, run_once=True, registered=registered)
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(due[0]).state.is_completed()
+    store = Store.open(Settings())
+    try:
+        (run,) = catalog.list_runs(store.conn)
+        listed = queries.runs(store)
+        assert listed.total == 1 and listed.runs[0].run_id == run["run_id"] == str(due[0])
+    finally:
+        store.close()
+    report = run["report"]
+    assert run["status"] == "completed" and run["deployment"] == report["deployment"] == "test-nightly"
+    assert (report["documents_seen"], report["documents_ingested"], report["documents_failed"]) == (2, 1, 1)
+    assert report["failures"][0]["path"].endswith("encrypted.pdf") and report["failures"][0]["error"]
+
+
+def test_sigterm_stops_the_schedule_and_the_prefect_server_it_started(home):
+    """A service manager stops `patrimoine schedule` with SIGTERM: the Prefect server it started stops too and
+    frees its port (Prefect's runner installs no handler off the main thread)."""
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "patrimoine"), "schedule", str(TRANSCRIPT), "--prefect-port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**env, "PATRIMOINE_HOME": str(home)},
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    said, deadline = "", time.monotonic() + 180
+    while "stop with Ctrl-C or SIGTERM" not in said and time.monotonic() < deadline and process.poll() is None:
+        try:
+            said += lines.get(timeout=1)
+        except queue.Empty:
+            pass
+    try:
+        assert "stop with Ctrl-C or SIGTERM" in said, said
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) == 0  # its Prefect server answers
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    time.sleep(1)
+    while not lines.empty():
+        said += lines.get()
+    assert said.rstrip().endswith("stopped; the reports of the runs are in `patrimoine runs`")
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # and is gone
