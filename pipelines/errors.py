@@ -47,5 +47,9 @@ class InvalidAnnotations(PatrimoineError):
     an unknown label, an id given twice or absent from the gold data."""
 
 
+class IndexUnavailable(PatrimoineError):
+    """The Chroma server named by PATRIMOINE_CHROMA_URL does not answer."""
+
+
 class InvalidSchedule(PatrimoineError):
     """A scheduled ingestion that cannot be set up: a bad cron or time zone, a missing path, no Prefect server."""

@@ -11,9 +11,12 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import chromadb
 import numpy as np
+
+from pipelines.errors import IndexUnavailable
 
 
 def collection_name(model: str) -> str:
@@ -80,27 +83,45 @@ _opening = threading.Lock()
 _loaded: dict[Path, tuple[int, int]] = {}  # the on-disk state each folder's client was loaded at, in this process
 
 
-def open_index(path: Path, *, model: str) -> VectorIndex:
-    """Open (or create) the on-disk collection for `model`.
+def open_index(path: Path, *, model: str, url: str | None = None) -> VectorIndex:
+    """Open (or create) the collection for `model`: in the folder `path`, or on the Chroma server at `url`.
 
     Chroma keeps one client per folder in a process, with its vector index in memory: vectors another process
     wrote since (a scheduled ingestion while the API serves) would stay invisible to queries. When the folder
     changed on disk since this process loaded it, its clients are dropped and the index is read again; handles
-    already open keep working on the state they loaded."""
+    already open keep working on the state they loaded. A server needs none of this: every process asks it."""
+    if url is not None:
+        return VectorIndex(_collection(_server(url), model))
     path.mkdir(parents=True, exist_ok=True)
     with _opening:
         state = _disk_state(path)
         if _loaded.get(path, state) != state:
             chromadb.api.client.SharedSystemClient.clear_system_cache()
         client = chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
-        collection = client.get_or_create_collection(
-            collection_name(model),
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": model},
-        )
+        collection = _collection(client, model)
         _loaded[path] = _disk_state(path)
     return VectorIndex(collection)
+
+
+def _collection(client, model: str):
+    return client.get_or_create_collection(
+        collection_name(model),
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": model},
+    )
+
+
+def _server(url: str):
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    try:
+        return chromadb.HttpClient(
+            host=parts.hostname, port=parts.port or (443 if https else 80), ssl=https,
+            settings=chromadb.Settings(anonymized_telemetry=False),
+        )
+    except Exception as exc:  # chromadb says it in several ways (ValueError, httpx errors)
+        raise IndexUnavailable(f"no Chroma server answers at {url}: {exc}") from None
 
 
 def _disk_state(path: Path) -> tuple[int, int]:

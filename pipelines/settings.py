@@ -104,6 +104,15 @@ class Settings(BaseSettings):
         le=100,
         description="A scanned page whose mean OCR confidence (0-100) is lower is reported, not indexed.",
     )
+    chroma_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/:?#]+(:\d{1,5})?/?$",
+        description=(
+            "A Chroma server (`chroma run --path DIR --host 127.0.0.1 --port 8001`, then http://127.0.0.1:8001) "
+            "that holds the vectors instead of PATRIMOINE_HOME/chroma/: the API's processes and the ingestions, "
+            "scheduled or by hand, then share one index through it. Unset: the index on disk."
+        ),
+    )
     models_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "models",
         description="Folder holding the taxonomy, lexicons and trained models.",

@@ -23,7 +23,7 @@ class Store:
     def open(cls, settings: Settings) -> Store:
         return cls(
             conn=catalog.connect(settings.catalog_path),
-            index=open_index(settings.chroma_dir, model=settings.embedding_model),
+            index=open_index(settings.chroma_dir, model=settings.embedding_model, url=settings.chroma_url),
             model=settings.embedding_model,
         )
 

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from pipelines import export
 from pipelines import query as queries
 from pipelines.analysis import load_analyzer
-from pipelines.errors import AmbiguousName, InvalidCuration, NotFound
+from pipelines.errors import AmbiguousName, IndexUnavailable, InvalidCuration, NotFound
 from pipelines.lexicons import practice_definitions
 from pipelines.schemas import (
     ActorDetail,
@@ -54,6 +54,10 @@ async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": str(exc)})
 
 
+async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+
 async def _unprocessable(request: Request, exc: InvalidCuration | AmbiguousName) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": str(exc)})
 
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(NotFound, _not_found)  # a missing document, initiative…: 404, in one place
     app.add_exception_handler(InvalidCuration, _unprocessable)  # a curation that cannot be applied: 422
     app.add_exception_handler(AmbiguousName, _unprocessable)
+    app.add_exception_handler(IndexUnavailable, _unavailable)  # the Chroma server of PATRIMOINE_CHROMA_URL is down: 503
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -1,0 +1,91 @@
+"""The vectors on a Chroma server (PATRIMOINE_CHROMA_URL): a real `chroma run` on 127.0.0.1."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from pipelines import query as queries
+from pipelines.cli import app
+from pipelines.embedding import load_embedder
+from pipelines.flows import ingest
+from pipelines.index import open_index
+from pipelines.settings import Settings
+from pipelines.store import Store
+from search_api.app import create_app
+from tests.conftest import TRANSCRIPT
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """`chroma run` (the server shipped with chromadb) on a free port of 127.0.0.1, its data in a temporary folder."""
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(folder), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
+            break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_ingestion_and_search_go_through_the_chroma_server(home, monkeypatch, chroma_server):
+    monkeypatch.setenv("PATRIMOINE_CHROMA_URL", chroma_server)
+    report = ingest([str(TRANSCRIPT)])
+    assert report.documents_ingested == 1 and report.passages_indexed > 0
+    settings = Settings()
+    assert not settings.chroma_dir.exists()  # nothing on the home's disk: the vectors are on the server
+    on_server = open_index(settings.chroma_dir, model=settings.embedding_model, url=chroma_server)
+    assert on_server.count() == report.passages_indexed
+    store = Store.open(settings)
+    try:
+        embedder = load_embedder(settings.embedding_model)
+        dense = queries.search(store, embedder, "le comité de transition", k=3, mode="dense")
+    finally:
+        store.close()
+    assert dense.hits and dense.hits[0].source_path == str(TRANSCRIPT)
+    health = TestClient(create_app()).get("/health").json()
+    assert health["vectors"] == report.passages_indexed  # the API's process asks the same server
+    again = ingest([str(TRANSCRIPT)])
+    assert again.documents_unchanged == 1 and on_server.count() == report.passages_indexed
+
+
+def test_a_chroma_server_that_does_not_answer_is_named(home, monkeypatch):
+    url = f"http://127.0.0.1:{_free_port()}"
+    monkeypatch.setenv("PATRIMOINE_CHROMA_URL", url)
+    result = CliRunner().invoke(app, ["ingest", str(TRANSCRIPT)])
+    assert result.exit_code == 1
+    assert f"the ingestion could not run: no Chroma server answers at {url}" in result.output
+    response = TestClient(create_app()).get("/search", params={"q": "transition"})
+    assert response.status_code == 503 and response.json()["detail"].startswith(f"no Chroma server answers at {url}")
+
+
+def test_a_chroma_url_that_is_no_url_is_refused(monkeypatch):
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("PATRIMOINE_CHROMA_URL", "127.0.0.1:8001")
+    with pytest.raises(ValidationError, match="chroma_url"):
+        Settings()
