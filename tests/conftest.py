@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,6 +23,13 @@ EXTERNAL = SHARED / "external"
 ACTE = CORPUS / "acte-conseil-communautaire-2024-03-14.pdf"
 RAPPORT = CORPUS / "rapport-activite-2023-cooperative-transitions.pdf"
 TRANSCRIPT = CORPUS / "transcription-reunion-comite-transition-2024-05-22.txt"
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (for servers the tests start)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,6 +1,5 @@
 """The vectors on a Chroma server (PATRIMOINE_CHROMA_URL): a real `chroma run` on 127.0.0.1."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,14 @@ from pipelines.index import open_index
 from pipelines.settings import Settings
 from pipelines.store import Store
 from search_api.app import create_app
-from tests.conftest import TRANSCRIPT
+from tests.conftest import TRANSCRIPT, free_port
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     """`chroma run` (the server shipped with chromadb) on a free port of 127.0.0.1, its data in a temporary folder."""
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("chroma-server")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(folder), "--host", "127.0.0.1",
@@ -74,7 +68,7 @@ def test_ingestion_and_search_go_through_the_chroma_server(home, monkeypatch, ch
 
 
 def test_a_chroma_server_that_does_not_answer_is_named(home, monkeypatch):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("PATRIMOINE_CHROMA_URL", url)
     result = CliRunner().invoke(app, ["ingest", str(TRANSCRIPT)])
     assert result.exit_code == 1

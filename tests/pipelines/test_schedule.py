@@ -14,13 +14,8 @@ from pipelines.errors import InvalidSchedule
 from pipelines.schedule import PrefectServer, ingest_deployment, scheduled_runs, serve
 from pipelines.settings import Settings
 from pipelines.store import Store
-from tests.conftest import EXTERNAL, TRANSCRIPT
+from tests.conftest import EXTERNAL, TRANSCRIPT, free_port
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_deployment_holds_the_cron_its_time_zone_and_absolute_paths(tmp_path, monkeypatch):
@@ -58,7 +53,7 @@ def test_prefect_scheduler_creates_the_runs_at_the_cron_times(tmp_path, monkeypa
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS", "1")
     deployment = ingest_deployment([str(TRANSCRIPT)], cron="0 3 * * *", timezone="Europe/Paris", name="nightly")
-    with PrefectServer(port=_free_port(), log=tmp_path / "server.log") as server, \
+    with PrefectServer(port=free_port(), log=tmp_path / "server.log") as server, \
             temporary_settings(updates={PREFECT_API_URL: server.api_url}):
         upcoming = scheduled_runs(deployment.apply(), wait_s=60)
     assert len(upcoming) == 3, (tmp_path / "server.log").read_text()[-3000:]
@@ -118,7 +113,7 @@ def test_sigterm_stops_the_schedule_and_the_prefect_server_it_started(home):
     import time
     from pathlib import Path
 
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "patrimoine"), "schedule", str(TRANSCRIPT), "--prefect-port", str(port)],

@@ -7,13 +7,14 @@ page go to tests/artifacts/ (not committed).
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -25,11 +26,6 @@ playwright = pytest.importorskip("playwright.sync_api", reason="browser tests ne
 expect = playwright.expect
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def server(corpus_home):
@@ -39,7 +35,7 @@ def server(corpus_home):
     from pipelines.settings import Settings
     from search_api.app import create_app
 
-    port = _free_port()
+    port = free_port()
     app = create_app(Settings(home=corpus_home))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
