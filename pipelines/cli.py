@@ -106,7 +106,10 @@ def _open_store():
 
 def _read(call):
     """`call(store)` on a store opened for this command, closed after; domain errors become messages."""
-    store = _open_store()
+    try:
+        store = _open_store()
+    except PatrimoineError as exc:
+        _fail(str(exc))
     try:
         return call(store)
     except PatrimoineError as exc:

@@ -18,7 +18,7 @@ from prefect.runtime import deployment, flow_run
 from pipelines import catalog
 from pipelines.analysis import Tagger, analyzer_version, load_analyzer, load_tagger_for
 from pipelines.embedding import load_embedder
-from pipelines.errors import PatrimoineError
+from pipelines.errors import IndexUnavailable, PatrimoineError
 from pipelines.readers import discover, read_document
 from pipelines.schemas import IngestFailure, IngestReport, IngestWarning, RetagReport
 from pipelines.segmentation import segment
@@ -165,6 +165,11 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
     logger = get_run_logger()
     report = IngestReport(run_id=_current_run_id(), deployment=deployment.name)
     store = Store.open(settings)
+    try:
+        store.index.count()  # the vector index answers (a Chroma server may not) before the run is recorded
+    except IndexUnavailable:
+        store.close()
+        raise
     catalog.start_run(store.conn, report.run_id, [str(p) for p in paths], deployment=report.deployment)
     try:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
@@ -182,6 +187,8 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                 passages, analyses, vectors = understand_task(document, settings, staff_practices, known_vectors=known)
                 reused = sum(p.text in known for p in passages)
                 store_task(store, document, passages, analyses, vectors, run_id=report.run_id, analyzer=analyzer)
+            except IndexUnavailable:
+                raise  # the index stopped answering: no later file could be stored either, the run stops
             except PatrimoineError as exc:
                 _fail(report, path, str(exc))
             except Exception as exc:  # one bad file never stops the run

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "e5-small"
@@ -106,7 +107,6 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(
         default=None,
-        pattern=r"^https?://[^/:?#]+(:\d{1,5})?/?$",
         description=(
             "A Chroma server (`chroma run --path DIR --host 127.0.0.1 --port 8001`, then http://127.0.0.1:8001) "
             "that holds the vectors instead of PATRIMOINE_HOME/chroma/: the API's processes and the ingestions, "
@@ -117,6 +117,22 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parent.parent / "models",
         description="Folder holding the taxonomy, lexicons and trained models.",
     )
+
+    @field_validator("chroma_url", mode="before")
+    @classmethod
+    def _chroma_server(cls, value: str | None) -> str | None:
+        """http(s)://host[:port], nothing more (chromadb takes no path); empty means unset."""
+        if value is None or not str(value).strip():
+            return None
+        parts = urlsplit(str(value).strip())
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/")
+                or parts.query or parts.fragment or parts.username or port == -1):
+            raise ValueError(f"{value!r} is no Chroma server URL: http://host:port, e.g. http://127.0.0.1:8001")
+        return str(value).strip().rstrip("/")
 
     @property
     def search_weights(self) -> tuple[float, float]:

@@ -6,26 +6,38 @@ import fcntl
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from pipelines import catalog
 from pipelines.index import VectorIndex, open_index
 from pipelines.settings import Settings
 
 
-@dataclass
 class Store:
-    conn: sqlite3.Connection
-    index: VectorIndex
-    model: str
+    """The catalog's connection, and the vector index opened at its first use: commands and pages that read the
+    catalog only work while a Chroma server (PATRIMOINE_CHROMA_URL) is down."""
+
+    def __init__(self, conn: sqlite3.Connection, *, model: str, open_vectors: Callable[[], VectorIndex]) -> None:
+        self.conn = conn
+        self.model = model
+        self._open_vectors = open_vectors
+        self._index: VectorIndex | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
         return cls(
-            conn=catalog.connect(settings.catalog_path),
-            index=open_index(settings.chroma_dir, model=settings.embedding_model, url=settings.chroma_url),
+            catalog.connect(settings.catalog_path),
             model=settings.embedding_model,
+            open_vectors=lambda: open_index(
+                settings.chroma_dir, model=settings.embedding_model, url=settings.chroma_url
+            ),
         )
+
+    @property
+    def index(self) -> VectorIndex:
+        """Raises IndexUnavailable when the Chroma server does not answer."""
+        if self._index is None:
+            self._index = self._open_vectors()
+        return self._index
 
     def close(self) -> None:
         self.conn.close()

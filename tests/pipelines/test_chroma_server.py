@@ -22,11 +22,9 @@ from tests.conftest import TRANSCRIPT, free_port
 
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    """`chroma run` (the server shipped with chromadb) on a free port of 127.0.0.1, its data in a temporary folder."""
+def _start_chroma(folder: Path) -> tuple[subprocess.Popen, str]:
+    """`chroma run` (the server shipped with chromadb) on a free port of 127.0.0.1, its data in `folder`."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("chroma-server")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(folder), "--host", "127.0.0.1",
          "--port", str(port)],
@@ -37,10 +35,15 @@ def chroma_server(tmp_path_factory):
     while True:
         try:
             urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
-            break
+            return process, url
         except OSError:
             assert process.poll() is None and time.monotonic() < deadline, "chroma run did not start"
             time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    process, url = _start_chroma(tmp_path_factory.mktemp("chroma-server"))
     yield url
     process.terminate()
     process.wait(timeout=30)
@@ -83,3 +86,34 @@ def test_a_chroma_url_that_is_no_url_is_refused(monkeypatch):
     monkeypatch.setenv("PATRIMOINE_CHROMA_URL", "127.0.0.1:8001")
     with pytest.raises(ValidationError, match="chroma_url"):
         Settings()
+
+
+def test_opening_the_index_again_and_again_reuses_one_connection(tmp_path, chroma_server):
+    """The API opens the index at every request: one HTTP client per server, not one per request."""
+    def open_files() -> int:
+        return len(list(Path("/proc/self/fd").iterdir()))
+
+    open_index(tmp_path, model="m", url=chroma_server).count()
+    before = open_files()
+    for _ in range(30):
+        open_index(tmp_path, model="m", url=chroma_server).count()
+    assert open_files() <= before + 2
+
+
+def test_a_chroma_server_that_stops_answering_is_named_and_the_catalog_still_answers(home, monkeypatch, tmp_path):
+    process, url = _start_chroma(tmp_path / "chroma")
+    monkeypatch.setenv("PATRIMOINE_CHROMA_URL", url)
+    try:
+        assert ingest([str(TRANSCRIPT)]).documents_ingested == 1
+        client = TestClient(create_app())
+        assert client.get("/search", params={"q": "transition"}).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    response = client.get("/search", params={"q": "transition"})
+    assert response.status_code == 503 and response.json()["detail"].startswith(f"no Chroma server answers at {url}")
+    assert client.get("/runs").json()["total"] == 1  # what the catalog alone holds is still served
+    result = CliRunner().invoke(app, ["runs"])
+    assert result.exit_code == 0 and "1 of 1 runs shown" in result.output
+    failed = CliRunner().invoke(app, ["ingest", str(TRANSCRIPT)])
+    assert failed.exit_code == 1 and f"no Chroma server answers at {url}" in failed.output
