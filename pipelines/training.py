@@ -280,7 +280,10 @@ def model_card(model: TrainedModel, test: Metrics, baseline: Metrics, *, test_re
         "sentences inside procedure; second annotator agreeing on 382) measured 0.702 / 0.344 with its writers' "
         "labels and 0.701 / 0.333 with the 382 agreed ones, against 0.707 / 0.385 without it: not added. Weighting "
         "the real passages 2 or 3 times, or the `w3-` ones half: 0.703 / 0.375, 0.701 / 0.358, 0.700 / 0.371: not "
-        "adopted.",
+        "adopted. Scoring a passage by its best sentence (the passage classifier applied to each sentence; "
+        "2026-12-07, same protocol, mean over fold seeds 0, 1, 2): the best sentence alone 0.621 / 0.310, the "
+        "maximum of it and the passage's score 0.687 / 0.341, their mean 0.695 / 0.353, the passage's mean with its "
+        "two best sentences' 0.701 / 0.365, against the passage alone 0.707 / 0.385: not adopted.",
         "- Evidence: the sentence of the passage with the highest probability for the label.",
         "- Data: `corpus/gold/tagging.jsonl` (annotation guide in `corpus/gold/README.md`) plus the corrections made "
         "by staff (`patrimoine tags set`), which join the train split.",
