@@ -95,12 +95,14 @@ _ARTICLE = {"LOWER": {"IN": ["la", "l'", "l’", "le", "les"]}}
 _PROPER = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][a-zà-ÿ][\w’'-]*$"}, "OP": "+"}  # "Vérlane", "Cuise-la-Motte"
 _LINK = {"LOWER": {"IN": ["de", "du", "des", "d'", "d’", "sur", "en", "lès", "les", "-", "la", "l'", "l’"]}, "OP": "+"}
 # What follows a body's head word: "de la Haute-Saône", "des Lisières de l'Oise", "du Val de Vérlane".
+_CAPITALS = {"TEXT": {"REGEX": r"^[A-ZÀ-Þ][A-ZÀ-Þ’'-]*[A-ZÀ-Þ]$"}}  # "PIERREFONDS", "CUISE-LA-MOTTE": one word
 _NAME_TAILS = [
     [_OF, _PROPER],
     [_OF, _ARTICLE, _PROPER],
     [_OF, _PROPER, _LINK, _PROPER],
     [_OF, _ARTICLE, _PROPER, _LINK, _PROPER],
 ]
+_CAPITALS_TAIL = [_OF, _CAPITALS]  # "la commune de PIERREFONDS" as minutes write it (not a heading in capitals)
 LEXICON_ID = "lexicon"  # entities found by the EntityRuler of models/organisations.yaml
 CIVILITY_ID = "civility"  # people found by the civility rule of the EntityRuler
 BODY_ID = "body"  # organisations found by the rules of `patrimoine_bodies`
@@ -157,6 +159,8 @@ def load_nlp(name: str, organisations: Path | None = None, roles: Path | None = 
         for head in lexicon.get("heads", []):
             words = _words_across_lines(nlp, head)
             patterns += [{"label": "ORG", "id": LEXICON_ID, "pattern": [*words, *tail]} for tail in _NAME_TAILS]
+            lower_head = [{**words[0], "TEXT": {"REGEX": r"^.[^A-ZÀ-Þ]"}}, *words[1:]]
+            patterns.append({"label": "ORG", "id": LEXICON_ID, "pattern": [*lower_head, *_CAPITALS_TAIL]})
         not_actors = [fold(word) for word in lexicon.get("not_actors", [])]
         categories = [fold(word) for word in lexicon.get("categories", [])]
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})

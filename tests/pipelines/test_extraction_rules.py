@@ -686,3 +686,12 @@ def test_courts_state_establishments_and_clubs_have_the_role_their_name_says(pro
 def test_a_body_in_capitals_keeps_the_department_that_ends_its_name(product):
     found = product("Le centre de tri est exploité par PAPREC TRIVALO OISE par délégation de service public.")
     assert kinds(found) == {("PAPREC TRIVALO OISE", "organisation")}
+
+
+def test_a_commune_written_in_capitals_after_commune_de_is_the_commune(product):
+    """Minutes write "la commune de PIERREFONDS": the span is `commune de X` (gold guide), an organisation when it
+    acts or receives; a heading all in capitals stays a place ("COMMUNE DE PIERREFONDS CONSEIL MUNICIPAL")."""
+    found = kinds(product("Par courrier du 24 mai 2017, l’Etat a transmis pour avis à la commune de PIERREFONDS le "
+                          "projet de périmètre. La commune de CUISE-LA-MOTTE a signé la convention."))
+    assert {("commune de PIERREFONDS", "organisation"), ("commune de CUISE-LA-MOTTE", "organisation")} <= found
+    assert kinds(product("COMMUNE DE PIERREFONDS CONSEIL MUNICIPAL")) == {("PIERREFONDS", "place")}
