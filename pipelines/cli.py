@@ -537,7 +537,7 @@ def schedule(
     from pipelines import schedule as scheduling  # imports Prefect with the settings above
 
     def registered(deployment_id) -> None:
-        pending = scheduling.scheduled_runs(deployment_id, wait_s=0 if run_once else 20, limit=20)
+        pending = scheduling.scheduled_runs(deployment_id, wait_s=20, limit=20)  # the scheduler plans them first
         now = datetime.now(tz=ZoneInfo("UTC"))
         upcoming = [t for t in pending if t > now][:3]
         when = ", ".join(t.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") for t in upcoming)
