@@ -33,16 +33,26 @@ def test_the_deployment_holds_the_cron_its_time_zone_and_absolute_paths(tmp_path
     ([str(TRANSCRIPT)], "tous les jours", "Europe/Paris", "invalid cron schedule 'tous les jours'"),
     ([str(TRANSCRIPT)], "0 3 * * *", "Europe/Lyon", "unknown time zone 'Europe/Lyon'"),
     ([], "0 3 * * *", "Europe/Paris", "no file or folder"),
+    ([str(TRANSCRIPT)], "0 0 3 * * *", "Europe/Paris", "invalid cron schedule '0 0 3 * * *'"),  # seconds first
+    ([str(TRANSCRIPT)], "0 3 31 2 *", "Europe/Paris", "the cron schedule '0 3 31 2 *' never falls due"),
+    ([str(TRANSCRIPT)], "0 3 * * *", "Europe", "unknown time zone 'Europe'"),  # a folder of the zone database
 ])
 def test_what_cannot_be_scheduled_is_refused_with_its_reason(paths, cron, timezone, message):
     with pytest.raises(InvalidSchedule, match=re.escape(message)):
         ingest_deployment(paths, cron=cron, timezone=timezone)
 
 
+@pytest.mark.parametrize("name", ["a/b", "", "nuit blanche"])
+def test_a_deployment_name_prefect_would_refuse_is_refused_with_its_reason(name):
+    with pytest.raises(InvalidSchedule, match=re.escape(f"invalid deployment name {name!r}")):
+        ingest_deployment([str(TRANSCRIPT)], cron="0 3 * * *", name=name)
+
+
 def test_the_schedule_command_names_what_is_wrong(home):
     result = CliRunner().invoke(app, ["schedule", str(TRANSCRIPT), "--cron", "0 25 * * *"])
     assert result.exit_code == 1
     assert "the schedule could not start: invalid cron schedule '0 25 * * *'" in result.output
+    assert CliRunner().invoke(app, ["schedule", str(TRANSCRIPT), "--prefect-port", "70000"]).exit_code == 2
 
 
 def test_prefect_scheduler_creates_the_runs_at_the_cron_times(tmp_path, monkeypatch):
