@@ -91,11 +91,14 @@ def ingest(
         typer.echo(f"failed: {failure.path}: {failure.error}")
     for warning in report.warnings:
         typer.echo(f"page left out: {warning.path}, page {warning.page}: {warning.reason}")
-    typer.echo(
-        f"run {report.run_id}: {report.documents_seen} documents seen, {report.documents_ingested} ingested, "
-        f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
-        f"{report.passages_indexed} passages indexed ({report.passages_reused} kept their stored vectors)"
-    )
+    typer.echo(f"run {report.run_id}: {_summary(report)}")
+
+
+def _summary(report) -> str:
+    """What an ingestion run did, in one line (`ingest` and `runs`)."""
+    return (f"{report.documents_seen} documents seen, {report.documents_ingested} ingested, "
+            f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
+            f"{report.passages_indexed} passages indexed ({report.passages_reused} kept their stored vectors)")
 
 
 def _open_store():
@@ -500,9 +503,7 @@ def _run_lines(response) -> Iterable[str]:
         if report is None:
             yield f"{head}: running"
             continue
-        yield (f"{head}: {report.documents_seen} documents seen, {report.documents_ingested} ingested, "
-               f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
-               f"{report.passages_indexed} passages indexed")
+        yield f"{head}: {_summary(report)}"
         for failure in report.failures:
             yield f"  failed: {failure.path}: {failure.error}"
     yield f"{len(response.runs)} of {response.total} runs shown"
@@ -539,11 +540,11 @@ def schedule(
     def registered(deployment_id) -> None:
         pending = scheduling.scheduled_runs(deployment_id, wait_s=20, limit=20)  # the scheduler plans them first
         now = datetime.now(tz=ZoneInfo("UTC"))
-        upcoming = [t for t in pending if t > now][:3]
-        when = ", ".join(t.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") for t in upcoming)
+        upcoming = [t for t in pending if t > now]
+        when = ", ".join(t.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") for t in upcoming[:3])
         typer.echo(f"deployment ingest/{name}: {cron!r} ({timezone}) over {len(paths)} path(s); "
                    f"next runs: {when or 'none created yet'}")
-        if late := len(pending) - len([t for t in pending if t > now]):
+        if late := len(pending) - len(upcoming):
             typer.echo(f"{late} run(s) fell due while nothing served the schedule: they run first, one at a time")
         typer.echo("stop with Ctrl-C or SIGTERM (the schedule stays active)"
                    if not run_once else "executing the earliest run due now, if any")

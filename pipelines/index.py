@@ -50,7 +50,7 @@ class VectorIndex:
         try:
             return getattr(self._collection, method)(*args, **kwargs)
         except httpx.TransportError as exc:
-            raise IndexUnavailable(f"no Chroma server answers at {self._where}: {exc}") from None
+            raise _unanswered(self._where, exc) from None
 
     def _get(self, **kwargs):
         try:
@@ -122,7 +122,7 @@ def open_index(path: Path, *, model: str, url: str | None = None) -> VectorIndex
             try:
                 return _collection(_server(url), model)
             except httpx.TransportError as exc:
-                raise IndexUnavailable(f"no Chroma server answers at {url}: {exc}") from None
+                raise _unanswered(url, exc) from None
     return VectorIndex(reopen(), where=url or str(path), reopen=reopen)
 
 
@@ -158,8 +158,12 @@ def _server(url: str):
                     settings=chromadb.Settings(anonymized_telemetry=False),
                 )
             except Exception as exc:  # chromadb says it in several ways (ValueError, httpx errors)
-                raise IndexUnavailable(f"no Chroma server answers at {url}: {exc}") from None
+                raise _unanswered(url, exc) from None
         return _servers[url]
+
+
+def _unanswered(url: str, exc: Exception) -> IndexUnavailable:
+    return IndexUnavailable(f"no Chroma server answers at {url}: {exc}")
 
 
 def _disk_state(path: Path) -> tuple[int, int, bytes]:
