@@ -107,8 +107,9 @@ _loaded: dict[Path, tuple[int, int, bytes]] = {}  # the on-disk state each folde
 _servers: dict[str, object] = {}  # one HTTP client per Chroma server, for the life of the process
 
 
-def open_index(path: Path, *, model: str, url: str | None = None) -> VectorIndex:
-    """Open (or create) the collection for `model`: in the folder `path`, or on the Chroma server at `url`.
+def open_index(path: Path, *, model: str, url: str | None = None, timeout_s: float = 30.0) -> VectorIndex:
+    """Open (or create) the collection for `model`: in the folder `path`, or on the Chroma server at `url`, whose
+    every request gives up after `timeout_s` seconds (a server that hangs is named like one that refuses).
 
     Chroma keeps one client per folder in a process, with its vector index in memory: vectors another process
     wrote since (a scheduled ingestion while the API serves) would stay invisible to queries. When the folder
@@ -120,7 +121,7 @@ def open_index(path: Path, *, model: str, url: str | None = None) -> VectorIndex
     else:
         def reopen():
             try:
-                return _collection(_server(url), model)
+                return _collection(_server(url, timeout_s=timeout_s), model)
             except httpx.TransportError as exc:
                 raise _unanswered(url, exc) from None
     return VectorIndex(reopen(), where=url or str(path), reopen=reopen)
@@ -147,18 +148,23 @@ def _collection(client, model: str):
     )
 
 
-def _server(url: str):
+def _server(url: str, *, timeout_s: float):
+    """One client per server. chromadb's waits for ever on a server that accepts connections and never answers
+    (`httpx.Client(timeout=None)`, and no setting for it): the server is asked for its heartbeat with the timeout
+    first, and the client's own connection is given the timeout once built."""
     with _opening:
         if url not in _servers:
             parts = urlsplit(url)
             https = parts.scheme == "https"
             try:
+                httpx.get(f"{url}/api/v2/heartbeat", timeout=timeout_s).raise_for_status()
                 _servers[url] = chromadb.HttpClient(
                     host=parts.hostname, port=parts.port or (443 if https else 80), ssl=https,
                     settings=chromadb.Settings(anonymized_telemetry=False),
                 )
             except Exception as exc:  # chromadb says it in several ways (ValueError, httpx errors)
                 raise _unanswered(url, exc) from None
+        _servers[url]._server._session.timeout = httpx.Timeout(timeout_s)
         return _servers[url]
 
 

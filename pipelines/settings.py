@@ -113,6 +113,12 @@ class Settings(BaseSettings):
             "scheduled or by hand, then share one index through it. Unset: the index on disk."
         ),
     )
+    chroma_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request to the Chroma server (PATRIMOINE_CHROMA_URL) that gets no answer within this many "
+        "seconds fails: the ingestion stops naming the server, the API answers 503.",
+    )
     models_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "models",
         description="Folder holding the taxonomy, lexicons and trained models.",

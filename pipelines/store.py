@@ -28,7 +28,8 @@ class Store:
             catalog.connect(settings.catalog_path),
             model=settings.embedding_model,
             open_vectors=lambda: open_index(
-                settings.chroma_dir, model=settings.embedding_model, url=settings.chroma_url
+                settings.chroma_dir, model=settings.embedding_model, url=settings.chroma_url,
+                timeout_s=settings.chroma_timeout_s,
             ),
         )
 

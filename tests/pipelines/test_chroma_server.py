@@ -1,6 +1,9 @@
 """The vectors on a Chroma server (PATRIMOINE_CHROMA_URL): a real `chroma run` on 127.0.0.1."""
 
+import concurrent.futures
+import socket
 import subprocess
+import threading
 import sys
 import time
 import urllib.request
@@ -13,6 +16,7 @@ from typer.testing import CliRunner
 from pipelines import query as queries
 from pipelines.cli import app
 from pipelines.embedding import load_embedder
+from pipelines.errors import IndexUnavailable
 from pipelines.flows import ingest
 from pipelines.index import open_index
 from pipelines.settings import Settings
@@ -117,3 +121,72 @@ def test_a_chroma_server_that_stops_answering_is_named_and_the_catalog_still_ans
     assert result.exit_code == 0 and "1 of 1 runs shown" in result.output
     failed = CliRunner().invoke(app, ["ingest", str(TRANSCRIPT)])
     assert failed.exit_code == 1 and f"no Chroma server answers at {url}" in failed.output
+
+
+def test_a_chroma_server_that_hangs_is_named_after_the_timeout(home, monkeypatch):
+    """A peer that accepts connections and never answers (outside the product, so faked by a bare socket)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    monkeypatch.setenv("PATRIMOINE_CHROMA_URL", url)
+    monkeypatch.setenv("PATRIMOINE_CHROMA_TIMEOUT_S", "1")
+    try:
+        started = time.monotonic()
+        result = CliRunner().invoke(app, ["ingest", str(TRANSCRIPT)])
+        assert result.exit_code == 1
+        assert f"the ingestion could not run: no Chroma server answers at {url}" in result.output
+        response = TestClient(create_app()).get("/search", params={"q": "transition"})
+        assert response.status_code == 503 and "timed out" in response.json()["detail"]
+        assert time.monotonic() - started < 60  # not blocked for ever; the figure itself is not the point
+    finally:
+        listener.close()
+
+
+class _StallingProxy:
+    """A TCP relay to a real Chroma server that, once `stall` is set, keeps reading requests and forwards none:
+    a server that stopped answering with its connections still open (the network between them is outside the
+    product, so it is the part faked)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.stall = threading.Event()
+        self._target = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self._target))
+            threading.Thread(target=self._relay, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._relay, args=(server, client, False), daemon=True).start()
+
+    def _relay(self, source: socket.socket, sink: socket.socket, requests: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if requests and self.stall.is_set():
+                    continue
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def test_a_chroma_server_that_stops_answering_mid_use_is_named_after_the_timeout(tmp_path, chroma_server):
+    proxy = _StallingProxy(int(chroma_server.rsplit(":", 1)[1]))
+    try:
+        index = open_index(tmp_path, model="stalling", url=proxy.url, timeout_s=1)
+        assert index.count() == 0
+        proxy.stall.set()
+        waiting = concurrent.futures.ThreadPoolExecutor(1)
+        with pytest.raises(IndexUnavailable, match=f"no Chroma server answers at {proxy.url}"):
+            waiting.submit(index.count).result(timeout=60)  # without the timeout: concurrent's TimeoutError
+        waiting.shutdown(wait=False)
+    finally:
+        proxy.close()
