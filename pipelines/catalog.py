@@ -177,7 +177,7 @@ _ACTOR_COLUMNS = {
 }
 _ADDED_COLUMNS = {
     "actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}, "documents": {"analyzer": "TEXT"},
-    "runs": {"deployment": "TEXT"},
+    "runs": {"deployment": "TEXT", "scheduled": "INTEGER"},  # scheduled: null in runs recorded before it
 }
 
 
@@ -867,15 +867,17 @@ def document_profiles(conn: sqlite3.Connection) -> dict[str, dict]:
 # --- runs and counts -------------------------------------------------------------------------
 
 
-def start_run(conn: sqlite3.Connection, run_id: str, paths: list[str], *, deployment: str | None = None) -> None:
+def start_run(
+    conn: sqlite3.Connection, run_id: str, paths: list[str], *, deployment: str | None = None, scheduled: bool = False
+) -> None:
     """Record a run as running. Called under the home's writer lock: a run still marked running was stopped
     without a word (killed, power cut), and is marked crashed."""
     with conn:
         conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'")
         conn.execute(
-            "INSERT OR REPLACE INTO runs (run_id, started_at, status, paths, deployment) "
-            "VALUES (?, ?, 'running', ?, ?)",
-            (run_id, now(), json.dumps(paths), deployment),
+            "INSERT OR REPLACE INTO runs (run_id, started_at, status, paths, deployment, scheduled) "
+            "VALUES (?, ?, 'running', ?, ?, ?)",
+            (run_id, now(), json.dumps(paths), deployment, int(scheduled)),
         )
 
 
@@ -891,6 +893,8 @@ def _run(row: sqlite3.Row) -> dict:
     return {
         "run_id": row["run_id"], "started_at": row["started_at"], "finished_at": row["finished_at"],
         "status": row["status"], "paths": json.loads(row["paths"]), "deployment": row["deployment"],
+        # before the column, only the schedule ran deployments
+        "scheduled": bool(row["deployment"]) if row["scheduled"] is None else bool(row["scheduled"]),
         "report": json.loads(row["report"]) if row["report"] else None,
     }
 
@@ -1031,7 +1035,7 @@ def overview(conn: sqlite3.Connection, *, top: int = 10, runs: int = 10) -> dict
         report = run["report"] or {}
         last_runs.append({
             "run_id": run["run_id"], "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "status": run["status"], "deployment": run["deployment"], **{k: report.get(k, 0) for k in (
+            "status": run["status"], "deployment": run["deployment"], "scheduled": run["scheduled"], **{k: report.get(k, 0) for k in (
                 "documents_seen", "documents_ingested", "documents_unchanged", "documents_failed", "passages_indexed")},
         })
     return {

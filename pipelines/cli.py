@@ -498,7 +498,8 @@ def runs(
 def _run_lines(response) -> Iterable[str]:
     for run in response.runs:
         report = run.report
-        started = f"by the schedule {run.deployment}" if run.deployment else "by hand"
+        started = ("by hand" if not run.deployment else f"by the schedule {run.deployment}" if run.scheduled
+                   else f"by hand from the deployment {run.deployment}")
         head = f"run {run.run_id} {run.started_at} → {run.finished_at or '…'} {run.status}, {started}"
         if report is None:
             yield f"{head}: running"

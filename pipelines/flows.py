@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.runtime import deployment, flow_run
 
 from pipelines import catalog
@@ -153,6 +154,13 @@ def _current_run_id() -> str:
     return str(flow_run.get_id() or uuid.uuid4())
 
 
+def _auto_scheduled() -> bool:
+    """Whether Prefect's scheduler made this run from a deployment's schedule; a run of the deployment started by
+    hand (Prefect's UI, `prefect deployment run`) was not."""
+    context = FlowRunContext.get()
+    return bool(context and context.flow_run and context.flow_run.auto_scheduled)
+
+
 @flow(name="ingest", validate_parameters=False)
 def ingest(paths: list[str]) -> IngestReport:
     """Ingest files and folders into the catalog and the vector index of PATRIMOINE_HOME."""
@@ -163,14 +171,16 @@ def ingest(paths: list[str]) -> IngestReport:
 
 def _ingest(paths: list[str], settings: Settings) -> IngestReport:
     logger = get_run_logger()
-    report = IngestReport(run_id=_current_run_id(), deployment=deployment.name)
+    report = IngestReport(run_id=_current_run_id(), deployment=deployment.name, scheduled=_auto_scheduled())
     store = Store.open(settings)
     try:
         store.index.count()  # the vector index answers (a Chroma server may not) before the run is recorded
     except IndexUnavailable:
         store.close()
         raise
-    catalog.start_run(store.conn, report.run_id, [str(p) for p in paths], deployment=report.deployment)
+    catalog.start_run(
+        store.conn, report.run_id, [str(p) for p in paths], deployment=report.deployment, scheduled=report.scheduled
+    )
     try:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
         staff_practices = catalog.staff_practices(store.conn)

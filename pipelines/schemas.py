@@ -104,8 +104,12 @@ class IngestWarning(BaseModel):
 class IngestReport(BaseModel):
     run_id: str
     deployment: str | None = Field(
-        default=None, description="The Prefect deployment whose schedule started the run (`patrimoine schedule`), "
-        "null for a run started by hand."
+        default=None, description="The Prefect deployment that made the run (`patrimoine schedule`), null for a run "
+        "of `patrimoine ingest`."
+    )
+    scheduled: bool = Field(
+        default=False, description="True when the deployment's schedule started the run; false for a run started "
+        "by hand, including a run of the deployment started from Prefect's UI."
     )
     documents_seen: int = 0
     documents_ingested: int = 0
@@ -134,8 +138,10 @@ class RunPublic(BaseModel):
     status: str = Field(description="`running`, `completed` or `crashed` (the run itself stopped on an error, or "
                         "was killed: the next run of the home marks it so).")
     paths: list[str] = Field(description="The files and folders the run was given.")
-    deployment: str | None = Field(description="The Prefect deployment that started the run (`patrimoine "
-                                   "schedule`), null for a run started by hand; known while the run goes on.")
+    deployment: str | None = Field(description="The Prefect deployment that made the run (`patrimoine "
+                                   "schedule`), null for a run of `patrimoine ingest`; known while the run goes on.")
+    scheduled: bool = Field(description="True when the deployment's schedule started the run, false when it was "
+                            "started by hand (`patrimoine ingest`, or the deployment run from Prefect's UI).")
     report: IngestReport | None = Field(description="What the run did, with each failed file and its reason; null "
                                         "while it runs.")
 

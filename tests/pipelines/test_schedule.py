@@ -81,9 +81,9 @@ def test_a_taken_port_is_refused_before_starting_a_server(tmp_path):
             PrefectServer(port=port, log=tmp_path / "server.log").__enter__()
 
 
-def test_a_scheduled_run_ingests_and_reports_like_a_run_by_hand(home, copy_file):
-    """The runner executes a due run of the deployment in a child process; its report, failed file included,
-    lands in the catalog with the deployment's name."""
+def test_a_run_of_the_deployment_ingests_and_reports_like_a_run_by_hand(home, copy_file):
+    """The runner executes a run of the deployment started by hand (as from Prefect's UI) in a child process; its
+    report, failed file included, lands in the catalog with the deployment's name, not as scheduled."""
     from prefect.client.orchestration import get_client
 
     good = copy_file(TRANSCRIPT)
@@ -91,7 +91,7 @@ def test_a_scheduled_run_ingests_and_reports_like_a_run_by_hand(home, copy_file)
     deployment = ingest_deployment([str(good.parent)], cron="0 3 * * *", name="test-nightly")
     due = []
 
-    def registered(deployment_id):  # a run due now, as the scheduler makes them at the cron's time
+    def registered(deployment_id):  # a run due now, as Prefect's UI makes one
         with get_client(sync_client=True) as client:
             due.append(client.create_flow_run_from_deployment(deployment_id).id)
 
@@ -107,13 +107,15 @@ def test_a_scheduled_run_ingests_and_reports_like_a_run_by_hand(home, copy_file)
         store.close()
     report = run["report"]
     assert run["status"] == "completed" and run["deployment"] == report["deployment"] == "test-nightly"
+    assert run["scheduled"] is False and report["scheduled"] is False
     assert (report["documents_seen"], report["documents_ingested"], report["documents_failed"]) == (2, 1, 1)
     assert report["failures"][0]["path"].endswith("encrypted.pdf") and report["failures"][0]["error"]
 
 
-def test_sigterm_stops_the_schedule_and_the_prefect_server_it_started(home):
-    """A service manager stops `patrimoine schedule` with SIGTERM: the Prefect server it started stops too and
-    frees its port (Prefect's runner installs no handler off the main thread)."""
+def test_the_schedule_ingests_at_the_cron_times_and_sigterm_stops_it_with_its_prefect_server(home):
+    """Prefect's scheduler makes a run of the deployment at the next minute and the command executes it, reported
+    as scheduled. A service manager then stops `patrimoine schedule` with SIGTERM: the Prefect server it started
+    stops too and frees its port (Prefect's runner installs no handler off the main thread)."""
     import os
     import queue
     import signal
@@ -126,7 +128,8 @@ def test_sigterm_stops_the_schedule_and_the_prefect_server_it_started(home):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "patrimoine"), "schedule", str(TRANSCRIPT), "--prefect-port", str(port)],
+        [str(Path(sys.executable).parent / "patrimoine"), "schedule", str(TRANSCRIPT), "--prefect-port", str(port),
+         "--cron", "* * * * *", "--name", "every-minute"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**env, "PATRIMOINE_HOME": str(home)},
     )
     lines: queue.Queue = queue.Queue()
@@ -141,6 +144,18 @@ def test_sigterm_stops_the_schedule_and_the_prefect_server_it_started(home):
         assert "stop with Ctrl-C or SIGTERM" in said, said
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) == 0  # its Prefect server answers
+        runs, deadline = [], time.monotonic() + 150  # the next minute, then the ingestion of one transcript
+        while not runs and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(1)
+            if (home / "catalog.sqlite3").exists():
+                store = Store.open(Settings())
+                try:
+                    runs = [run for run in catalog.list_runs(store.conn) if run["status"] != "running"]
+                finally:
+                    store.close()
+        assert runs, said
+        assert (runs[0]["status"], runs[0]["deployment"], runs[0]["scheduled"]) == ("completed", "every-minute", True)
+        assert runs[0]["report"]["scheduled"] is True and runs[0]["report"]["documents_ingested"] == 1
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
     finally:

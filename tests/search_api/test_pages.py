@@ -8,6 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from pipelines import catalog
+from pipelines.settings import Settings
+from pipelines.store import Store
 from search_api import charts
 from search_api.app import create_app
 from search_api.highlight import highlight, mark_names, snippet, where
@@ -266,3 +269,26 @@ def test_runs_api_and_run_page_show_each_failed_file_with_its_reason(home, copy_
     assert str(escape(failure["error"])) in page.text
     assert "2 documents vus&nbsp;: 1 ingéré, 0 inchangé, 1 en échec" in page.text  # French singulars
     assert client.get("/ingestions/no-such-run").status_code == 404
+
+
+def test_run_pages_say_who_started_each_run(home):
+    store = Store.open(Settings())
+    try:
+        catalog.start_run(store.conn, "by-schedule", ["a"], deployment="nightly", scheduled=True)
+        catalog.start_run(store.conn, "from-ui", ["a"], deployment="nightly", scheduled=False)
+        catalog.start_run(store.conn, "by-hand", ["a"])
+        catalog.start_run(store.conn, "older", ["a"], deployment="nightly")
+        store.conn.execute("UPDATE runs SET scheduled = NULL WHERE run_id = 'older'")  # recorded before the column
+        store.conn.commit()
+    finally:
+        store.close()
+    client = TestClient(create_app())
+    said = {run: client.get(f"/ingestions/{run}").text for run in ("by-schedule", "from-ui", "by-hand", "older")}
+    assert "par la planification «&nbsp;nightly&nbsp;»" in said["by-schedule"]
+    assert "à la main, depuis le déploiement «&nbsp;nightly&nbsp;»" in said["from-ui"]
+    assert "à la main" in said["by-hand"] and "nightly" not in said["by-hand"]
+    assert "par la planification «&nbsp;nightly&nbsp;»" in said["older"]  # only the schedule ran deployments then
+    listed = {run["run_id"]: run["scheduled"] for run in client.get("/runs").json()["runs"]}
+    assert listed == {"by-schedule": True, "from-ui": False, "by-hand": False, "older": True}
+    overview = client.get("/apercu").text
+    assert "à la main, depuis le déploiement" in overview and "par la planification" in overview
