@@ -627,6 +627,8 @@ def complete_places(doc, lexicon: rules.PlaceLexicon | None = None, *, common=fr
                   over=("LOC", "MISC", "PER", "ORG"))
     if lexicon is not None:
         communes = lexicon.communes
+        ents = _apply(doc, ents, rules.full_names_in_capitals(doc, ents, communes=communes, not_actors=not_actors),
+                      span_id=PERSON_ID, over=("MISC", "ORG", "LOC", "PER"), shrink=True, extend=True)
         ents = _apply(doc, ents, rules.first_names_taken_for_places(ents, communes=communes), span_id=PERSON_ID,
                       over=("LOC",))
         ents = _apply(doc, ents, rules.first_name_people(doc, ents, communes=communes, common=common), span_id=PERSON_ID,

@@ -994,6 +994,42 @@ def first_name_people(doc, ents, *, communes: Communes, common) -> list[Found]:
     return found
 
 
+def full_names_in_capitals(doc, ents, *, communes: Communes, not_actors: frozenset[str]) -> list[Found]:
+    """A frequent first name followed by a surname in capitals is a person, whatever an earlier guess made of it:
+    "Le maire, Florence DEMOUY" (not a company at the end of a table's row), "JÉRÉMY GUILLAUME" under an
+    organisation chart's title. Not after an article, "de" or a street's or building's head ("rue Jean JAURÈS",
+    "collège Jean MOULIN"), nor when the surname is a commune or a word that is never an actor."""
+    people = {(e.start, e.end) for e in ents if e.label_ == "PER"}
+    found = []
+    for token in doc:
+        i = token.i
+        if not token.text.replace("-", "").isalpha() or len(token) < 3 or not (token.is_title or token.is_upper):
+            continue
+        if not all(part in communes.first_names for part in fold(token.text).split("-")):  # "Anne-Marie"
+            continue
+        j = i + 1
+        while j < len(doc) and j - i <= 3 and doc[j].is_upper and doc[j].is_alpha and len(doc[j]) >= 2:
+            j += 1
+            if (j + 1 < len(doc) and doc[j].text == "-" and not doc[j - 1].whitespace_ and not doc[j].whitespace_
+                    and doc[j + 1].is_upper and doc[j + 1].is_alpha):
+                j += 1  # "KIHAL-FLEGEAU"
+        if j == i + 1:
+            continue
+        surname = doc[i + 1 : j]
+        if surname.text in communes or any(fold(t.text) in not_actors or t.text in _CAPS_LINKS for t in surname):
+            continue
+        before = doc[i - 1] if i else None
+        if before is not None and not before.whitespace_ and before.text in "-'’":
+            continue  # "Anne-Marie DEFRANCE" split by the tokenizer: the whole name is the NER's
+        if before is not None and (fold(before.text) in ARTICLES | OF | STREET_HEADS | ESTABLISHMENTS | _BUILDINGS | _NAMED_BUILDINGS
+                                   or before.text[:1].isupper() and before.is_alpha
+                                   and fold(before.text).rstrip(".") not in _BEFORE_A_PERSON):
+            continue  # "collège Jean MOULIN"; "Marie-Alice Jean DUPONT" is the NER's
+        if (i, j) not in people:
+            found.append(Found(i, j, "PER"))
+    return found
+
+
 def first_names_taken_for_places(ents, *, communes: Communes) -> list[Found]:
     """spaCy's guess of a place that is a frequent first name alone, and no commune, is a person ("du village
     Cédric finit la rénovation")."""

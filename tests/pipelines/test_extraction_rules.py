@@ -695,3 +695,13 @@ def test_a_commune_written_in_capitals_after_commune_de_is_the_commune(product):
                           "projet de périmètre. La commune de CUISE-LA-MOTTE a signé la convention."))
     assert {("commune de PIERREFONDS", "organisation"), ("commune de CUISE-LA-MOTTE", "organisation")} <= found
     assert kinds(product("COMMUNE DE PIERREFONDS CONSEIL MUNICIPAL")) == {("PIERREFONDS", "place")}
+
+
+def test_a_first_name_before_a_surname_in_capitals_is_a_person(product):
+    """A table row's last word in capitals is taken for a company, a name all in capitals for a body: after a
+    frequent first name it is a person's surname, compound names included; a street's or school's name is not."""
+    assert kinds(product("Affichage : 28/01/2026\nLe maire, Florence DEMOUY")) >= {("Florence DEMOUY", "person")}
+    assert ("JÉRÉMY GUILLAUME", "person") in kinds(product("DIRECTEUR GÉNÉRAL DES SERVICES\nJÉRÉMY GUILLAUME 12 ETP"))
+    assert ("Noura KIHAL-FLEGEAU", "person") in kinds(product("Pierre VATIN, Noura KIHAL-FLEGEAU, Sylvie Valente"))
+    streets = kinds(product("Les travaux du collège Jean MOULIN et de la rue Victor HUGO commencent."))
+    assert not {kind for _, kind in streets} & {"person"}, streets
