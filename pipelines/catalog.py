@@ -962,6 +962,7 @@ def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str,
             "source": Path(row["source_path"]).name,
             "tags": [],
             "actors": [],
+            "actor_names": [],
             "roles": [],
             "practices": [],
             "initiatives": [],
@@ -978,6 +979,13 @@ def passage_facts(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str,
             facts[row["passage_id"]]["actors"].append(row["name"])
             if row["role"]:
                 facts[row["passage_id"]]["roles"].append(row["role"])
+    for row in conn.execute(  # every name the mentioned actors answer to (normalised: see actors.normalise)
+        f"""SELECT DISTINCT m.passage_id, k.key FROM actor_mentions m JOIN actor_keys k USING (actor_id)
+            WHERE m.passage_id IN ({marks})""",
+        passage_ids,
+    ):
+        if row["passage_id"] in facts:
+            facts[row["passage_id"]]["actor_names"].append(row["key"].split(":", 1)[1])
     for row in conn.execute(
         f"SELECT passage_id, practice FROM passage_practices WHERE passage_id IN ({marks})", passage_ids
     ):

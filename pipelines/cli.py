@@ -162,6 +162,7 @@ def search(
 
     try:  # the options are named as the API's query parameters, and read by the same parser
         filters, paging = facets.parse_search(locals())
+        query = facets.check_query(query, name="QUERY")
     except PatrimoineError as exc:
         _fail(str(exc), code=2)
     settings = _settings()

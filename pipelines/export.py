@@ -35,11 +35,20 @@ def citation(hit: SearchHit) -> str:
     return f"{hit.title}, {where}" if where else hit.title
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value):
+    """A text cell a spreadsheet would read as a formula ("- Pour les …", "=SOMME(…)") starts with an apostrophe,
+    which spreadsheets show as text and do not display (OWASP's advice against CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+
+
 def csv_row(rank: int, hit: SearchHit) -> list:
-    return [
-        rank, hit.score, citation(hit), hit.title, PurePath(hit.source_path).name, hit.page, hit.page_end,
+    return [rank, hit.score] + [_as_text(value) for value in (
+        citation(hit), hit.title, PurePath(hit.source_path).name, hit.page, hit.page_end,
         hit.speaker, hit.start_s, hit.date, hit.territory, hit.doc_type, " ".join(t.id for t in hit.tags), hit.text,
-    ]
+    )]
 
 
 def search_csv(response: SearchResponse) -> str:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from pipelines.actors import ROLES, normalise
 from pipelines.errors import InvalidSearch
 from pipelines.text import fold
+from pipelines.types import DOC_TYPES, TAGS
 
 POOL = 200  # fused candidates the filters and facets work on
+MAX_QUERY_CHARS = 1000  # a longer query is refused: no question is that long, and its search would take seconds
 FACET_LIMIT = 20  # values shown per facet (most frequent first); tags, types, roles and years all shown
 # facet name -> the key of the passage facts it reads (a list-valued fact is matched element by element)
 FACETS = {
@@ -76,6 +80,30 @@ class SearchFilters(BaseModel):
             value = value.strip() or None
         if isinstance(value, str) and not _DATE.fullmatch(value):
             raise ValueError(f"{value!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
+        if isinstance(value, str):
+            try:  # the calendar's: no month 13, no 30 February
+                date.fromisoformat(_date_bound(value, upper=False))
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date of the calendar") from None
+        return value
+
+    @field_validator("tag", "doc_type", "role", mode="after")
+    @classmethod
+    def _known(cls, values: list[str], info) -> list[str]:
+        """Values of a closed list, case ignored: a typo is an error, not a search that finds nothing."""
+        known = {"tag": TAGS, "doc_type": DOC_TYPES, "role": ROLES}[info.field_name]
+        by_fold = {fold(value): value for value in known}
+        unknown = [value for value in values if fold(value) not in by_fold]
+        if unknown:
+            raise ValueError(f"unknown value {unknown[0]!r}: one of {', '.join(known)}")
+        return [by_fold[fold(value)] for value in values]
+
+    @field_validator("date_to", mode="after")
+    @classmethod
+    def _after_date_from(cls, value: str | None, info) -> str | None:
+        start = info.data.get("date_from")
+        if value and start and _date_bound(start, upper=False) > _date_bound(value, upper=True):
+            raise ValueError(f"{value!r} is before date_from {start!r}")
         return value
 
     def active(self) -> bool:
@@ -125,6 +153,16 @@ def parse_search(values: Mapping[str, Any]) -> tuple[SearchFilters, SearchPaging
     return parsed[0], parsed[1]
 
 
+def check_query(text: str, *, name: str = "q") -> str:
+    """The query, stripped; InvalidSearch (parameter `name`) when it is blank or longer than MAX_QUERY_CHARS."""
+    text = text.strip()
+    if not text:
+        raise InvalidSearch([(name, "the query is empty: write a question or keywords")])
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidSearch([(name, f"the query has {len(text)} characters, more than {MAX_QUERY_CHARS}")])
+    return text
+
+
 def describe(model: type[BaseModel], name: str) -> str:
     """The description of a parameter, for the API's documentation and the CLI's help."""
     return model.model_fields[name].description or name
@@ -155,11 +193,10 @@ def matches(facts: Mapping[str, Any], filters: SearchFilters) -> bool:
         wanted = getattr(filters, name, None)
         if not wanted:
             continue
-        have = _values(facts, key)
-        if name == "actor":  # names typed by people: accents and case ignored
-            if not {fold(v) for v in have} & {fold(w) for w in wanted}:
+        if name == "actor":  # any name the actor answers to (aliases, acronyms), as `actors --name` reads them
+            if not set(_values(facts, "actor_names") or map(normalise, _values(facts, key))) & set(map(normalise, wanted)):
                 return False
-        elif not set(have) & set(wanted):
+        elif not {fold(v) for v in _values(facts, key)} & {fold(w) for w in wanted}:  # typed: accents, case ignored
             return False
     date = facts.get("date")
     if filters.date_from and (not date or date < _date_bound(filters.date_from, upper=False)):

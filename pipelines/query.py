@@ -120,7 +120,7 @@ def search(
         return SearchResponse(query=query, hits=[], page=page, per_page=per_page)
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}")
-    depth = max(FUSION_DEPTH, facets.POOL, 3 * page * per_page)
+    depth = max(FUSION_DEPTH, facets.POOL)  # the same pool for every page: totals and facets do not move
     dense: list[tuple[str, float]] = []
     lexical: list[tuple[str, float]] = []
     if mode in ("hybrid", "dense"):
@@ -134,6 +134,7 @@ def search(
         with_phrases = set(catalog.with_phrases(store.conn, [pid for pid, _ in dense], query))
         with_phrases.update(pid for pid, _ in lexical)
         ranked = [(pid, score) for pid, score in ranked if pid in with_phrases]
+    ranked = ranked[: facets.POOL]  # the union of both rankings holds up to twice as many
     scores = {pid: round(score, 6) for pid, score in ranked}
     facts = catalog.passage_facts(store.conn, [pid for pid, _ in ranked])
     kept = facets.apply([pid for pid, _ in ranked], facts, filters)  # a vector whose catalog row is gone: never shown

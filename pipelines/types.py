@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The labels of the tagger (models/taxonomy.yaml) and the document types the readers give.
+TAGS = ("F1", "F2", "F3", "F4", "O1", "O2", "O3", "O4")
+DOC_TYPES = ("acte", "proces_verbal", "rapport", "presentation", "transcription", "autre")
+
 
 @dataclass(frozen=True)
 class Block:

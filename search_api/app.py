@@ -3,8 +3,9 @@
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from pipelines import export
@@ -30,9 +31,9 @@ from pipelines.schemas import (
     SimilarText,
 )
 from pipelines.settings import Settings
-from search_api import admin, pages
+from search_api import admin, errors, pages
 from search_api.deps import K, EmbedderDep, StoreDep
-from search_api.params import FiltersDep, PagingDep
+from search_api.params import FiltersDep, PagingDep, QueryDep
 
 TAG_NAMES = {
     "F1": "Engagement des acteurs",
@@ -47,21 +48,6 @@ TAG_NAMES = {
 ROLE_NAMES = {"elu": "élu", "agent": "agent", "etat": "État", "socio_economique": "socio-économique"}
 
 
-Q = Annotated[str, Query(description='A question or keywords, in French; "an exact phrase" in double quotes.')]
-
-
-async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-    return JSONResponse(status_code=404, content={"detail": str(exc)})
-
-
-async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
-    return JSONResponse(status_code=503, content={"detail": str(exc)})
-
-
-async def _unprocessable(request: Request, exc: InvalidCuration | AmbiguousName) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-
 Document = Annotated[str | None, Query(description="Only those of this document: its id, source path or file name.")]
 
 
@@ -73,10 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
-    app.add_exception_handler(NotFound, _not_found)  # a missing document, initiative…: 404, in one place
-    app.add_exception_handler(InvalidCuration, _unprocessable)  # a curation that cannot be applied: 422
-    app.add_exception_handler(AmbiguousName, _unprocessable)
-    app.add_exception_handler(IndexUnavailable, _unavailable)  # the Chroma server of PATRIMOINE_CHROMA_URL is down: 503
+    # domain errors become statuses in one place: JSON for the API, a French page for the web pages
+    app.add_exception_handler(NotFound, errors.not_found)  # a missing document, initiative…: 404
+    app.add_exception_handler(InvalidCuration, errors.unprocessable)  # a curation that cannot be applied: 422
+    app.add_exception_handler(AmbiguousName, errors.unprocessable)
+    app.add_exception_handler(IndexUnavailable, errors.unavailable)  # PATRIMOINE_CHROMA_URL down: 503
+    app.add_exception_handler(RequestValidationError, errors.invalid_request)
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -89,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search(
         store: StoreDep,
         embedder: EmbedderDep,
-        q: Q,
+        q: QueryDep,
         filters: FiltersDep,
         paging: PagingDep,
         k: K = 10,
@@ -105,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response_class=Response,
         responses={200: {"content": {"text/csv": {}}, "description": "The hits as CSV, with their citations."}},
     )
-    def search_csv(store: StoreDep, embedder: EmbedderDep, q: Q, filters: FiltersDep, k: K = 10) -> Response:
+    def search_csv(store: StoreDep, embedder: EmbedderDep, q: QueryDep, filters: FiltersDep, k: K = 10) -> Response:
         """The hits of /search (same filters) as a CSV file: rank, score, citation, title, source_file, page,
         page_end, speaker, start_s, date, territory, doc_type, tags, text."""
         response = queries.search(store, embedder, q, k=k, weights=settings.search_weights, filters=filters)
@@ -120,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response_model=SearchResponse,  # documents the body; the Response below is sent as it is
         responses={200: {"description": "The hits as a JSON file, with their citations."}},
     )
-    def search_json(store: StoreDep, embedder: EmbedderDep, q: Q, filters: FiltersDep, k: K = 10) -> Response:
+    def search_json(store: StoreDep, embedder: EmbedderDep, q: QueryDep, filters: FiltersDep, k: K = 10) -> Response:
         """The hits of /search (same filters) as a JSON file to download: the JSON of GET /search, each hit
         with its `citation` (the same as in the CSV)."""
         response = queries.search(store, embedder, q, k=k, weights=settings.search_weights, filters=filters)

@@ -14,17 +14,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from pipelines import catalog
+from pipelines import catalog, facets
 from pipelines import query as queries
-from pipelines.errors import NotFound
+from pipelines.errors import InvalidSearch, NotFound
 from pipelines.schemas import SimilarDocument
 from pipelines.store import Store
 from search_api import charts, highlight
 from search_api.deps import EmbedderDep, SettingsDep, StoreDep
-from search_api.params import FiltersDep, PagingDep
+from search_api.params import FiltersDep, PagingDep, refused
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["highlight"] = highlight.highlight
@@ -93,6 +93,11 @@ def search_page(
 ) -> HTMLResponse:
     page, group = paging.page, paging.group
     per_page = paging.per_page or PER_PAGE
+    if q.strip():
+        try:
+            q = facets.check_query(q)
+        except InvalidSearch as exc:
+            raise refused(exc, {"q": q}) from None
     response = (
         queries.search(store, embedder, q, k=per_page, weights=settings.search_weights, filters=filters, page=page,
                        per_page=per_page, group=group == "document")
@@ -118,6 +123,8 @@ def search_page(
         return value in getattr(filters, name, [])
 
     last_page = -(-response.total // per_page) if response else 1
+    if response and response.total and page > last_page:  # a page past the end (fewer hits since): the last one
+        return RedirectResponse(at_page(last_page), status_code=303)
     # the exports hold the hits up to this page, with the same filters
     export_query = urlencode(
         [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
@@ -176,7 +183,7 @@ def _similar_documents(store: Store, document_id: str, *, other_territories: boo
 def actor_page(request: Request, store: StoreDep, actor_id: int) -> HTMLResponse:
     found = catalog.get_actor(store.conn, actor_id)
     if found is None:
-        raise HTTPException(status_code=404, detail=f"no actor with id {actor_id}")
+        raise NotFound(f"no actor with id {actor_id}")  # a French page (search_api.errors)
     actor, passage_ids = found
     passages = catalog.get_passages(store.conn, passage_ids)
     documents = catalog.get_documents(store.conn, sorted({p.document_id for p in passages.values()}))
@@ -243,7 +250,8 @@ def run_page(request: Request, store: StoreDep, run_id: str) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "run.html", {"run": run, "report": run.report, **_labels()})
 
 
-@router.get("/documents/{document_id}/file", response_class=FileResponse, tags=["documents"])
+@router.api_route("/documents/{document_id}/file", methods=["GET", "HEAD"], response_class=FileResponse,
+                  tags=["documents"])
 def document_file(store: StoreDep, document_id: str) -> FileResponse:
     """The file the document was read from, with its media type; 404 for an unknown document or a file gone."""
     source = catalog.document_source(store.conn, document_id)

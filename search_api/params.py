@@ -29,10 +29,24 @@ def _parsed(model: type[M], values: dict[str, Any]) -> M:
     try:
         return facets.parse(model, values)
     except InvalidSearch as exc:
-        raise RequestValidationError(
-            [{"type": "value_error", "loc": ("query", name), "msg": message, "input": values.get(name)}
-             for name, message in exc.problems]
-        ) from None
+        raise refused(exc, values) from None
+
+
+def refused(exc: InvalidSearch, values: dict[str, Any]) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", name), "msg": message, "input": values.get(name)}
+         for name, message in exc.problems]
+    )
+
+
+def search_query(
+    q: Annotated[str, Query(description='A question or keywords, in French; "an exact phrase" in double quotes '
+                            f"(at most {facets.MAX_QUERY_CHARS} characters).")],
+) -> str:
+    try:
+        return facets.check_query(q)
+    except InvalidSearch as exc:
+        raise refused(exc, {"q": q}) from None
 
 
 def search_filters(
@@ -58,5 +72,6 @@ def search_paging(
     return _parsed(SearchPaging, locals())
 
 
+QueryDep = Annotated[str, Depends(search_query)]
 FiltersDep = Annotated[SearchFilters, Depends(search_filters)]
 PagingDep = Annotated[SearchPaging, Depends(search_paging)]

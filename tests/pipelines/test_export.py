@@ -21,3 +21,16 @@ def test_citations():
 def test_export_filename_is_ascii():
     assert filename("Qu’est-ce que l’éolien ?", extension="csv") == "patrimoine-recherche-qu-est-ce-que-l-eolien.csv"
     assert filename("   ", extension="json") == "patrimoine-recherche-vide.json"
+
+
+def test_csv_cells_a_spreadsheet_would_compute_are_kept_as_text():
+    import csv
+    import io
+
+    from pipelines.export import search_csv
+    from pipelines.schemas import SearchResponse
+
+    hits = [_hit(text="- Pour les logements : 765 €", title="=SOMME(1+1)"), _hit(text="Plain text", score=-0.5)]
+    rows = list(csv.reader(io.StringIO(search_csv(SearchResponse(query="q", hits=hits)))))
+    assert rows[1][3] == "'=SOMME(1+1)" and rows[1][-1] == "'- Pour les logements : 765 €"
+    assert rows[2][-1] == "Plain text" and rows[2][1] == "-0.5"  # numbers stay numbers

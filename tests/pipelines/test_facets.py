@@ -169,3 +169,51 @@ def test_initiative_filter_and_facet_on_the_real_store(store, settings):
     mentions = set(catalog.list_initiatives(store.conn, initiative_id=next(
         i.initiative_id for i in catalog.list_initiatives(store.conn) if i.name == "PACT2"))[0].passage_ids)
     assert {h.passage_id for h in pact.hits} <= mentions
+
+
+def test_closed_lists_and_dates_are_checked_not_searched_for_nothing():
+    assert facets.parse(SearchFilters, {"tag": ["f2"], "doc_type": ["Acte"], "role": ["ETAT"]}) == SearchFilters(
+        tag=["F2"], doc_type=["acte"], role=["etat"])  # case ignored, the canonical value kept
+    wrong = {"tag": ["F9"], "doc_type": ["foo"], "role": ["maire"], "date_from": "2024-13", "date_to": "2024-02-30"}
+    with pytest.raises(InvalidSearch) as bad:
+        facets.parse(SearchFilters, wrong)
+    assert dict(bad.value.problems) == {
+        "tag": "unknown value 'F9': one of F1, F2, F3, F4, O1, O2, O3, O4",
+        "doc_type": "unknown value 'foo': one of acte, proces_verbal, rapport, presentation, transcription, autre",
+        "role": "unknown value 'maire': one of elu, agent, etat, socio_economique",
+        "date_from": "'2024-13' is not a date of the calendar",
+        "date_to": "'2024-02-30' is not a date of the calendar",
+    }
+    with pytest.raises(InvalidSearch) as reversed_range:
+        facets.parse(SearchFilters, {"date_from": "2025", "date_to": "2020"})
+    assert reversed_range.value.problems == [("date_to", "'2020' is before date_from '2025'")]
+    assert facets.parse(SearchFilters, {"date_from": "2024-03", "date_to": "2024-03"}).date_to == "2024-03"
+    with pytest.raises(InvalidSearch, match="q: the query is empty"):
+        facets.check_query("   ")
+    with pytest.raises(InvalidSearch, match="more than 1000"):
+        facets.check_query("eau " * 300)
+
+
+def test_typed_filters_ignore_accents_and_case_and_actors_answer_to_their_aliases():
+    facts = {"a": {**FACTS["c"], "territory": "Val de Vérlane", "actor_names": ["ddt", "direction departementale des territoires"]}}
+    assert facets.apply(["a"], facts, SearchFilters(territory=["val de verlane"])) == ["a"]
+    assert facets.apply(["a"], facts, SearchFilters(actor=["Direction départementale des Territoires"])) == ["a"]
+    assert facets.apply(["a"], facts, SearchFilters(actor=["la DDT"])) == ["a"]
+    assert facets.apply(["a"], facts, SearchFilters(actor=["DREAL"])) == []
+
+
+def test_pages_share_one_pool_so_totals_and_facets_do_not_move(store, settings):
+    pages = [_search(store, settings, "xyzzyqwerty conflits", k=10, page=page) for page in (1, 7, 20)]
+    assert len({page.total for page in pages}) == 1 and pages[0].total <= facets.POOL
+    assert len({str(page.facets) for page in pages}) == 1
+
+
+def test_an_actor_is_found_by_any_name_it_answers_to(store, settings):
+    keyed = store.conn.execute(
+        "SELECT a.name, k.key FROM actor_keys k JOIN actors a USING (actor_id) "
+        "WHERE k.key != a.key AND a.ignored = 0 AND a.actor_id IN (SELECT actor_id FROM actor_mentions) LIMIT 1"
+    ).fetchone()
+    alias = keyed["key"].split(":", 1)[1]
+    by_alias = _search(store, settings, "transition", k=50, filters=SearchFilters(actor=[alias.upper()]))
+    by_name = _search(store, settings, "transition", k=50, filters=SearchFilters(actor=[keyed["name"]]))
+    assert by_alias.total == by_name.total > 0

@@ -292,3 +292,34 @@ def test_run_pages_say_who_started_each_run(home):
     assert listed == {"by-schedule": True, "from-ui": False, "by-hand": False, "older": True}
     overview = client.get("/apercu").text
     assert "à la main, depuis le déploiement" in overview and "par la planification" in overview
+
+
+def test_web_pages_answer_errors_in_french_and_the_api_in_json(ingested):
+    client = TestClient(create_app())
+    for url in ("/document/nope", "/acteurs/99999", "/acteurs/abc", "/initiative/99999", "/ingestions/nope"):
+        page = client.get(url)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), url
+        assert "<h2>Introuvable</h2>" in page.text and "{\"detail\"" not in page.text, url
+    refused = client.get("/", params={"q": "eau", "date_from": "2024/03", "tag": "F9"})
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+    assert "Depuis&nbsp;: «&nbsp;2024/03&nbsp;»" in refused.text and "Thème&nbsp;: «&nbsp;F9&nbsp;»" in refused.text
+    assert client.get("/", params={"q": "x" * 1001}).status_code == 422
+    assert client.get("/documents/nope").json()["detail"] == "no document with id 'nope'"  # the API's JSON
+    api = client.get("/search", params={"q": "eau", "tag": "F9"})
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", "tag"]
+    for blank in (" ", "x" * 1001):
+        assert client.get("/search", params={"q": blank}).json()["detail"][0]["loc"] == ["query", "q"]
+
+
+def test_a_page_past_the_last_leads_to_the_last(ingested):
+    client = TestClient(create_app())
+    first = client.get("/search", params={"q": "transition", "per_page": 10}).json()
+    last = -(-first["total"] // 10)
+    moved = client.get("/", params={"q": "transition", "page": last + 5}, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == f"/?q=transition&page={last}"
+
+
+def test_the_original_file_answers_head_requests(ingested):
+    client = TestClient(create_app())
+    document_id = client.get("/search", params={"q": "transition"}).json()["hits"][0]["document_id"]
+    assert client.head(f"/documents/{document_id}/file").status_code == 200
