@@ -26,11 +26,37 @@ _KINDS = (
 )
 
 
+_NATIONAL = re.compile(r"^(france|national|europe|outre-mer)\b")
+# What precedes a territory's own name: "Communauté de communes du Val de Vérlane" is the Val de Vérlane.
+_TERRITORY_PREFIX = re.compile(
+    r"^(communaute (de communes|d'agglomeration|urbaine)|agglomeration|metropole|commune|ville|pays|departement|"
+    r"conseil (departemental|regional)|region|syndicat mixte|petr)\b( (de la|de l'|du|des|de|d'))? ?"
+)
+
+
+def territory_core(territory: str) -> str:
+    """A territory's own name, compared folded: accents, case, hyphens and the body's prefix left out."""
+    text = " ".join(fold(territory).replace("’", "'").replace("-", " ").split())
+    return _TERRITORY_PREFIX.sub("", text).strip() or text
+
+
+def same_territory(one: str | None, other: str | None) -> bool:
+    """Whether two ways of writing territories name the same one ("Val de Vérlane", "Communauté de communes du
+    Val de Vérlane", "vérlane"): one's own name holds the other's, as whole words."""
+    if not one or not other:
+        return False
+    a, b = territory_core(one), territory_core(other)
+    short, long = sorted((a, b), key=len)
+    return bool(short) and re.search(rf"(^| ){re.escape(short)}( |$)", long) is not None
+
+
 def territory_kind(territory: str | None) -> str | None:
-    """commune, intercommunalite, departement or region; None when unknown."""
+    """commune, intercommunalite, departement or region; None when unknown or national ("France")."""
     if not territory:
         return None
     folded = fold(territory)
+    if _NATIONAL.match(folded):
+        return None
     for kind, pattern in _KINDS:
         if pattern.search(folded):
             return kind
@@ -73,7 +99,7 @@ def rank(target: Profile, candidates: list[Profile], *, k: int, other_territorie
     for candidate in candidates:
         if candidate.key == target.key:
             continue
-        if other_territories and target.territory and candidate.territory == target.territory:
+        if other_territories and same_territory(target.territory, candidate.territory):
             continue
         meaning = (1.0 + float(np.dot(origin, _unit(candidate.vector - centre)))) / 2.0
         same_kind = kind is not None and territory_kind(candidate.territory) == kind

@@ -22,7 +22,9 @@ DOCUMENT_SUFFIXES = {
 
 _DOC_TYPES = (
     ("acte", re.compile(r"registre des d[ée]lib[ée]rations|^d[ée]lib[ée]ration|arr[êe]t[ée] (municipal|pr[ée]fectoral)", re.I | re.M)),
-    ("proces_verbal", re.compile(r"proc[èe]s[- ]verbal|compte[- ]rendu|s[ée]ance du conseil", re.I)),
+    ("proces_verbal", re.compile(
+        r"proc[èe]s[- ]verbal|compte[- ]rendu|s[ée]ance du conseil|r[ée]union du conseil|\bCR du conseil|"
+        r"\bconseil (municipal|communautaire|syndical|d[ée]partemental|r[ée]gional) du \d", re.I)),
     ("rapport", re.compile(r"\brapport\b", re.I)),
     ("presentation", re.compile(r"\bpr[ée]sentation\b", re.I)),
 )

@@ -47,6 +47,7 @@ _MAX_COLUMNS = 4
 # the header when the table has 3+ rows and that row is filled.
 _TABLE_MIN_CELLS = 3
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")  # symbol-font glyphs (check boxes) with no meaning as text
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")  # a glyph its font maps to no character: bullets, mostly
 
 
 class Line(NamedTuple):
@@ -272,7 +273,7 @@ def _page_lines(page) -> list[Line]:
     tables = _tables(page)
     lines = [row for _, rows in tables for row in rows]
     for line in page.extract_text_lines(return_chars=False):
-        text = normalize(line["text"])
+        text = normalize(_UNMAPPED_GLYPH.sub("•", line["text"]))
         if text and not any(_inside(line, box) for box, _ in tables):
             lines.append(Line(text, float(line["top"]), float(line["bottom"])))
     return sorted(lines, key=lambda line: line.top)
@@ -301,7 +302,8 @@ def _tables(page) -> list[tuple[tuple[float, float, float, float], list[Line]]]:
 def _cell(raw: str | None) -> str:
     if not raw:
         return ""
-    lines = [line for line in (normalize(_PRIVATE_USE.sub("", part)) for part in raw.split("\n")) if line]
+    raw = _UNMAPPED_GLYPH.sub("•", _PRIVATE_USE.sub("", raw))
+    lines = [line for line in (normalize(part) for part in raw.split("\n")) if line]
     return join_lines(lines).replace("/ ", "/")  # "Approuvée/" + "Rejetée"
 
 

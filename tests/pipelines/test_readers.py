@@ -194,3 +194,17 @@ def test_a_page_slower_than_the_limit_is_reported_and_the_document_fails_when_no
         read_document(ACTE, max_bytes=MAX, page_timeout_s=0.001)
     document = read_document(ACTE, max_bytes=MAX, page_timeout_s=30)
     assert document.problems == []
+
+
+@pytest.mark.parametrize("name", ["CM-04-juillet-2022.pdf", "CR_conseil_municipal_24_02_2023.pdf",
+                                  "compte-rendu-12-12-2017.pdf"])
+def test_minutes_of_a_council_are_typed_as_minutes(name):
+    """Titled "Conseil Municipal du 04 juillet 2022" or "CR du conseil municipal": minutes, not "autre"."""
+    assert read_document(EXTERNAL / "pdf" / name, max_bytes=MAX).doc_type == "proces_verbal"
+
+
+def test_glyphs_a_font_maps_to_no_character_become_bullets():
+    """pdfplumber writes "(cid:1)" for them: "construit : (cid:1) Un forfait de 765 € par logement"."""
+    blocks = read_document(EXTERNAL / "pdf" / "compte-rendu-12-12-2017.pdf", max_bytes=MAX).blocks
+    assert not [b.text for b in blocks if "(cid:" in b.text]
+    assert any("• Un forfait de 765 €" in b.text for b in blocks)

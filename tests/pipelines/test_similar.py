@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 from pipelines import query
 from pipelines.cli import app as cli
 from pipelines.errors import NotFound
-from pipelines.similar import Profile, rank, territory_kind
+from pipelines.similar import Profile, rank, same_territory, territory_kind
 from tests.conftest import ACTE, RAPPORT, TRANSCRIPT
 
 
@@ -16,6 +16,8 @@ from tests.conftest import ACTE, RAPPORT, TRANSCRIPT
         ("Dinan Agglomération", "intercommunalite"),
         ("Pierrefonds", "commune"),
         ("Région Bretagne", "region"),
+        ("France", None),  # national: no kind to share
+        ("France métropolitaine", None),
         (None, None),
     ],
 )
@@ -87,3 +89,16 @@ def test_similar_commands_and_endpoints(store, ingested):
     assert text.exit_code == 0 and '"of": "text"' in text.stdout
     neither = CliRunner().invoke(cli, ["similar"])
     assert neither.exit_code == 1 and "give either a document id, --text or --initiative" in neither.output
+
+
+def test_a_territory_written_otherwise_is_the_same_territory():
+    for one, other in [("Val de Vérlane", "Communauté de communes du Val de Vérlane"), ("vérlane", "Val de Vérlane"),
+                       ("PIERREFONDS", "Commune de Pierrefonds"), ("Cuise-la-Motte", "cuise la motte")]:
+        assert same_territory(one, other) and same_territory(other, one), (one, other)
+    for one, other in [("Pierrefonds", "Couthenans"), ("Val de Vérlane", None), ("Oise", "Noise"),
+                       ("Dinan Agglomération", "Pierrefonds")]:
+        assert not same_territory(one, other), (one, other)
+    target = Profile("a", _unit(1, 0), territory="Val de Vérlane")
+    same = Profile("b", _unit(1, 0.1), territory="Communauté de communes du Val de Vérlane")
+    other = Profile("c", _unit(0, 1), territory="Pierrefonds")
+    assert [m.key for m in rank(target, [same, other], k=3, other_territories=True)] == ["c"]
