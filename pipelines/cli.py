@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from collections.abc import Callable, Iterable
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from pipelines import facets
 from pipelines.errors import PatrimoineError
@@ -37,7 +38,18 @@ DEFAULT_PIAF = ROOT.parent / "shared" / "external" / "datasets" / "spf_qr_test.j
 
 
 def _settings() -> Settings:
-    return Settings()
+    """The settings, or exit 1 naming each bad PATRIMOINE_ variable and why."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _fail("; ".join(_bad_setting(error) for error in exc.errors()))
+
+
+def _bad_setting(error) -> str:
+    name = "PATRIMOINE_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+    reason = error["msg"].removeprefix("Value error, ")
+    value = error.get("input")
+    return f"{name}={value!r}: {reason}" if error["loc"] and isinstance(value, str | int | float) else reason
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -80,10 +92,14 @@ def ingest(
     configure_prefect(settings)
     from pipelines.flows import ingest as ingest_flow  # imports Prefect with the settings above
 
-    try:
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: the clean stop of Ctrl-C (Prefect's
+    try:  # temporary server stops with it)
         report = ingest_flow([str(p) for p in paths])
     except PatrimoineError as exc:
         _fail(f"the ingestion could not run: {exc}")
+    except KeyboardInterrupt:
+        _fail("interrupted: the run is marked crashed; what was stored stays, and the same command goes on "
+              "from there (unchanged files are skipped)", code=130)
     if as_json:
         _print_json(report)
         return
@@ -530,7 +546,6 @@ def schedule(
     """Ingest PATHS on a cron schedule: a Prefect deployment of the `ingest` flow, served by this process until it
     is stopped. Each run is an ordinary ingestion: unchanged files are skipped, its report is in `patrimoine runs`."""
     import contextlib
-    import signal
     from datetime import datetime
 
     settings = _settings()

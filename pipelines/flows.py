@@ -19,7 +19,7 @@ from prefect.runtime import deployment, flow_run
 from pipelines import catalog
 from pipelines.analysis import Tagger, analyzer_version, load_analyzer, load_tagger_for
 from pipelines.embedding import load_embedder
-from pipelines.errors import IndexUnavailable, PatrimoineError
+from pipelines.errors import IndexUnavailable, ModelUnavailable, PatrimoineError
 from pipelines.readers import discover, read_document
 from pipelines.schemas import IngestFailure, IngestReport, IngestWarning, RetagReport
 from pipelines.segmentation import segment
@@ -197,8 +197,8 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                 passages, analyses, vectors = understand_task(document, settings, staff_practices, known_vectors=known)
                 reused = sum(p.text in known for p in passages)
                 store_task(store, document, passages, analyses, vectors, run_id=report.run_id, analyzer=analyzer)
-            except IndexUnavailable:
-                raise  # the index stopped answering: no later file could be stored either, the run stops
+            except (IndexUnavailable, ModelUnavailable):
+                raise  # the index stopped answering, or a model set cannot load: no later file could be stored
             except PatrimoineError as exc:
                 _fail(report, path, str(exc))
             except Exception as exc:  # one bad file never stops the run

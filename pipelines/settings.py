@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "e5-small"
@@ -123,6 +123,34 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parent.parent / "models",
         description="Folder holding the taxonomy, lexicons and trained models.",
     )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        """`PATRIMOINE_ADMIN_TOKEN=` (an empty line of an environment file) leaves the admin API off: an empty
+        token would let in anyone who sends `Authorization: Bearer ` with nothing after it."""
+        return None if value is None or not str(value).strip() else value
+
+    @field_validator("models_dir", mode="after")
+    @classmethod
+    def _models_exist(cls, value: Path) -> Path:
+        if not (value / "taxonomy.yaml").is_file():
+            raise ValueError(f"{str(value)!r} holds no taxonomy.yaml: not a models folder of patrimoine")
+        return value
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _home_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{str(value)!r} is a file, not a folder")
+        return value
+
+    @model_validator(mode="after")
+    def _passage_sizes_in_order(self) -> Settings:
+        if self.passage_min_chars >= self.passage_max_chars:
+            raise ValueError(f"PATRIMOINE_PASSAGE_MIN_CHARS ({self.passage_min_chars}) must be below "
+                             f"PATRIMOINE_PASSAGE_MAX_CHARS ({self.passage_max_chars})")
+        return self
 
     @field_validator("chroma_url", mode="before")
     @classmethod

@@ -154,3 +154,56 @@ def test_search_takes_the_filters_and_pages_of_the_api(ingested):
                    "--initiative", "--source", "--page", "--per-page", "--group"):
         assert option in help_text
     assert "Actor names (any of them, accents and case ignored). Repeat the option for several." in help_text
+
+
+def test_a_model_that_cannot_load_stops_the_run_instead_of_failing_every_file(home, copy_file, monkeypatch):
+    monkeypatch.setenv("PATRIMOINE_SPACY_MODEL", "bogus_model")
+    result = CliRunner().invoke(app, ["ingest", str(copy_file(TRANSCRIPT))])
+    assert result.exit_code == 1, result.output
+    assert "the ingestion could not run: spaCy model 'bogus_model' is not installed" in result.output
+    runs = json.loads(CliRunner().invoke(app, ["runs", "--json"]).output)["runs"]
+    assert [run["status"] for run in runs] == ["crashed"]
+
+
+def test_sigterm_stops_an_ingestion_with_its_prefect_server(home, copy_file):
+    """A service manager's SIGTERM is the clean stop of Ctrl-C: the run is marked crashed, and the temporary
+    Prefect server the command started does not outlive it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.conftest import CORPUS
+
+    folder = copy_file(TRANSCRIPT).parent
+    for path in sorted(CORPUS.iterdir()):
+        copy_file(path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "patrimoine"), "ingest", str(folder)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    marker = f"PATRIMOINE_HOME={home}".encode()
+
+    def ours() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int(entry.name) != process.pid and \
+                        marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+        return found
+
+    deadline = time.monotonic() + 180
+    while not ours() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)  # the temporary Prefect server has started
+    time.sleep(3)
+    assert process.poll() is None, process.stdout.read()
+    process.send_signal(signal.SIGTERM)
+    said = process.communicate(timeout=120)[0]
+    assert process.returncode == 130, said
+    assert "interrupted: the run is marked crashed" in said
+    time.sleep(5)
+    assert ours() == [], "a process of this ingestion outlived it"

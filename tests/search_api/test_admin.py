@@ -14,10 +14,15 @@ def passage_id(home, copy_file):
     return document["passage_id"]
 
 
-def test_admin_endpoints_are_off_without_a_token(passage_id):
-    response = TestClient(create_app()).put(f"/admin/passages/{passage_id}/tags", json={"labels": ["F2"]})
-    assert response.status_code == 404
-    assert "PATRIMOINE_ADMIN_TOKEN" in response.json()["detail"]
+@pytest.mark.parametrize("token", [None, "", "  "])  # an empty line of an environment file is no token
+def test_admin_endpoints_are_off_without_a_token(passage_id, monkeypatch, token):
+    if token is not None:
+        monkeypatch.setenv("PATRIMOINE_ADMIN_TOKEN", token)
+    for header in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {token or ''}"}):
+        response = TestClient(create_app()).put(f"/admin/passages/{passage_id}/tags", json={"labels": ["F2"]},
+                                                headers=header)
+        assert response.status_code == 404
+        assert "PATRIMOINE_ADMIN_TOKEN" in response.json()["detail"]
 
 
 def test_a_correction_needs_the_token_and_shows_as_corrected(passage_id, monkeypatch):
