@@ -1043,7 +1043,8 @@ def overview(conn: sqlite3.Connection, *, top: int = 10, runs: int = 10) -> dict
         report = run["report"] or {}
         last_runs.append({
             "run_id": run["run_id"], "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "status": run["status"], "deployment": run["deployment"], "scheduled": run["scheduled"], **{k: report.get(k, 0) for k in (
+            "status": run["status"], "deployment": run["deployment"], "scheduled": run["scheduled"],
+            "reported": run["report"] is not None, **{k: report.get(k, 0) for k in (
                 "documents_seen", "documents_ingested", "documents_unchanged", "documents_failed", "passages_indexed")},
         })
     return {

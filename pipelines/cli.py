@@ -519,7 +519,7 @@ def _run_lines(response) -> Iterable[str]:
                    else f"by hand from the deployment {run.deployment}")
         head = f"run {run.run_id} {run.started_at} → {run.finished_at or '…'} {run.status}, {started}"
         if report is None:
-            yield f"{head}: running"
+            yield f"{head}: " + ("running" if run.status == "running" else "stopped before its end, counts not recorded")
             continue
         yield f"{head}: {_summary(report)}"
         for failure in report.failures:
@@ -1237,6 +1237,8 @@ def tags_set(
     chosen = sorted({label.upper() for label in labels or []})
     if not chosen and not no_label:
         _fail("give the passage's labels (e.g. F2 O1), or --none for no label")
+    if chosen and no_label:
+        _fail(f"--none says no label, yet {', '.join(chosen)} given: choose one")
     unknown = sorted(set(chosen) - set(_labels(settings)))
     if unknown:
         _fail(f"unknown labels: {', '.join(unknown)} (use {', '.join(_labels(settings))})")

@@ -20,7 +20,7 @@ from pipelines import catalog
 from pipelines.analysis import Tagger, analyzer_version, load_analyzer, load_tagger_for
 from pipelines.embedding import load_embedder
 from pipelines.errors import IndexUnavailable, ModelUnavailable, PatrimoineError
-from pipelines.readers import discover, read_document
+from pipelines.readers import discover, read_document, shown_path
 from pipelines.schemas import IngestFailure, IngestReport, IngestWarning, RetagReport
 from pipelines.segmentation import segment
 from pipelines.settings import Settings
@@ -87,7 +87,12 @@ def store_task(
         vectors=vectors,
         metadatas=[{"document_id": p.document_id, "page": p.page or 0, "model": store.model} for p in passages],
     )
-    catalog.save_document(store.conn, document, passages, analyses, model=store.model, run_id=run_id, analyzer=analyzer)
+    try:
+        catalog.save_document(store.conn, document, passages, analyses, model=store.model, run_id=run_id,
+                              analyzer=analyzer)
+    except BaseException:
+        store.index.delete_document(document.document_id)  # no vector without its catalog row
+        raise
     for old_id in catalog.documents_at_path(store.conn, str(document.path)):
         if old_id != document.document_id:
             store.index.delete_document(old_id)
@@ -179,7 +184,8 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
         store.close()
         raise
     catalog.start_run(
-        store.conn, report.run_id, [str(p) for p in paths], deployment=report.deployment, scheduled=report.scheduled
+        store.conn, report.run_id, [shown_path(p) for p in paths], deployment=report.deployment,
+        scheduled=report.scheduled,
     )
     try:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
@@ -191,7 +197,7 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                 document = read_task(str(path), settings)
                 if catalog.has_document(store.conn, document.document_id, model=store.model, analyzer=analyzer):
                     report.documents_unchanged += 1
-                    logger.info("%s: unchanged", path)
+                    logger.info("%s: unchanged", shown_path(path))
                     continue
                 known = stored_vectors(store, document.document_id)  # analysed again: the text has not changed
                 passages, analyses, vectors = understand_task(document, settings, staff_practices, known_vectors=known)
@@ -208,9 +214,9 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                 report.passages_indexed += len(passages)
                 report.passages_reused += reused
                 report.warnings.extend(
-                    IngestWarning(path=str(path), page=p.page, reason=p.reason) for p in document.problems
+                    IngestWarning(path=shown_path(path), page=p.page, reason=p.reason) for p in document.problems
                 )
-                logger.info("%s: %d passages indexed", path, len(passages))
+                logger.info("%s: %d passages indexed", shown_path(path), len(passages))
         catalog.finish_run(store.conn, report)
     except BaseException:
         catalog.finish_run(store.conn, report, status="crashed")
@@ -222,5 +228,5 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
 
 def _fail(report: IngestReport, path: Path, reason: str) -> None:
     report.documents_failed += 1
-    report.failures.append(IngestFailure(path=str(path), error=reason))
-    get_run_logger().warning("%s: %s", path, reason)
+    report.failures.append(IngestFailure(path=shown_path(path), error=reason))
+    get_run_logger().warning("%s: %s", shown_path(path), reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,6 +46,17 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return list(found)
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as text to store and print: bytes of a file name that are not UTF-8 (a name written on another
+    system) are shown as \\xe9 escapes, which the catalog and JSON can hold."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _megabytes(size: float) -> str:
+    """200.4 MB, not 200 MB against a limit of 200."""
+    return f"{size / 1e6:.4g}"
+
+
 def content_id(data: bytes) -> str:
     """A document is identified by the hash of its content."""
     return hashlib.sha256(data).hexdigest()[:16]
@@ -59,6 +71,8 @@ def read_document(
     ocr_min_confidence: float = 55.0,
 ) -> SourceDocument:
     """Read one file, or raise UnreadableDocument with a reason a staff member understands."""
+    if shown_path(path) != str(path):
+        raise UnreadableDocument("the file name is not valid UTF-8: rename the file (e.g. with convmv)")
     if not path.exists():
         raise UnreadableDocument("no such file")
     if not path.is_file():
@@ -67,7 +81,7 @@ def read_document(
     if size == 0:
         raise EmptyDocument("the file is empty (0 bytes)")
     if size > max_bytes:
-        raise UnreadableDocument(f"the file is {size / 1e6:.0f} MB, over the limit of {max_bytes / 1e6:.0f} MB")
+        raise UnreadableDocument(f"the file is {_megabytes(size)} MB, over the limit of {_megabytes(max_bytes)} MB")
     data = path.read_bytes()
     document_id = content_id(data)
     pages: int | None = None

@@ -207,3 +207,8 @@ def test_sigterm_stops_an_ingestion_with_its_prefect_server(home, copy_file):
     assert "interrupted: the run is marked crashed" in said
     time.sleep(5)
     assert ours() == [], "a process of this ingestion outlived it"
+
+
+def test_tags_set_refuses_labels_with_none(home):
+    result = CliRunner().invoke(app, ["tags", "set", "any-0001", "F1", "--none"])
+    assert result.exit_code == 1 and "--none says no label, yet F1 given" in result.output

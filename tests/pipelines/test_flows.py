@@ -176,3 +176,26 @@ def test_a_run_left_running_by_a_killed_process_is_marked_crashed_by_the_next(ho
         store.close()
     assert runs["killed"]["status"] == "crashed" and runs["killed"]["deployment"] is None
     assert runs["next"]["status"] == "running" and runs["next"]["deployment"] == "nightly"
+
+
+def test_a_file_name_that_is_not_utf8_fails_alone_and_leaves_no_vector(home, tmp_path):
+    """A name written on another system ("caf\\xe9.txt" in Latin-1) stopped every run of its folder."""
+    import os
+
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("Deuxième document correct sur la piste cyclable du village. " * 8)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "wb") as bad:
+        bad.write("Procès-verbal du conseil sur la piste cyclable et la concertation des habitants. ".encode() * 8)
+    report = ingest([str(folder)])
+    assert (report.documents_seen, report.documents_ingested, report.documents_failed) == (2, 1, 1)
+    (failure,) = report.failures
+    assert failure.path.endswith("caf\\xe9.txt") and "not valid UTF-8" in failure.error
+    counts = _counts()
+    store = Store.open(Settings())
+    try:
+        assert store.index.count() == counts["passages"]
+        (run,) = catalog.list_runs(store.conn)
+    finally:
+        store.close()
+    assert run["status"] == "completed"

@@ -208,3 +208,10 @@ def test_glyphs_a_font_maps_to_no_character_become_bullets():
     blocks = read_document(EXTERNAL / "pdf" / "compte-rendu-12-12-2017.pdf", max_bytes=MAX).blocks
     assert not [b.text for b in blocks if "(cid:" in b.text]
     assert any("• Un forfait de 765 €" in b.text for b in blocks)
+
+
+def test_the_size_limit_is_said_with_its_decimals(tmp_path):
+    big = tmp_path / "long.txt"
+    big.write_text("mot " * 3000)  # 12 kB
+    with pytest.raises(UnreadableDocument, match=r"the file is 0.012 MB, over the limit of 0.01 MB"):
+        read_document(big, max_bytes=10_000)

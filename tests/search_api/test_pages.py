@@ -292,6 +292,9 @@ def test_run_pages_say_who_started_each_run(home):
     assert listed == {"by-schedule": True, "from-ui": False, "by-hand": False, "older": True}
     overview = client.get("/apercu").text
     assert "à la main, depuis le déploiement" in overview and "par la planification" in overview
+    assert overview.count("comptes non enregistrés") == 3 and overview.count('<td colspan="5">en cours</td>') == 1
+    assert "s'est arrêtée avant sa fin" in said["by-schedule"] and "est en cours" not in said["by-schedule"]
+    assert "est en cours" in client.get("/ingestions/older").text  # the last one still runs
 
 
 def test_web_pages_answer_errors_in_french_and_the_api_in_json(ingested):
