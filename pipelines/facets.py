@@ -211,6 +211,24 @@ def apply(ranked: Sequence[str], facts: Mapping[str, Mapping[str, Any]], filters
     return [pid for pid in ranked if pid in facts and matches(facts[pid], filters)]
 
 
+def disjunctive_count(
+    ranked: Sequence[str], facts: Mapping[str, Mapping[str, Any]], filters: SearchFilters
+) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts where each facet is counted over the passages that pass the filters of the other facets (the
+    dates included), not its own: its values are alternatives, so a count is what choosing that value adds
+    (with tag=F2 chosen, F3's count is the passages with F3 that pass the rest, not those with F2 and F3)."""
+    kept = apply(ranked, facts, filters)
+    counts = count(kept, facts)
+    for name in FACETS:
+        own = ("date_from", "date_to") if name == "year" else (name,)
+        if not any(getattr(filters, field) for field in own):
+            continue
+        others = filters.model_copy(update={field: ([] if field not in ("date_from", "date_to") else None)
+                                            for field in own})
+        counts[name] = count(apply(ranked, facts, others), facts)[name]
+    return counts
+
+
 def count(ids: Iterable[str], facts: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, int]]]:
     """Facet counts over these passages: for each facet, (value, passages) most frequent first."""
     counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}

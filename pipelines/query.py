@@ -140,7 +140,7 @@ def search(
     kept = facets.apply([pid for pid, _ in ranked], facts, filters)  # a vector whose catalog row is gone: never shown
     counts = {
         name: [FacetValue(value=value, count=n) for value, n in pairs]
-        for name, pairs in facets.count(kept, facts).items()
+        for name, pairs in facets.disjunctive_count([pid for pid, _ in ranked], facts, filters).items()
     }
     if group:
         groups = facets.group_by_document(kept, {pid: facts[pid]["document_id"] for pid in kept})
@@ -153,7 +153,7 @@ def search(
     hits = {hit.passage_id: hit for hit in _hits(store, ids, scores)}
     response = SearchResponse(
         query=query, hits=[hits[pid] for pid in ids if pid in hits], total=total, page=page, per_page=per_page,
-        facets=counts,
+        facets=counts, word_matches=len(lexical) if mode != "dense" else None,
     )
     if group:
         response.groups = [

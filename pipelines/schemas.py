@@ -83,7 +83,12 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetValue]] = Field(
         default_factory=dict,
         description="For each facet (doc_type, year, territory, tag, actor, role, practice, initiative, source), "
-        "its values with the number of filtered candidate passages that have them.",
+        "its values with the number of candidate passages that have them and pass the other facets' filters (the "
+        "values of one facet are alternatives: a count says how many hits choosing that value too would add).",
+    )
+    word_matches: int | None = Field(
+        default=None, description="Candidate passages holding the query's words (FTS5); 0 means the hits are only "
+        "near in meaning. Null in dense mode.",
     )
     groups: list[HitGroup] | None = Field(
         default=None, description="With group=document: the page's documents, each with its hits; null otherwise."

@@ -107,7 +107,8 @@ def test_filters_and_facets_on_the_real_store(store, settings):
     dated = _search(store, settings, question, filters=SearchFilters(date_from="2024-01-01", date_to="2024-12-31"))
     assert dated.total and all(h.date and h.date.startswith("2024") for h in dated.hits)
     none = _search(store, settings, question, filters=SearchFilters(date_to="1999"))
-    assert none.total == 0 and none.hits == [] and all(not values for values in none.facets.values())
+    assert none.total == 0 and none.hits == [] and all(not values for name, values in none.facets.items() if name != "year")
+    assert none.facets["year"]  # the years there are, without the date filter: what choosing one would give
 
 
 def test_actor_and_role_filters_on_the_real_store(store, settings):
@@ -217,3 +218,22 @@ def test_an_actor_is_found_by_any_name_it_answers_to(store, settings):
     by_alias = _search(store, settings, "transition", k=50, filters=SearchFilters(actor=[alias.upper()]))
     by_name = _search(store, settings, "transition", k=50, filters=SearchFilters(actor=[keyed["name"]]))
     assert by_alias.total == by_name.total > 0
+
+
+def test_a_facets_count_is_what_choosing_its_value_would_add():
+    """Values of one facet are alternatives (OR): with F2 chosen, O1 counts the passages with O1 that pass the
+    other filters, so that F2 + O1 gives what it says; other facets count the filtered passages."""
+    counts = facets.disjunctive_count(list(FACTS), FACTS, SearchFilters(tag=["O1"]))
+    assert dict(counts["tag"]) == {"F2": 2, "O1": 1}  # counted over the O1 passages, F2 would say 1
+    assert len(facets.apply(list(FACTS), FACTS, SearchFilters(tag=["O1", "F2"]))) == 2
+    assert dict(counts["doc_type"]) == {"rapport": 1}  # other facets: over the O1 passages only
+    by_type = facets.disjunctive_count(list(FACTS), FACTS, SearchFilters(doc_type=["rapport"]))
+    assert dict(by_type["doc_type"]) == {"acte": 2, "rapport": 1}  # acte would add 2
+    assert dict(by_type["tag"]) == {"F2": 1, "O1": 1}
+
+
+def test_a_query_whose_words_no_passage_holds_says_so(store, settings):
+    nonsense = _search(store, settings, "xyzzyqwerty", k=5)
+    assert nonsense.word_matches == 0 and nonsense.hits  # the nearest by meaning, flagged as such
+    sensible = _search(store, settings, "conflits", k=5)
+    assert sensible.word_matches > 0
