@@ -839,20 +839,34 @@ def similar(
     text: Annotated[str | None, typer.Option("--text", help="Or a description of an initiative, in French.")] = None,
     initiative: Annotated[int | None, typer.Option("--initiative", help="Or an initiative id: similar initiatives.")] = None,
     territory: Annotated[str | None, typer.Option(help="With --text: its territory, whose documents are left out.")] = None,
-    k: Annotated[int, typer.Option("-k", help="How many documents.")] = 5,
+    other_territories: Annotated[bool, typer.Option(
+        "--other-territories", help="With a document id or --initiative: leave out those of its own territory.")] = False,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many documents.")] = 5,
     as_json: JsonOption = False,
 ) -> None:
     """Documents like a document, or like a description: by meaning and by what they share, each with why."""
     from pipelines import query as queries
+    from pipelines.schemas import SimilarText
 
     if sum(x is not None for x in (document_id, text, initiative)) != 1:
-        _fail("give either a document id, --text or --initiative")
+        _fail("give either a document id, --text or --initiative", code=2)
+    if territory is not None and text is None:
+        _fail("--territory goes with --text; with a document id or --initiative, use --other-territories", code=2)
+    if other_territories and text is not None:
+        _fail("--other-territories goes with a document id or --initiative; with --text, give --territory", code=2)
+    if text is not None:
+        try:  # the checks of POST /similar
+            SimilarText(text=text, territory=territory)
+        except ValidationError as exc:
+            _fail(f"--text: {exc.errors()[0]['msg']}", code=2)
     if initiative is not None:
-        response = _read(lambda store: queries.similar_initiatives(store, initiative, k=k))
+        response = _read(lambda store: queries.similar_initiatives(
+            store, initiative, k=k, other_territories=other_territories))
         labels = [f"{item.name} [{item.initiative_id}]" for item in response.results]
     else:
         if text is None:
-            response = _read(lambda store: queries.similar_documents(store, document_id, k=k))
+            response = _read(lambda store: queries.similar_documents(
+                store, document_id, k=k, other_territories=other_territories))
         else:
             from pipelines.analysis import load_analyzer
             from pipelines.embedding import load_embedder

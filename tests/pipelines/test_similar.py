@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -88,7 +90,15 @@ def test_similar_commands_and_endpoints(store, ingested):
     text = CliRunner().invoke(cli, ["similar", "--text", description, "--json"])
     assert text.exit_code == 0 and '"of": "text"' in text.stdout
     neither = CliRunner().invoke(cli, ["similar"])
-    assert neither.exit_code == 1 and "give either a document id, --text or --initiative" in neither.output
+    assert neither.exit_code == 2 and "give either a document id, --text or --initiative" in neither.output
+    # the CLI checks what the API checks, and says when an option does not apply
+    short = CliRunner().invoke(cli, ["similar", "--text", "eau"])
+    assert short.exit_code == 2 and "--text: String should have at least 20 characters" in short.output
+    misplaced = CliRunner().invoke(cli, ["similar", acte, "--territory", "Vérlane"])
+    assert misplaced.exit_code == 2 and "use --other-territories" in misplaced.output
+    others = CliRunner().invoke(cli, ["similar", acte, "--other-territories", "--json"])
+    api_others = client.get(f"/documents/{acte}/similar", params={"other_territories": True}).json()
+    assert others.exit_code == 0 and json.loads(others.stdout)["results"] == api_others["results"]
 
 
 def test_a_territory_written_otherwise_is_the_same_territory():
