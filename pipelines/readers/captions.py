@@ -26,7 +26,22 @@ def caption_format(text: str) -> str | None:
     return None
 
 
+_TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[,.]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[,.]\d{1,3}(\s|$)")
+
+
+def _bad_timing(text: str) -> tuple[int, str] | None:
+    """The first line with "-->" whose times cannot be read: webvtt-py drops such a caption without a word."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "-->" in line and not _TIMING.match(line):
+            return number, line.strip()
+    return None
+
+
 def read_captions(text: str, fmt: str) -> list[Block]:
+    """The captions' speaker turns. A caption whose timing cannot be read fails the file, naming its line: its
+    text would be lost without a word otherwise."""
+    if bad := _bad_timing(text.lstrip("\ufeff")):
+        raise UnreadableDocument(f"malformed {fmt.upper()} timing at line {bad[0]}: {bad[1][:80]!r}")
     try:
         captions = webvtt.WebVTT.from_buffer(io.StringIO(text.lstrip("\ufeff")), format=fmt)
     except (MalformedFileError, MalformedCaptionError) as exc:

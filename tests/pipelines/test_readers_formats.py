@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines.errors import UnsupportedFileType
+from pipelines.errors import UnreadableDocument, UnsupportedFileType
 from pipelines.readers import read_document
 from pipelines.segmentation import segment
 
@@ -158,3 +158,20 @@ def test_markdown_markup_is_not_indexed_as_text(tmp_path):
     assert texts == [
         "Assemblée générale", "Le président de séance, Jean LE METAYER voir le site adopté", "Année | Montant", "2023 | 10 €",
     ]
+
+
+@pytest.mark.parametrize("suffix", ["vtt", "srt"])
+def test_a_caption_whose_timing_cannot_be_read_fails_the_file_naming_its_line(tmp_path, suffix):
+    """webvtt-py drops such a caption, and its text, without a word."""
+    head = "WEBVTT\n\n" if suffix == "vtt" else ""
+    sep = "." if suffix == "vtt" else ","
+    cues = [f"00:00:01{sep}000 --> 00:00:04{sep}000", f"00:00:0x{sep}000 --> 00:00:05{sep}000",
+            f"00:00:06{sep}000 --> 00:00:08{sep}000 align:start"]
+    body = "".join(f"{n}\n{cue}\nLéa Fontanel : phrase {n}.\n\n" for n, cue in enumerate(cues, start=1))
+    path = tmp_path / f"reunion.{suffix}"
+    path.write_text(head + body, encoding="utf-8")
+    line = (head + body).splitlines().index(cues[1]) + 1
+    with pytest.raises(UnreadableDocument, match=f"malformed {suffix.upper()} timing at line {line}: '00:00:0x"):
+        read_document(path, max_bytes=MAX)
+    path.write_text(head + body.replace(cues[1], cues[1].replace("0x", "05")), encoding="utf-8")
+    assert "phrase 2" in read_document(path, max_bytes=MAX).blocks[0].text  # mended: all three read
