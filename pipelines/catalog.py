@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS documents (
     language TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_source_path ON documents(source_path);
+-- Other files where the content of a stored document was seen (copies): a document is kept while one of its files
+-- holds it. No foreign key: a document analysed again is replaced, its copies stay.
+CREATE TABLE IF NOT EXISTS document_copies (
+    source_path TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_copies_document ON document_copies(document_id);
 CREATE TABLE IF NOT EXISTS passages (
     passage_id TEXT PRIMARY KEY,
     document_id TEXT NOT NULL REFERENCES documents(document_id) ON DELETE CASCADE,
@@ -261,10 +268,44 @@ def documents_at_path(conn: sqlite3.Connection, source_path: str) -> list[str]:
     return [row["document_id"] for row in rows]
 
 
+def add_copy(conn: sqlite3.Connection, source_path: str, document_id: str) -> None:
+    """Record that the file at `source_path` holds the content of a document stored under another path, so that
+    the document is not deleted while that file still holds it (whatever the path held before is forgotten)."""
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO document_copies VALUES (?, ?)", (source_path, document_id))
+
+
+def document_copies(conn: sqlite3.Connection, document_id: str) -> list[str]:
+    """The other paths where the document's content was seen, sorted."""
+    rows = conn.execute(
+        "SELECT source_path FROM document_copies WHERE document_id = ? ORDER BY source_path", (document_id,)
+    )
+    return [row["source_path"] for row in rows]
+
+
+def move_document(
+    conn: sqlite3.Connection, document_id: str, source_path: str, *, title: str, read: SourceDocument | None = None
+) -> None:
+    """Store a document under another file that holds its content (a renamed or moved file, or the copy of a file
+    that changed), without analysing it again: its passages, vectors and actors stay. Search, facets and the
+    document's file follow the path. `read`: the file as read at its new path, whose title, type, date and
+    territory replace the stored ones (they may come from the file's name)."""
+    with conn:
+        conn.execute("UPDATE documents SET source_path = ?, title = ? WHERE document_id = ?",
+                     (source_path, title, document_id))
+        if read is not None:
+            conn.execute(
+                "UPDATE documents SET doc_type = ?, date = ?, territory = ?, language = ? WHERE document_id = ?",
+                (read.doc_type, read.date, read.territory, read.language, document_id),
+            )
+        conn.execute("DELETE FROM document_copies WHERE source_path = ?", (source_path,))
+
+
 def delete_document(conn: sqlite3.Connection, document_id: str) -> None:
     with conn:
         touched = _actors_of_document(conn, document_id)
         _delete_document(conn, document_id)
+        conn.execute("DELETE FROM document_copies WHERE document_id = ?", (document_id,))
         _refresh_roles(conn, touched)
 
 
@@ -301,6 +342,7 @@ def save_document(
     with conn:
         touched = _actors_of_document(conn, document.document_id)
         _delete_document(conn, document.document_id)
+        conn.execute("DELETE FROM document_copies WHERE source_path = ?", (str(document.path),))  # its own file now
         conn.execute(
             "INSERT INTO documents (document_id, source_path, title, doc_type, pages, embedding_model, run_id,"
             " ingested_at, date, territory, language, analyzer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

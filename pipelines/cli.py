@@ -105,8 +105,9 @@ def ingest(
         return
     for failure in report.failures:
         typer.echo(f"failed: {failure.path}: {failure.error}")
-    for warning in report.warnings:
-        typer.echo(f"page left out: {warning.path}, page {warning.page}: {warning.reason}")
+    for warning in report.warnings:  # a page left out, or a whole file (a copy of a stored one)
+        where = f"page left out: {warning.path}, page {warning.page}" if warning.page else f"warning: {warning.path}"
+        typer.echo(f"{where}: {warning.reason}")
     typer.echo(f"run {report.run_id}: {_summary(report)}")
 
 

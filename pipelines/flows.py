@@ -20,7 +20,7 @@ from pipelines import catalog
 from pipelines.analysis import Tagger, analyzer_version, load_analyzer, load_tagger_for
 from pipelines.embedding import load_embedder
 from pipelines.errors import IndexUnavailable, ModelUnavailable, PatrimoineError
-from pipelines.readers import discover, read_document, shown_path
+from pipelines.readers import content_id, discover, read_document, shown_path, title_from_file_name
 from pipelines.schemas import IngestFailure, IngestReport, IngestWarning, RetagReport
 from pipelines.segmentation import segment
 from pipelines.settings import Settings
@@ -95,8 +95,52 @@ def store_task(
         raise
     for old_id in catalog.documents_at_path(store.conn, str(document.path)):
         if old_id != document.document_id:
-            store.index.delete_document(old_id)
-            catalog.delete_document(store.conn, old_id)
+            _drop_old_version(store, old_id)
+
+
+def _drop_old_version(store: Store, document_id: str) -> None:
+    """The previous content of a changed file: kept under a copy of it that still holds it (`add_copy`), else
+    deleted; a document is never lost while one of its files holds it."""
+    copy = next((p for p in catalog.document_copies(store.conn, document_id) if _holds(p, document_id)), None)
+    if copy is None:
+        store.index.delete_document(document_id)
+        catalog.delete_document(store.conn, document_id)
+        return
+    stored = catalog.get_documents(store.conn, [document_id])[document_id]
+    title = _title_after_move(stored.title, stored.source_path, copy)
+    catalog.move_document(store.conn, document_id, copy, title=title)
+    get_run_logger().info("%s: its previous content stays under its copy %s", stored.source_path, copy)
+
+
+def _holds(path: str, document_id: str) -> bool:
+    """Whether the file at `path` still holds the content `document_id` names (the id is the content's hash)."""
+    try:
+        return content_id(Path(path).read_bytes()) == document_id
+    except OSError:  # gone, or no longer readable
+        return False
+
+
+def _title_after_move(title: str, old_path: str, new_path: str) -> str:
+    """A title the reader made from the old file's name (the document states none) follows the file's new name."""
+    return title_from_file_name(Path(new_path)) if title == title_from_file_name(Path(old_path)) else title
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def locate_task(store: Store, document: SourceDocument) -> str | None:
+    """Reconcile the file just read with the path its content is stored under (the id is the content's hash, the
+    same whatever the file's name). Another file that still holds the content is returned: this one is recorded as
+    its copy. A stored file that is gone or holds other content now was renamed or moved: the document is stored
+    under this path, without being analysed again."""
+    stored = catalog.document_source(store.conn, document.document_id)
+    path = str(document.path)
+    if stored is None or stored == path:
+        return None
+    if _holds(stored, document.document_id):
+        catalog.add_copy(store.conn, path, document.document_id)
+        return stored
+    catalog.move_document(store.conn, document.document_id, path, title=document.title, read=document)
+    get_run_logger().info("%s: moved from %s", path, stored)
+    return None
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -195,6 +239,9 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
             report.documents_seen += 1
             try:
                 document = read_task(str(path), settings)
+                if original := locate_task(store, document):
+                    _duplicate(report, path, original)
+                    continue
                 if catalog.has_document(store.conn, document.document_id, model=store.model, analyzer=analyzer):
                     report.documents_unchanged += 1
                     logger.info("%s: unchanged", shown_path(path))
@@ -224,6 +271,13 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
     finally:
         store.close()
     return report
+
+
+def _duplicate(report: IngestReport, path: Path, original: str) -> None:
+    """A copy of a stored file is not indexed twice: one document, counted unchanged, reported with its original."""
+    report.documents_unchanged += 1
+    report.warnings.append(IngestWarning(path=shown_path(path), page=None, reason=f"same content as {original}"))
+    get_run_logger().info("%s: same content as %s", shown_path(path), original)
 
 
 def _fail(report: IngestReport, path: Path, reason: str) -> None:

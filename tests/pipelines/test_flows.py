@@ -199,3 +199,82 @@ def test_a_file_name_that_is_not_utf8_fails_alone_and_leaves_no_vector(home, tmp
     finally:
         store.close()
     assert run["status"] == "completed"
+
+
+def _documents_by_path() -> dict[str, str]:
+    """The stored documents' ids by source path."""
+    store = Store.open(Settings())
+    try:
+        return {row["source_path"]: row["document_id"] for row in store.conn.execute("SELECT * FROM documents")}
+    finally:
+        store.close()
+
+
+def _lexical_hits(query: str, source: str) -> list[str]:
+    """The source paths of the lexical hits of `query` in the file named `source` (`patrimoine search --source`)."""
+    from pipelines.facets import SearchFilters
+    from pipelines.query import search
+
+    store = Store.open(Settings())
+    try:
+        response = search(store, None, query, k=10, mode="lexical", filters=SearchFilters(source=[source]))
+    finally:
+        store.close()
+    return [hit.source_path for hit in response.hits]
+
+
+def test_a_moved_file_is_found_at_its_new_path(home, copy_file):
+    """The document id is the content's hash: a renamed file is the same document, stored under its new path."""
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    old = copy_file(TRANSCRIPT, "fiche11.txt")
+    assert ingest([str(old.parent)]).documents_ingested == 1
+    new = old.with_name("fiche11-renamed.txt")
+    old.rename(new)
+    before = _counts()
+    report = ingest([str(old.parent)])
+    assert (report.documents_seen, report.documents_ingested, report.documents_unchanged) == (1, 0, 1)
+    assert report.passages_indexed == 0 and not report.warnings  # not analysed again
+    (document_id,) = _documents_by_path().values()
+    assert _documents_by_path() == {str(new): document_id}
+    assert _lexical_hits("transition", new.name) and set(_lexical_hits("transition", new.name)) == {str(new)}
+    assert _lexical_hits("transition", old.name) == []
+    assert TestClient(create_app()).get(f"/documents/{document_id}/file").status_code == 200
+    assert _counts() == {**before, "runs": before["runs"] + 1}
+    again = ingest([str(old.parent)])  # idempotent
+    assert (again.documents_ingested, again.documents_unchanged, again.warnings) == (0, 1, [])
+    assert _documents_by_path() == {str(new): document_id}
+
+
+@pytest.mark.parametrize("names", [("z.txt", "a.txt"), ("a.txt", "z.txt")])  # the copy read first, then last
+def test_a_copy_is_a_duplicate_and_keeps_the_content_when_the_original_changes(home, tmp_path, names):
+    """The same content at two paths is one document; it is not lost while one of its files still holds it."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    original = folder / names[0]
+    original.write_text(
+        "Compte rendu\n\n" + "La commune lance un budget participatif pour les écoles de Bitry. " * 8, encoding="utf-8"
+    )
+    assert ingest([str(folder)]).documents_ingested == 1
+    copy = folder / names[1]
+    shutil.copy(original, copy)
+    for _ in range(2):  # idempotent: the second run says the same and changes nothing
+        report = ingest([str(folder)])
+        assert (report.documents_seen, report.documents_ingested, report.documents_unchanged) == (2, 0, 2)
+        assert [(w.path, w.reason) for w in report.warnings] == [(str(copy), f"same content as {original}")]
+    (document_id,) = _documents_by_path().values()
+    with original.open("a", encoding="utf-8") as out:
+        out.write("La commune crée aussi un tiers-lieu dédié à la réparation des vélos.\n")
+    report = ingest([str(folder)])
+    assert (report.documents_seen, report.documents_ingested, report.documents_unchanged) == (2, 1, 1)
+    assert not report.warnings  # a.txt holds the document now: no longer a copy of anything
+    stored = _documents_by_path()
+    assert stored.keys() == {str(original), str(copy)} and stored[str(copy)] == document_id
+    assert set(_lexical_hits("budget participatif", copy.name)) == {str(copy)}
+    counts = _counts()
+    assert counts["documents"] == 2 and counts["passages"] == counts["vectors"]
+    again = ingest([str(folder)])
+    assert (again.documents_ingested, again.documents_unchanged, again.warnings) == (0, 2, [])
+    assert _documents_by_path() == stored
