@@ -268,6 +268,12 @@ def documents_at_path(conn: sqlite3.Connection, source_path: str) -> list[str]:
     return [row["document_id"] for row in rows]
 
 
+def document_paths(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(document id, source path) of every stored document."""
+    return [(row["document_id"], row["source_path"]) for row in conn.execute(
+        "SELECT document_id, source_path FROM documents ORDER BY source_path")]
+
+
 def add_copy(conn: sqlite3.Connection, source_path: str, document_id: str) -> None:
     """Record that the file at `source_path` holds the content of a document stored under another path, so that
     the document is not deleted while that file still holds it (whatever the path held before is forgotten)."""

@@ -113,8 +113,9 @@ def ingest(
 
 def _summary(report) -> str:
     """What an ingestion run did, in one line (`ingest` and `runs`)."""
+    removed = f", {report.documents_removed} removed (file gone)" if report.documents_removed else ""
     return (f"{report.documents_seen} documents seen, {report.documents_ingested} ingested, "
-            f"{report.documents_unchanged} unchanged, {report.documents_failed} failed; "
+            f"{report.documents_unchanged} unchanged, {report.documents_failed} failed{removed}; "
             f"{report.passages_indexed} passages indexed ({report.passages_reused} kept their stored vectors)")
 
 

@@ -98,18 +98,34 @@ def store_task(
             _drop_old_version(store, old_id)
 
 
-def _drop_old_version(store: Store, document_id: str) -> None:
-    """The previous content of a changed file: kept under a copy of it that still holds it (`add_copy`), else
-    deleted; a document is never lost while one of its files holds it."""
+def _drop_old_version(store: Store, document_id: str) -> bool:
+    """The previous content of a changed or deleted file: kept under a copy of it that still holds it (`add_copy`),
+    else deleted (True); a document is never lost while one of its files holds it."""
     copy = next((p for p in catalog.document_copies(store.conn, document_id) if _holds(p, document_id)), None)
     if copy is None:
         store.index.delete_document(document_id)
         catalog.delete_document(store.conn, document_id)
-        return
+        return True
     stored = catalog.get_documents(store.conn, [document_id])[document_id]
     title = _title_after_move(stored.title, stored.source_path, copy)
     catalog.move_document(store.conn, document_id, copy, title=title)
     get_run_logger().info("%s: its previous content stays under its copy %s", stored.source_path, copy)
+    return False
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def remove_vanished_task(store: Store, paths: list[str], seen: list[Path]) -> list[str]:
+    """The stored documents whose file an ingested folder no longer holds (deleted, or moved out of it): removed
+    from the index and the catalog, unless a copy still holds their content. A folder in which nothing was found
+    (empty, or a share not mounted) removes nothing. Returns the removed documents' paths."""
+    folders = {Path(p).resolve() for p in paths if Path(p).is_dir()}
+    folders = {f for f in folders if any(s.is_relative_to(f) for s in seen)}
+    removed = []
+    for document_id, source in catalog.document_paths(store.conn):
+        path = Path(source)
+        if any(path.is_relative_to(f) for f in folders) and not path.exists() and _drop_old_version(store, document_id):
+            removed.append(source)
+    return removed
 
 
 def _holds(path: str, document_id: str) -> bool:
@@ -235,7 +251,8 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
         staff_practices = catalog.staff_practices(store.conn)
         analyzer = analyzer_version(settings)  # a document analysed by older rules or models is analysed again
-        for path in discover(paths):
+        found = discover(paths)
+        for path in found:
             report.documents_seen += 1
             try:
                 document = read_task(str(path), settings)
@@ -264,6 +281,9 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                     IngestWarning(path=shown_path(path), page=p.page, reason=p.reason) for p in document.problems
                 )
                 logger.info("%s: %d passages indexed", shown_path(path), len(passages))
+        for source in remove_vanished_task(store, paths, found):
+            report.documents_removed += 1
+            logger.info("%s: file gone, removed", shown_path(source))
         catalog.finish_run(store.conn, report)
     except BaseException:
         catalog.finish_run(store.conn, report, status="crashed")

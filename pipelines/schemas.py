@@ -120,6 +120,10 @@ class IngestReport(BaseModel):
     documents_ingested: int = 0
     documents_unchanged: int = 0
     documents_failed: int = 0
+    documents_removed: int = Field(
+        default=0, description="Stored documents whose file an ingested folder no longer holds (deleted or moved out "
+        "of it), removed from the index and the catalog; one a copy still holds is kept under the copy, not counted."
+    )
     passages_indexed: int = 0
     passages_reused: int = Field(
         default=0, description="Passages of documents analysed again whose stored vectors were kept (same text, "

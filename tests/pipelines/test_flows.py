@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -278,3 +279,23 @@ def test_a_copy_is_a_duplicate_and_keeps_the_content_when_the_original_changes(h
     again = ingest([str(folder)])
     assert (again.documents_ingested, again.documents_unchanged, again.warnings) == (0, 2, [])
     assert _documents_by_path() == stored
+
+
+def test_a_deleted_file_leaves_the_index_when_its_folder_is_ingested_again(home, tmp_path):
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    for name, subject in (("a.txt", "la piste cyclable"), ("b.txt", "le jardin partagé"), ("c.txt", "la cantine")):
+        (folder / name).write_text(f"Compte rendu de la commission sur {subject} du village. " * 10)
+    first = ingest([str(folder)])
+    assert first.documents_ingested == 3
+    (folder / "b.txt").unlink()
+    again = ingest([str(folder)])
+    assert (again.documents_seen, again.documents_unchanged, again.documents_removed) == (2, 2, 1)
+    assert sorted(Path(p).name for p in _documents_by_path()) == ["a.txt", "c.txt"]
+    counts = _counts()
+    assert counts["vectors"] == counts["passages"]
+    assert ingest([str(folder)]).documents_removed == 0  # idempotent
+    for name in ("a.txt", "c.txt"):
+        (folder / name).unlink()
+    empty = ingest([str(folder)])  # nothing found (an emptied or unmounted share): nothing removed
+    assert (empty.documents_seen, empty.documents_removed) == (0, 0) and len(_documents_by_path()) == 2
