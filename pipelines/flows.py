@@ -114,18 +114,29 @@ def _drop_old_version(store: Store, document_id: str) -> bool:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def remove_vanished_task(store: Store, paths: list[str], seen: list[Path]) -> list[str]:
+def remove_vanished_task(store: Store, paths: list[str], seen: list[Path], *, kept: list[Path]) -> list[str]:
     """The stored documents whose file an ingested folder no longer holds (deleted, or moved out of it): removed
     from the index and the catalog, unless a copy still holds their content. A folder in which nothing was found
-    (empty, or a share not mounted) removes nothing. Returns the removed documents' paths."""
+    (empty, or a share not mounted) removes nothing, nor do the `kept` folders (that could not be listed). Returns
+    the removed documents' paths."""
     folders = {Path(p).resolve() for p in paths if Path(p).is_dir()}
     folders = {f for f in folders if any(s.is_relative_to(f) for s in seen)}
+    kept = [k.resolve() for k in kept]
     removed = []
     for document_id, source in catalog.document_paths(store.conn):
         path = Path(source)
-        if any(path.is_relative_to(f) for f in folders) and not path.exists() and _drop_old_version(store, document_id):
+        if (any(path.is_relative_to(f) for f in folders) and not any(path.is_relative_to(k) for k in kept)
+                and _gone(path) and _drop_old_version(store, document_id)):
             removed.append(source)
     return removed
+
+
+def _gone(path: Path) -> bool:
+    """No file at `path` (one this user may not look at is not gone)."""
+    try:
+        return not path.exists()
+    except OSError:
+        return False
 
 
 def _holds(path: str, document_id: str) -> bool:
@@ -251,7 +262,10 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
         report.passages_retagged = _retag_if_the_tagger_changed(store, settings)
         staff_practices = catalog.staff_practices(store.conn)
         analyzer = analyzer_version(settings)  # a document analysed by older rules or models is analysed again
-        found = discover(paths)
+        unreadable: list[tuple[Path, str]] = []
+        found = discover(paths, unreadable=unreadable)
+        for path, reason in unreadable:  # a folder that cannot be listed: its files are neither read nor removed
+            _fail(report, path, reason)
         for path in found:
             report.documents_seen += 1
             try:
@@ -281,7 +295,7 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                     IngestWarning(path=shown_path(path), page=p.page, reason=p.reason) for p in document.problems
                 )
                 logger.info("%s: %d passages indexed", shown_path(path), len(passages))
-        for source in remove_vanished_task(store, paths, found):
+        for source in remove_vanished_task(store, paths, found, kept=[folder for folder, _ in unreadable]):
             report.documents_removed += 1
             logger.info("%s: file gone, removed", shown_path(source))
         catalog.finish_run(store.conn, report)

@@ -31,15 +31,25 @@ _DOC_TYPES = (
 )
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, plus the document files found under folders, sorted and without duplicates."""
+def discover(paths: Iterable[str | Path], *, unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Files named, plus the document files found under folders (not through links to folders, not in hidden
+    ones), sorted and without duplicates. A folder that cannot be listed is added to `unreadable` with the reason,
+    instead of being skipped without a word."""
     found: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in DOCUMENT_SUFFIXES:
+            children: list[Path] = []
+
+            def refused(error: OSError) -> None:
+                if unreadable is not None:
+                    unreadable.append((Path(error.filename), f"cannot list the folder: {error.strerror}"))
+
+            for folder, folders, files in os.walk(path, onerror=refused):
+                folders[:] = sorted(f for f in folders if not f.startswith("."))
+                children += [Path(folder) / name for name in files if not name.startswith(".")]
+            for child in sorted(children):
+                if child.suffix.lower() in DOCUMENT_SUFFIXES and child.is_file():
                     found[child.resolve()] = None
         else:
             found[path.resolve() if path.exists() else path] = None
@@ -74,7 +84,7 @@ def read_document(
     if shown_path(path) != str(path):
         raise UnreadableDocument("the file name is not valid UTF-8: rename the file (e.g. with convmv)")
     if not path.exists():
-        raise UnreadableDocument("no such file")
+        raise UnreadableDocument("a symbolic link that leads nowhere, or to itself" if path.is_symlink() else "no such file")
     if not path.is_file():
         raise UnreadableDocument("not a regular file")
     size = path.stat().st_size
@@ -82,7 +92,10 @@ def read_document(
         raise EmptyDocument("the file is empty (0 bytes)")
     if size > max_bytes:
         raise UnreadableDocument(f"the file is {_megabytes(size)} MB, over the limit of {_megabytes(max_bytes)} MB")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise UnreadableDocument("permission denied: the file cannot be read by this user") from None
     document_id = content_id(data)
     pages: int | None = None
     problems: list[PageProblem] = []

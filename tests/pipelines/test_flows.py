@@ -299,3 +299,32 @@ def test_a_deleted_file_leaves_the_index_when_its_folder_is_ingested_again(home,
         (folder / name).unlink()
     empty = ingest([str(folder)])  # nothing found (an emptied or unmounted share): nothing removed
     assert (empty.documents_seen, empty.documents_removed) == (0, 0) and len(_documents_by_path()) == 2
+
+
+def test_a_folder_that_cannot_be_listed_is_a_failure_and_its_documents_stay(home, tmp_path):
+    """Root reads any folder: the refusal is what the system gives to a user who may not list it."""
+    import os
+
+    folder = tmp_path / "depot"
+    (folder / "closed").mkdir(parents=True)
+    (folder / "open.txt").write_text("Compte rendu de la commission sur la piste cyclable du village. " * 10)
+    (folder / "closed" / "inside.txt").write_text("Compte rendu de la commission sur le jardin partagé. " * 10)
+    assert ingest([str(folder)]).documents_ingested == 2
+    real_walk = os.walk
+
+    def walk_refused(top, topdown=True, onerror=None, followlinks=False):  # the OS's answer, not the product's
+        for folder_, folders, files in real_walk(top, topdown, onerror, followlinks):
+            if Path(folder_).name == "closed":
+                onerror(PermissionError(13, "Permission denied", folder_))
+                folders[:] = []
+                continue
+            yield folder_, folders, files
+
+    os.walk = walk_refused
+    try:
+        again = ingest([str(folder)])
+    finally:
+        os.walk = real_walk
+    (failure,) = again.failures
+    assert failure.path.endswith("closed") and failure.error == "cannot list the folder: Permission denied"
+    assert (again.documents_unchanged, again.documents_removed) == (1, 0) and len(_documents_by_path()) == 2
