@@ -338,7 +338,7 @@ def _curate(action: str, name: str, value: str | None, kind: str | None) -> None
 
     def curate(store):
         actor = curation.actor_by_name(store, name, kind)
-        into = curation.actor_by_name(store, value, actor["kind"]) if action == "merge" else None
+        into = curation.actor_by_name(store, value) if action == "merge" else None  # of any kind: "kinds differ"
         return curation.curate_actor(store, action, actor, value=value, into=into)
 
     typer.echo(_read(curate).message)

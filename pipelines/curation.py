@@ -43,6 +43,8 @@ def curate_actor(
     `ignore`, or `set-role` (to `value`)."""
     if action == "set-role" and value not in ROLES:
         raise InvalidCuration(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
+    if action == "set-role" and actor["kind"] == "place":
+        raise InvalidCuration(f"{actor['name']} is a place: only people and organisations have a role")
     if action == "rename":
         value = one_line(value or "")
         if not value:

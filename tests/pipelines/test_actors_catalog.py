@@ -125,6 +125,10 @@ def test_actors_commands_curate_and_filter_after_real_ingestion(home, tmp_path):
     assert result.exit_code == 1 and "no actor is named 'Personne Inconnue'" in result.output
     result = runner.invoke(app, ["actors", "set-role", "Paul Martin", "ministre"])
     assert result.exit_code == 1 and "unknown role" in result.output
+    result = runner.invoke(app, ["actors", "set-role", "Saint-Vallier", "elu", "--kind", "place"])
+    assert result.exit_code == 1 and "is a place: only people and organisations have a role" in result.output
+    result = runner.invoke(app, ["actors", "merge", "Paul Martin", "APFDT"])
+    assert result.exit_code == 1 and "(person) cannot be merged into" in result.output and "kinds differ" in result.output
 
     source.write_text(text + "\nMarie Dupont conclut la séance.\n", encoding="utf-8")  # re-ingestion
     assert runner.invoke(app, ["ingest", str(folder)]).exit_code == 0
