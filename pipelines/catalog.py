@@ -30,7 +30,7 @@ from pipelines.schemas import (
 )
 from pipelines import analysis_fr
 from pipelines.initiatives import initiative_key
-from pipelines.text import fold, one_line, sentence_with
+from pipelines.text import fold, one_line, sentence_with, text_hash
 from pipelines.types import Analysis, Passage, SourceDocument, TagScore
 
 SCHEMA = """
@@ -185,6 +185,8 @@ _ACTOR_COLUMNS = {
 _ADDED_COLUMNS = {
     "actors": _ACTOR_COLUMNS, "initiative_mentions": {"territory": "TEXT"}, "documents": {"analyzer": "TEXT"},
     "runs": {"deployment": "TEXT", "scheduled": "INTEGER"},  # scheduled: null in runs recorded before it
+    # pipelines.text.text_hash of `text`: a correction applies to the stored passages with the same words
+    "passages": {"text_hash": "TEXT"}, "tag_corrections": {"text_hash": "TEXT"},
 }
 
 
@@ -207,7 +209,18 @@ def connect(path: Path) -> sqlite3.Connection:
                         if "duplicate column name" not in str(exc):
                             raise
         conn.execute("INSERT OR IGNORE INTO actor_keys (key, actor_id) SELECT key, actor_id FROM actors")
+        for table in ("passages", "tag_corrections"):
+            _hash_texts(conn, table)
     return conn
+
+
+def _hash_texts(conn: sqlite3.Connection, table: str) -> None:
+    """Give rows stored before `text_hash` existed the hash of their text (a correction keeps the text it was made
+    on), so that older corrections follow their words to re-ingested versions of a file like newer ones; indexed,
+    as every correction is looked up by it."""
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_text_hash ON {table}(text_hash)")
+    rows = conn.execute(f"SELECT rowid, text FROM {table} WHERE text_hash IS NULL").fetchall()
+    conn.executemany(f"UPDATE {table} SET text_hash = ? WHERE rowid = ?", [(text_hash(r[1]), r[0]) for r in rows])
 
 
 def fts_version(conn: sqlite3.Connection) -> str | None:
@@ -341,9 +354,9 @@ def save_document(
     run_id: str | None,
     analyzer: str | None = None,
 ) -> None:
-    """Replace the document and everything derived from it, in one transaction. Tags corrected by
-    staff replace the tagger's on passages whose text did not change. `analyzer`: the version of the extraction
-    that analysed it."""
+    """Replace the document and everything derived from it, in one transaction. Staff's labels replace the
+    tagger's on passages with the words of a correction (made on this version of the file or another).
+    `analyzer`: the version of the extraction that analysed it."""
     corrections = _corrections_for(conn, passages)
     with conn:
         touched = _actors_of_document(conn, document.document_id)
@@ -369,7 +382,8 @@ def save_document(
         )
         for passage, analysis in zip(passages, analyses, strict=True):
             conn.execute(
-                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO passages (passage_id, document_id, ordinal, text, page, page_end, speaker, start_s, end_s,"
+                " embedding_model, ocr_confidence, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     passage.passage_id,
                     passage.document_id,
@@ -382,6 +396,7 @@ def save_document(
                     passage.end_s,
                     model,
                     passage.ocr_confidence,
+                    text_hash(passage.text),
                 ),
             )
             conn.execute("INSERT INTO passages_fts VALUES (?, ?, ?)", _fts_row(passage.passage_id, passage.text))
@@ -430,48 +445,74 @@ def _insert_tags(conn: sqlite3.Connection, passage_id: str, tags: list[TagScore]
 
 
 def _corrections_for(conn: sqlite3.Connection, passages: list[Passage]) -> dict[str, list[str]]:
+    """Staff's labels for each of these passages that has the words of a correction, by passage id: a correction
+    belongs to the text, not to the id, which changes with any edit of the file."""
     if not passages:
         return {}
-    texts = {p.passage_id: p.text for p in passages}
-    marks = ",".join("?" * len(texts))
-    rows = conn.execute(f"SELECT * FROM tag_corrections WHERE passage_id IN ({marks})", list(texts))
-    return {r["passage_id"]: json.loads(r["labels"]) for r in rows if r["text"] == texts[r["passage_id"]]}
+    hashes = {p.passage_id: text_hash(p.text) for p in passages}
+    wanted = sorted(set(hashes.values()))
+    rows = conn.execute(
+        f"SELECT text_hash, labels FROM tag_corrections WHERE text_hash IN ({','.join('?' * len(wanted))})"
+        " ORDER BY corrected_at, passage_id",
+        wanted,
+    )
+    labels = {r["text_hash"]: json.loads(r["labels"]) for r in rows}  # the latest correction of a text wins
+    return {pid: labels[h] for pid, h in hashes.items() if h in labels}
 
 
-def correct_tags(conn: sqlite3.Connection, passage_id: str, labels: list[str]) -> list[str]:
-    """Record staff's labels for a passage and apply them; return the labels it had before.
-    Raises KeyError when the passage is unknown."""
+# A stored passage carries a correction when its words are those of one (`p` names the passages table).
+_CORRECTED = "EXISTS (SELECT 1 FROM tag_corrections c WHERE c.text_hash = p.text_hash)"
+
+
+def correct_tags(conn: sqlite3.Connection, passage_id: str, labels: list[str]) -> tuple[list[str], int]:
+    """Record staff's labels for a passage's text and apply them to every stored passage with that text (the
+    same paragraph in another version or copy of the file); return the labels the passage had before and how
+    many stored passages now carry them. Raises KeyError when the passage is unknown."""
     row = conn.execute("SELECT text FROM passages WHERE passage_id = ?", (passage_id,)).fetchone()
     if row is None:
         raise KeyError(passage_id)
     before = [r["tag_id"] for r in conn.execute(
         "SELECT tag_id FROM passage_tags WHERE passage_id = ? ORDER BY score DESC", (passage_id,)
     )]
+    key = text_hash(row["text"])
+    with conn:
+        conn.execute("DELETE FROM tag_corrections WHERE text_hash = ?", (key,))  # one correction per text
+        conn.execute(
+            "INSERT INTO tag_corrections (passage_id, labels, text, corrected_at, text_hash) VALUES (?, ?, ?, ?, ?)",
+            (passage_id, json.dumps(sorted(labels)), row["text"], now(), key),
+        )
+        same_text = conn.execute("SELECT passage_id FROM passages WHERE text_hash = ?", (key,)).fetchall()
+        for other in same_text:
+            _set_labels(conn, other["passage_id"], sorted(labels))
+    return before, len(same_text)
+
+
+def _set_labels(conn: sqlite3.Connection, passage_id: str, labels: list[str]) -> None:
+    """Replace a stored passage's tags by staff's labels, keeping the tagger's evidence for them."""
     evidence = {r["tag_id"]: r["evidence"] for r in conn.execute(
         "SELECT tag_id, evidence FROM passage_tags WHERE passage_id = ?", (passage_id,)
     )}
-    with conn:
-        conn.execute(
-            "INSERT OR REPLACE INTO tag_corrections VALUES (?, ?, ?, ?)",
-            (passage_id, json.dumps(sorted(labels)), row["text"], now()),
-        )
-        conn.execute("DELETE FROM passage_tags WHERE passage_id = ?", (passage_id,))
-        _insert_tags(conn, passage_id, [TagScore(id=k, score=0.0, evidence=v) for k, v in evidence.items()], sorted(labels))
-    return before
+    conn.execute("DELETE FROM passage_tags WHERE passage_id = ?", (passage_id,))
+    _insert_tags(conn, passage_id, [TagScore(id=k, score=0.0, evidence=v) for k, v in evidence.items()], labels)
 
 
 def tag_corrections(conn: sqlite3.Connection) -> list[tuple[str, str, list[str]]]:
-    """(passage id, text, labels) of every correction, oldest first: training data for the tagger."""
-    rows = conn.execute("SELECT * FROM tag_corrections ORDER BY corrected_at, passage_id")
-    return [(r["passage_id"], r["text"], json.loads(r["labels"])) for r in rows]
+    """(passage id, text, labels) of every correction, oldest first, one per text (its latest): training data
+    for the tagger. A correction whose passage is no longer stored keeps its text and still counts."""
+    rows = conn.execute("SELECT * FROM tag_corrections ORDER BY corrected_at, passage_id").fetchall()
+    latest = {r["text_hash"]: r for r in rows}  # catalogs older than one correction per text may hold several
+    return [(r["passage_id"], r["text"], json.loads(r["labels"])) for r in rows if latest[r["text_hash"]] is r]
+
+
+def corrected_passage_count(conn: sqlite3.Connection) -> int:
+    """How many stored passages carry staff's labels (corrections of texts no longer stored are not counted)."""
+    return conn.execute(f"SELECT COUNT(*) FROM passages p WHERE {_CORRECTED}").fetchone()[0]
 
 
 def passages_to_retag(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(passage id, text) of every passage whose tags were not corrected by staff."""
     rows = conn.execute(
-        """SELECT passage_id, text FROM passages WHERE passage_id NOT IN
-           (SELECT c.passage_id FROM tag_corrections c JOIN passages p USING (passage_id) WHERE c.text = p.text)
-           ORDER BY document_id, ordinal"""
+        f"SELECT passage_id, text FROM passages p WHERE NOT {_CORRECTED} ORDER BY document_id, ordinal"
     )
     return [(r["passage_id"], r["text"]) for r in rows]
 
@@ -653,8 +694,8 @@ def get_passages(conn: sqlite3.Connection, passage_ids: list[str]) -> dict[str, 
     marks = ",".join("?" * len(passage_ids))
     tags: dict[str, list[TagPublic]] = defaultdict(list)
     for row in conn.execute(
-        f"""SELECT t.*, c.passage_id IS NOT NULL AS corrected FROM passage_tags t
-            LEFT JOIN tag_corrections c USING (passage_id) WHERE t.passage_id IN ({marks})
+        f"""SELECT t.*, {_CORRECTED} AS corrected FROM passage_tags t
+            JOIN passages p USING (passage_id) WHERE t.passage_id IN ({marks})
             ORDER BY t.score DESC, t.tag_id""",
         passage_ids,
     ):

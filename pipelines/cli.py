@@ -1246,7 +1246,8 @@ def tags_set(
     labels: Annotated[list[str] | None, typer.Argument(help="Its labels, e.g. F2 O1.")] = None,
     no_label: Annotated[bool, typer.Option("--none", help="The passage has no label.")] = False,
 ) -> None:
-    """Set a passage's tags by hand; the correction is kept across re-ingestion and joins the next training."""
+    """Set a passage's tags by hand; the correction follows the passage's text across re-ingestion (and applies
+    to the same text in any stored document) and joins the next training."""
     from pipelines import catalog
 
     settings = _settings()
@@ -1260,12 +1261,15 @@ def tags_set(
         _fail(f"unknown labels: {', '.join(unknown)} (use {', '.join(_labels(settings))})")
     conn = catalog.connect(settings.catalog_path)
     try:
-        previous = catalog.correct_tags(conn, passage_id, chosen)
+        previous, applied = catalog.correct_tags(conn, passage_id, chosen)
     except KeyError:
         _fail(f"no passage {passage_id} in the catalog of {settings.home}")
     finally:
         conn.close()
-    typer.echo(f"{passage_id}: {', '.join(chosen) or 'no label'} (was: {', '.join(previous) or 'no label'}); 1 correction kept")
+    typer.echo(
+        f"{passage_id}: {', '.join(chosen) or 'no label'} (was: {', '.join(previous) or 'no label'}); 1 correction kept, "
+        f"applied to {applied} stored passage{'s' if applied > 1 else ''} with this text"
+    )
 
 
 @app.command()

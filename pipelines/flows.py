@@ -192,7 +192,7 @@ def retag_store(store: Store, tagger: Tagger) -> RetagReport:
         tagger_version=tagger.version,
         passages_retagged=len(todo),
         passages_changed=changed,
-        passages_corrected_kept=len(catalog.tag_corrections(store.conn)),
+        passages_corrected_kept=catalog.corrected_passage_count(store.conn),
     )
 
 

@@ -166,7 +166,9 @@ class RetagReport(BaseModel):
     tagger_version: str
     passages_retagged: int = Field(description="Passages tagged again (all but those corrected by staff).")
     passages_changed: int = Field(description="Passages whose labels changed.")
-    passages_corrected_kept: int = Field(description="Passages whose tags staff corrected: kept as they are.")
+    passages_corrected_kept: int = Field(
+        description="Stored passages whose text carries a staff correction: their tags are kept as they are."
+    )
 
 
 class TagCorrection(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -44,6 +45,12 @@ def normalize(text: str) -> str:
 
 def one_line(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def text_hash(text: str) -> str:
+    """The identity of a passage's words, blind to spacing, line breaks and Unicode form: a staff correction
+    follows its text from one version of a file to the next, where the passage's id (the file's hash) changes."""
+    return hashlib.sha256(one_line(normalize(text)).encode("utf-8")).hexdigest()
 
 
 def split_sentences(text: str) -> list[str]:

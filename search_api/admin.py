@@ -46,7 +46,7 @@ def set_tags(passage_id: str, correction: TagCorrection, store: StoreDep, settin
     if unknown:
         raise HTTPException(status_code=422, detail=f"unknown labels: {', '.join(unknown)} (use {', '.join(known)})")
     try:
-        previous = catalog.correct_tags(store.conn, passage_id, labels)
+        previous, _ = catalog.correct_tags(store.conn, passage_id, labels)
     except KeyError as exc:
         raise HTTPException(status_code=404, detail=f"no passage {passage_id}") from exc
     return TagCorrectionResult(passage_id=passage_id, labels=labels, previous=previous)

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.text import fold, normalize, split_sentences
+from pipelines.text import fold, normalize, split_sentences, text_hash
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,10 @@ def test_split_sentences_and_fold():
         "« Troisième » ?",
     ]
     assert fold("Élue à la Région") == "elue a la region"
+
+
+def test_text_hash_ignores_spacing_and_unicode_form_but_not_words():
+    text = "Le comité se réunit\nle 18 juin."
+    assert text_hash(text) == text_hash("Le  comite\u0301 se réunit le 18\u00a0juin. ")
+    assert text_hash(text) != text_hash("Le comité se réunit le 19 juin.")
+    assert text_hash(text) != text_hash("le comité se réunit le 18 juin.")
