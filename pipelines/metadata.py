@@ -33,6 +33,14 @@ _CUE = re.compile(
     r"(seance|reunion|conseil municipal|conseil communautaire|assemblee generale|comite|deliberation|"
     r"arrete|en date)\s+(du|de)\s+(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?$"
 )
+# ... but not after the approval of earlier minutes: "Approbation du procès-verbal de la séance du 10 décembre 2025"
+# names the previous meeting, not this one.
+_EARLIER_MINUTES = re.compile(
+    r"(approbation|adoption|approuve\w*|adopte\w*)\s+(du |le |de la |des )?(proces[- ]verbaux|proces[- ]verbal|"
+    r"comptes?[- ]rendus?)\s+(de la |du |des )?(seances?|reunions?|conseils?)(\s+\w+)?\s+(du|de)\s+"
+    r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?$"
+)
+_LATEST_YEAR = date.today().year + 1  # a later year is a misread ("NOV. 2077" from OCR), not a document's date
 _NAME = r"[A-ZÀ-Ý][\w'’-]+"  # a capitalised word of a place name
 _LINK = r"(?:\s+(?:(?:du|de|des|la|le|les|et|sur|sous|en|l[èe]s)\s+|l['’]|d['’])*)"
 _TERRITORY = [
@@ -87,6 +95,7 @@ def find_date(text: str) -> str | None:
             iso = _iso(str(year), _MONTHS[match.group(3)], match.group(2))
             if iso:
                 candidates.append((0, match.start(), iso))
+    candidates = [c for c in candidates if c[0] != _EARLIER]  # the date of earlier minutes is not this document's
     return min(candidates)[2] if candidates else None
 
 
@@ -113,8 +122,14 @@ def words_to_number(words: str) -> int | None:
     return value or None
 
 
+_EARLIER = 9  # the priority of a date of earlier minutes: left out
+
+
 def _priority(folded: str, position: int) -> int:
-    return 0 if _CUE.search(folded[max(0, position - 60) : position]) else 2
+    before = folded[max(0, position - 90) : position]
+    if _EARLIER_MINUTES.search(before):
+        return _EARLIER
+    return 0 if _CUE.search(before[-60:]) else 2
 
 
 def _year_near(folded: str) -> str | None:
@@ -124,7 +139,8 @@ def _year_near(folded: str) -> str | None:
 
 def _iso(year: str, month: int, day: str) -> str | None:
     try:
-        return date(int(year), month, 1 if day == "1er" else int(day)).isoformat()
+        found = date(int(year), month, 1 if day == "1er" else int(day))
+        return found.isoformat() if found.year <= _LATEST_YEAR else None
     except ValueError:
         return None
 
