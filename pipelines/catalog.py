@@ -476,7 +476,8 @@ def correct_tags(conn: sqlite3.Connection, passage_id: str, labels: list[str]) -
     )]
     key = text_hash(row["text"])
     with conn:
-        conn.execute("DELETE FROM tag_corrections WHERE text_hash = ?", (key,))  # one correction per text
+        # one correction per text; and the passage's id may have held another text before (new segmentation)
+        conn.execute("DELETE FROM tag_corrections WHERE text_hash = ? OR passage_id = ?", (key, passage_id))
         conn.execute(
             "INSERT INTO tag_corrections (passage_id, labels, text, corrected_at, text_hash) VALUES (?, ?, ?, ?, ?)",
             (passage_id, json.dumps(sorted(labels)), row["text"], now(), key),

@@ -17,7 +17,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from pipelines import facets
-from pipelines.errors import PatrimoineError
+from pipelines.errors import NotFound, PatrimoineError
 from pipelines.facets import SearchFilters, SearchPaging, describe
 from pipelines.settings import Settings
 
@@ -338,10 +338,20 @@ def _curate(action: str, name: str, value: str | None, kind: str | None) -> None
 
     def curate(store):
         actor = curation.actor_by_name(store, name, kind)
-        into = curation.actor_by_name(store, value) if action == "merge" else None  # of any kind: "kinds differ"
+        into = _merge_target(store, value, actor["kind"]) if action == "merge" else None
         return curation.curate_actor(store, action, actor, value=value, into=into)
 
     typer.echo(_read(curate).message)
+
+
+def _merge_target(store, name: str, kind: str):
+    """The actor to merge into: of the merged actor's kind, else of any kind (the merge then says kinds differ)."""
+    from pipelines import curation
+
+    try:
+        return curation.actor_by_name(store, name, kind)
+    except NotFound:
+        return curation.actor_by_name(store, name)
 
 
 @actors_app.command("merge")

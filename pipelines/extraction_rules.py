@@ -994,6 +994,10 @@ def first_name_people(doc, ents, *, communes: Communes, common) -> list[Found]:
     return found
 
 
+# First names that head bodies' and brands' names more often than people's, unless a civility comes first.
+_WORDS_MORE_THAN_NAMES = {"france", "europe", "claire", "marine", "rose", "aurore", "victoire", "loire", "garance"}
+
+
 def full_names_in_capitals(doc, ents, *, communes: Communes, not_actors: frozenset[str]) -> list[Found]:
     """A frequent first name followed by a surname in capitals is a person, whatever an earlier guess made of it:
     "Le maire, Florence DEMOUY" (not a company at the end of a table's row), "JÉRÉMY GUILLAUME" under an
@@ -1007,6 +1011,9 @@ def full_names_in_capitals(doc, ents, *, communes: Communes, not_actors: frozens
             continue
         if not all(part in communes.first_names for part in fold(token.text).split("-")):  # "Anne-Marie"
             continue
+        if fold(token.text) in _WORDS_MORE_THAN_NAMES and fold(doc[i - 1].text if i else "").rstrip(".") not in \
+                _BEFORE_A_PERSON:
+            continue  # "FRANCE TRAVAIL", "FRANCE RÉNOV", "Claire FONTAINE" only after a civility
         j = i + 1
         while j < len(doc) and j - i <= 3 and doc[j].is_upper and doc[j].is_alpha and len(doc[j]) >= 2:
             j += 1

@@ -6,6 +6,7 @@ A file that cannot be read is reported in the run's failures and the run goes on
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import uuid
 from pathlib import Path
@@ -91,7 +92,8 @@ def store_task(
         catalog.save_document(store.conn, document, passages, analyses, model=store.model, run_id=run_id,
                               analyzer=analyzer)
     except BaseException:
-        store.index.delete_document(document.document_id)  # no vector without its catalog row
+        with contextlib.suppress(Exception):  # the catalog's error is the one to report
+            store.index.delete_document(document.document_id)  # no vector without its catalog row
         raise
     for old_id in catalog.documents_at_path(store.conn, str(document.path)):
         if old_id != document.document_id:
@@ -139,9 +141,12 @@ def _gone(path: Path) -> bool:
         return False
 
 
-def _holds(path: str, document_id: str) -> bool:
-    """Whether the file at `path` still holds the content `document_id` names (the id is the content's hash)."""
+def _holds(path: str, document_id: str, *, size: int | None = None) -> bool:
+    """Whether the file at `path` still holds the content `document_id` names (the id is the content's hash); a
+    file whose size differs from `size` does not, and is not read."""
     try:
+        if size is not None and Path(path).stat().st_size != size:
+            return False
         return content_id(Path(path).read_bytes()) == document_id
     except OSError:  # gone, or no longer readable
         return False
@@ -152,8 +157,7 @@ def _title_after_move(title: str, old_path: str, new_path: str) -> str:
     return title_from_file_name(Path(new_path)) if title == title_from_file_name(Path(old_path)) else title
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def locate_task(store: Store, document: SourceDocument) -> str | None:
+def locate(store: Store, document: SourceDocument) -> str | None:
     """Reconcile the file just read with the path its content is stored under (the id is the content's hash, the
     same whatever the file's name). Another file that still holds the content is returned: this one is recorded as
     its copy. A stored file that is gone or holds other content now was renamed or moved: the document is stored
@@ -162,7 +166,10 @@ def locate_task(store: Store, document: SourceDocument) -> str | None:
     path = str(document.path)
     if stored is None or stored == path:
         return None
-    if _holds(stored, document.document_id):
+    for old_id in catalog.documents_at_path(store.conn, path):  # what this path held before, now replaced by this
+        if old_id != document.document_id:                        # content (`cp A B`, `mv A B`)
+            _drop_old_version(store, old_id)
+    if _holds(stored, document.document_id, size=document.path.stat().st_size):
         catalog.add_copy(store.conn, path, document.document_id)
         return stored
     catalog.move_document(store.conn, document.document_id, path, title=document.title, read=document)
@@ -270,7 +277,7 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
             report.documents_seen += 1
             try:
                 document = read_task(str(path), settings)
-                if original := locate_task(store, document):
+                if original := locate(store, document):
                     _duplicate(report, path, original)
                     continue
                 if catalog.has_document(store.conn, document.document_id, model=store.model, analyzer=analyzer):

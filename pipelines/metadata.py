@@ -36,11 +36,10 @@ _CUE = re.compile(
 # ... but not after the approval of earlier minutes: "Approbation du procès-verbal de la séance du 10 décembre 2025"
 # names the previous meeting, not this one.
 _EARLIER_MINUTES = re.compile(
-    r"(approbation|adoption|approuve\w*|adopte\w*)\s+(du |le |de la |des )?(proces[- ]verbaux|proces[- ]verbal|"
-    r"comptes?[- ]rendus?)\s+(de la |du |des )?(seances?|reunions?|conseils?)(\s+\w+)?\s+(du|de)\s+"
-    r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?$"
+    r"(approbation|adoption|approuve\w*|adopte\w*)\s+(du |le |les |de la |des )?(proces[- ]verbaux|proces[- ]verbal|"
+    r"pv|comptes?[- ]rendus?)\s+(de la |du |des |de l'|d')?(\w+\s+){0,2}(seances?|reunions?|conseils?)"
+    r"(\s+[\w']+){0,4}?\s+(du|de)\s+(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?$"
 )
-_LATEST_YEAR = date.today().year + 1  # a later year is a misread ("NOV. 2077" from OCR), not a document's date
 _NAME = r"[A-ZÀ-Ý][\w'’-]+"  # a capitalised word of a place name
 _LINK = r"(?:\s+(?:(?:du|de|des|la|le|les|et|sur|sous|en|l[èe]s)\s+|l['’]|d['’])*)"
 _TERRITORY = [
@@ -140,7 +139,8 @@ def _year_near(folded: str) -> str | None:
 def _iso(year: str, month: int, day: str) -> str | None:
     try:
         found = date(int(year), month, 1 if day == "1er" else int(day))
-        return found.isoformat() if found.year <= _LATEST_YEAR else None
+        # a year after next year is a misread ("NOV. 2077" from OCR), not a document's date
+        return found.isoformat() if found.year <= date.today().year + 1 else None
     except ValueError:
         return None
 

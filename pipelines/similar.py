@@ -29,7 +29,7 @@ _KINDS = (
 _NATIONAL = re.compile(r"^(france|national|europe|outre-mer)\b")
 # What precedes a territory's own name: "Communauté de communes du Val de Vérlane" is the Val de Vérlane.
 _TERRITORY_PREFIX = re.compile(
-    r"^(communaute (de communes|d'agglomeration|urbaine)|agglomeration|metropole|commune|ville|pays|departement|"
+    r"^(communaute (de communes|d'agglomeration|urbaine)|agglomeration|metropole|commune|ville|departement|"
     r"conseil (departemental|regional)|region|syndicat mixte|petr)\b( (de la|de l'|du|des|de|d'))? ?"
 )
 
@@ -42,12 +42,9 @@ def territory_core(territory: str) -> str:
 
 def same_territory(one: str | None, other: str | None) -> bool:
     """Whether two ways of writing territories name the same one ("Val de Vérlane", "Communauté de communes du
-    Val de Vérlane", "vérlane"): one's own name holds the other's, as whole words."""
-    if not one or not other:
-        return False
-    a, b = territory_core(one), territory_core(other)
-    short, long = sorted((a, b), key=len)
-    return bool(short) and re.search(rf"(^| ){re.escape(short)}( |$)", long) is not None
+    Val de Vérlane", "VAL-DE-VÉRLANE"): their own names are equal once folded. Not "Loire" and "Haute-Loire", nor
+    a commune and the "Pays" named after it."""
+    return bool(one and other) and territory_core(one) == territory_core(other)
 
 
 def territory_kind(territory: str | None) -> str | None:

@@ -250,8 +250,8 @@ def run_page(request: Request, store: StoreDep, run_id: str) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "run.html", {"run": run, "report": run.report, **_labels()})
 
 
-@router.api_route("/documents/{document_id}/file", methods=["GET", "HEAD"], response_class=FileResponse,
-                  tags=["documents"])
+@router.head("/documents/{document_id}/file", include_in_schema=False)  # link checkers ask HEAD first
+@router.get("/documents/{document_id}/file", response_class=FileResponse, tags=["documents"])
 def document_file(store: StoreDep, document_id: str) -> FileResponse:
     """The file the document was read from, with its media type; 404 for an unknown document or a file gone."""
     source = catalog.document_source(store.conn, document_id)

@@ -23,11 +23,16 @@ DOCUMENT_SUFFIXES = {
 
 _DOC_TYPES = (
     ("acte", re.compile(r"registre des d[ée]lib[ée]rations|^d[ée]lib[ée]ration|arr[êe]t[ée] (municipal|pr[ée]fectoral)", re.I | re.M)),
-    ("proces_verbal", re.compile(
-        r"proc[èe]s[- ]verbal|compte[- ]rendu|s[ée]ance du conseil|r[ée]union du conseil|\bCR du conseil|"
-        r"\bconseil (municipal|communautaire|syndical|d[ée]partemental|r[ée]gional) du \d", re.I)),
+    ("proces_verbal", re.compile(r"proc[èe]s[- ]verbal|compte[- ]rendu|s[ée]ance du conseil", re.I)),
     ("rapport", re.compile(r"\brapport\b", re.I)),
     ("presentation", re.compile(r"\bpr[ée]sentation\b", re.I)),
+)
+
+
+# A title or opening line that is the meeting itself, when nothing above matched ("Conseil Municipal du 04 juillet
+# 2022", "CR du conseil municipal"): not "Rapport … conseil municipal du …", "Ordre du jour du conseil …".
+_MINUTES_TITLE = re.compile(
+    r"\s*(CR du conseil|conseil (municipal|communautaire|syndical|d[ée]partemental|r[ée]gional) du \d)", re.I
 )
 
 
@@ -63,8 +68,9 @@ def shown_path(path: str | Path) -> str:
 
 
 def _megabytes(size: float) -> str:
-    """200.4 MB, not 200 MB against a limit of 200."""
-    return f"{size / 1e6:.4g}"
+    """200.4 MB, not 200 MB against a limit of 200; 0.012 MB for a small limit."""
+    megabytes = size / 1e6
+    return f"{megabytes:.1f}" if megabytes >= 1 else f"{megabytes:.2g}"
 
 
 def content_id(data: bytes) -> str:
@@ -158,4 +164,6 @@ def guess_doc_type(title: str, blocks: list[Block]) -> str:
     for doc_type, pattern in _DOC_TYPES:
         if pattern.search(head):
             return doc_type
+    if any(_MINUTES_TITLE.match(line) for line in [title, *(block.text for block in blocks[:3])]):
+        return "proces_verbal"  # a line that opens the document, under the commune's name
     return "autre"

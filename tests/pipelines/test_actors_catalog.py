@@ -137,3 +137,32 @@ def test_actors_commands_curate_and_filter_after_real_ingestion(home, tmp_path):
     assert actors["Paul Martin"]["role"] == "etat"
     assert "Saint-Vallier" not in actors
     assert "DDT" in actors["Association de Promotion de la Fabrique des transitions"]["aliases"]
+
+
+def test_a_passage_id_that_now_holds_another_text_can_be_corrected_again(conn):
+    """Passage ids are document id and rank: after a new segmentation one id may hold another text, whose
+    correction replaces the old one instead of failing on the table's key."""
+    document = SourceDocument(path=Path("/docs/d.txt"), document_id="d", title="d", doc_type="autre", blocks=[])
+
+    def store(text: str) -> None:
+        passage = Passage(passage_id="d-0001", document_id="d", ordinal=1, text=text)
+        catalog.save_document(conn, document, [passage], [Analysis(actors=[])], model="m", run_id=None)
+
+    store("Le premier texte du passage.")
+    catalog.correct_tags(conn, "d-0001", ["F2"])
+    store("Un autre texte, après une nouvelle découpe.")
+    catalog.correct_tags(conn, "d-0001", ["O1"])
+    assert [(c[0], c[2]) for c in catalog.tag_corrections(conn)] == [("d-0001", ["O1"])]
+
+
+def test_merge_into_a_name_several_kinds_share_takes_the_merged_actors_kind(home):
+    from pipelines.settings import Settings
+
+    conn = catalog.connect(Settings().catalog_path)
+    try:
+        _save(conn, "d1", "2024-03-12", [ActorMention("Val de Vérlane", "organisation"),
+                                         ActorMention("Val de Vérlane", "place"), ActorMention("CCVV", "organisation")])
+    finally:
+        conn.close()
+    result = runner.invoke(app, ["actors", "merge", "CCVV", "Val de Vérlane", "--kind", "organisation"])
+    assert result.exit_code == 0 and "merged CCVV" in result.output, result.output

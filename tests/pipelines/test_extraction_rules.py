@@ -705,3 +705,10 @@ def test_a_first_name_before_a_surname_in_capitals_is_a_person(product):
     assert ("Noura KIHAL-FLEGEAU", "person") in kinds(product("Pierre VATIN, Noura KIHAL-FLEGEAU, Sylvie Valente"))
     streets = kinds(product("Les travaux du collège Jean MOULIN et de la rue Victor HUGO commencent."))
     assert not {kind for _, kind in streets} & {"person"}, streets
+
+
+def test_bodies_named_after_a_word_that_is_also_a_first_name_stay_bodies(product):
+    found = kinds(product("Rendez-vous avec FRANCE TRAVAIL le 3 mars, puis avec FRANCE RENOV pour le dossier."))
+    assert not {kind for _, kind in found} & {"person"}, found
+    assert ("Madame Claire FONTAINE", "person") in kinds(product("Présents : Madame Claire FONTAINE, adjointe.")) or \
+        ("Claire FONTAINE", "person") in kinds(product("Présents : Madame Claire FONTAINE, adjointe."))

@@ -328,3 +328,26 @@ def test_a_folder_that_cannot_be_listed_is_a_failure_and_its_documents_stay(home
     (failure,) = again.failures
     assert failure.path.endswith("closed") and failure.error == "cannot list the folder: Permission denied"
     assert (again.documents_unchanged, again.documents_removed) == (1, 0) and len(_documents_by_path()) == 2
+
+
+@pytest.mark.parametrize("how", ["copy", "move"])
+def test_a_file_overwritten_with_another_files_content_leaves_no_stale_document(home, tmp_path, how):
+    """`cp A.txt B.txt` or `mv A.txt B.txt` over a stored B: B's former text leaves the index."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    a, b = folder / "a.txt", folder / "b.txt"
+    a.write_text("Compte rendu de la commission sur la piste cyclable du village. " * 10, encoding="utf-8")
+    b.write_text("Compte rendu de la commission sur le jardin partagé du quartier. " * 10, encoding="utf-8")
+    first = ingest([str(folder)])
+    assert first.documents_ingested == 2
+    old_b = _documents_by_path()[str(b.resolve())]
+    if how == "copy":
+        shutil.copy(a, b)
+    else:
+        shutil.move(a, b)
+    ingest([str(folder)])
+    stored = _documents_by_path()
+    assert old_b not in stored.values() and len(stored) == 1
+    assert _lexical_hits("jardin partagé", "b.txt") == []
+    counts = _counts()
+    assert counts["vectors"] == counts["passages"]

@@ -19,6 +19,10 @@ from tests.conftest import ACTE, EXTERNAL
         ("Conseil Municipal du 20/11/2025. Approbation du procès-verbal de la séance du 29 septembre 2025", "2025-11-20"),
         ("L’an deux mille vingt-cinq, le 20 novembre à 19h00, le conseil s'est réuni", "2025-11-20"),
         ("Premier conseil de l'année. Approbation du procès-verbal de la séance du 10 décembre 2025.", None),
+        ("Approbation du procès-verbal de la séance du conseil municipal du 10 décembre 2025. Séance du 15 janvier "
+         "2026", "2026-01-15"),
+        ("Approbation du compte rendu de la dernière séance du 10 décembre 2025. Séance du 15/01/2026", "2026-01-15"),
+        ("Approbation du PV de la séance du 10/12/2025. Réunion du 15 janvier 2026", "2026-01-15"),
         ("Adoption du compte rendu de la réunion du 3 mars 2024. Prochaine réunion le 12/04/2024", "2024-04-12"),
         ("COURRIER D'INFORMATION NOV. 2077 – Délestage prévu le 2 février 2077", None),  # OCR misread
     ],

@@ -215,3 +215,17 @@ def test_the_size_limit_is_said_with_its_decimals(tmp_path):
     big.write_text("mot " * 3000)  # 12 kB
     with pytest.raises(UnreadableDocument, match=r"the file is 0.012 MB, over the limit of 0.01 MB"):
         read_document(big, max_bytes=10_000)
+
+
+@pytest.mark.parametrize(("title", "doc_type"), [
+    ("Rapport d'orientation budgétaire - Conseil municipal du 12 mars 2024", "rapport"),
+    ("Présentation du PLUi au conseil communautaire du 5 juin 2024", "presentation"),
+    ("Ordre du jour du conseil municipal du 12 mars 2024", "autre"),
+    ("Convocation au conseil municipal du 12 mars 2024", "autre"),
+    ("Conseil municipal du 12 mars 2024", "proces_verbal"),
+])
+def test_a_meeting_named_in_a_title_makes_minutes_only_when_the_title_is_the_meeting(title, doc_type):
+    from pipelines.readers import guess_doc_type
+    from pipelines.types import Block
+
+    assert guess_doc_type(title, [Block(text="Les élus ont débattu du budget.")]) == doc_type

@@ -102,11 +102,13 @@ def test_similar_commands_and_endpoints(store, ingested):
 
 
 def test_a_territory_written_otherwise_is_the_same_territory():
-    for one, other in [("Val de Vérlane", "Communauté de communes du Val de Vérlane"), ("vérlane", "Val de Vérlane"),
-                       ("PIERREFONDS", "Commune de Pierrefonds"), ("Cuise-la-Motte", "cuise la motte")]:
+    for one, other in [("Val de Vérlane", "Communauté de communes du Val de Vérlane"), ("VAL-DE-VÉRLANE", "Val de Vérlane"),
+                       ("PIERREFONDS", "Commune de Pierrefonds"), ("Cuise-la-Motte", "cuise la motte"),
+                       ("Région Normandie", "Normandie")]:
         assert same_territory(one, other) and same_territory(other, one), (one, other)
     for one, other in [("Pierrefonds", "Couthenans"), ("Val de Vérlane", None), ("Oise", "Noise"),
-                       ("Dinan Agglomération", "Pierrefonds")]:
+                       ("Dinan Agglomération", "Pierrefonds"), ("Loire", "Haute-Loire"), ("Ville de Metz", "Montigny-lès-Metz"),
+                       ("Pays de la Loire", "Loire-Atlantique"), ("Commune de Pierrefonds", "Pays de Pierrefonds")]:
         assert not same_territory(one, other), (one, other)
     target = Profile("a", _unit(1, 0), territory="Val de Vérlane")
     same = Profile("b", _unit(1, 0.1), territory="Communauté de communes du Val de Vérlane")
