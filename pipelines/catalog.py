@@ -963,12 +963,18 @@ def start_run(
     """Record a run as running. Called under the home's writer lock: a run still marked running was stopped
     without a word (killed, power cut), and is marked crashed."""
     with conn:
-        conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'")
+        crash_running(conn)
         conn.execute(
             "INSERT OR REPLACE INTO runs (run_id, started_at, status, paths, deployment, scheduled) "
             "VALUES (?, ?, 'running', ?, ?, ?)",
             (run_id, now(), json.dumps(paths), deployment, int(scheduled)),
         )
+
+
+def crash_running(conn: sqlite3.Connection) -> int:
+    """Mark crashed the runs still marked running (call it only when no process writes: under the writer lock)."""
+    with conn:
+        return conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'").rowcount
 
 
 def finish_run(conn: sqlite3.Connection, report: IngestReport, *, status: str = "completed") -> None:

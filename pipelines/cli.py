@@ -592,6 +592,10 @@ def schedule(
         _fail(f"the schedule could not start: {exc}")
     except KeyboardInterrupt:
         pass
+    from pipelines.store import crash_unfinished_runs
+
+    if crashed := crash_unfinished_runs(settings):  # the run in progress was stopped with the schedule
+        typer.echo(f"{crashed} run stopped before its end: marked crashed (the next run goes on from there)")
     typer.echo("stopped; the reports of the runs are in `patrimoine runs`")
 
 

@@ -60,3 +60,23 @@ def one_writer(settings: Settings, *, waiting: Callable[[], None] = lambda: None
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def crash_unfinished_runs(settings: Settings) -> int:
+    """Mark crashed the runs left `running` when no process writes to the home (its writer lock is free, and held
+    while marking): a stopped schedule whose run was killed with it. Returns how many; 0 while another writes."""
+    if not settings.catalog_path.exists():
+        return 0
+    with open(settings.home / "writer.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # an ingestion is writing: its run is alive
+        try:
+            conn = catalog.connect(settings.catalog_path)
+            try:
+                return catalog.crash_running(conn)
+            finally:
+                conn.close()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -351,3 +351,38 @@ def test_a_file_overwritten_with_another_files_content_leaves_no_stale_document(
     assert _lexical_hits("jardin partagé", "b.txt") == []
     counts = _counts()
     assert counts["vectors"] == counts["passages"]
+
+
+def test_runs_left_running_are_marked_crashed_only_when_nobody_writes(home):
+    """`patrimoine schedule` stopped during a run: the run's child process was stopped with it."""
+    import threading
+
+    from pipelines.store import crash_unfinished_runs, one_writer
+
+    settings = Settings()
+    store = Store.open(settings)
+    try:
+        catalog.start_run(store.conn, "stopped", ["a"], deployment="nightly", scheduled=True)
+    finally:
+        store.close()
+    holding, release = threading.Event(), threading.Event()
+
+    def writer():
+        with one_writer(settings):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    holding.wait(30)
+    try:
+        assert crash_unfinished_runs(settings) == 0  # another process writes: its run is alive
+    finally:
+        release.set()
+        thread.join(30)
+    assert crash_unfinished_runs(settings) == 1
+    store = Store.open(settings)
+    try:
+        assert [run["status"] for run in catalog.list_runs(store.conn)] == ["crashed"]
+    finally:
+        store.close()
