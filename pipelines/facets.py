@@ -212,13 +212,13 @@ def apply(ranked: Sequence[str], facts: Mapping[str, Mapping[str, Any]], filters
 
 
 def disjunctive_count(
-    ranked: Sequence[str], facts: Mapping[str, Mapping[str, Any]], filters: SearchFilters
+    ranked: Sequence[str], facts: Mapping[str, Mapping[str, Any]], filters: SearchFilters,
+    kept: Sequence[str] | None = None,
 ) -> dict[str, list[tuple[str, int]]]:
     """Facet counts where each facet is counted over the passages that pass the filters of the other facets (the
     dates included), not its own: its values are alternatives, so a count is what choosing that value adds
     (with tag=F2 chosen, F3's count is the passages with F3 that pass the rest, not those with F2 and F3)."""
-    kept = apply(ranked, facts, filters)
-    counts = count(kept, facts)
+    counts = count(apply(ranked, facts, filters) if kept is None else kept, facts)  # `kept`: that, filtered already
     for name in FACETS:
         own = ("date_from", "date_to") if name == "year" else (name,)
         if not any(getattr(filters, field) for field in own):

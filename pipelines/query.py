@@ -140,7 +140,7 @@ def search(
     kept = facets.apply([pid for pid, _ in ranked], facts, filters)  # a vector whose catalog row is gone: never shown
     counts = {
         name: [FacetValue(value=value, count=n) for value, n in pairs]
-        for name, pairs in facets.disjunctive_count([pid for pid, _ in ranked], facts, filters).items()
+        for name, pairs in facets.disjunctive_count([pid for pid, _ in ranked], facts, filters, kept=kept).items()
     }
     if group:
         groups = facets.group_by_document(kept, {pid: facts[pid]["document_id"] for pid in kept})

@@ -45,21 +45,32 @@ class Store:
 
 
 @contextmanager
-def one_writer(settings: Settings, *, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
-    """Hold the home's writer lock (an exclusive `flock` on `PATRIMOINE_HOME/writer.lock`) for the block: an
-    ingestion or a re-tagging started while another one writes to the same home (a scheduled run and one started
-    by hand) calls `waiting`, then waits for it to end instead of writing beside it."""
+def _writer_lock(settings: Settings, *, wait: bool, waiting: Callable[[], None] = lambda: None) -> Iterator[bool]:
+    """The home's writer lock (an exclusive `flock` on `PATRIMOINE_HOME/writer.lock`) for the block. Yields True
+    once held; with `wait` False and another process holding it, yields False at once (nothing is held)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     with open(settings.home / "writer.lock", "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                yield False
+                return
             waiting()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def one_writer(settings: Settings, *, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the home's writer lock for the block: an ingestion or a re-tagging started while another one writes to
+    the same home (a scheduled run and one started by hand) calls `waiting`, then waits for it to end instead of
+    writing beside it."""
+    with _writer_lock(settings, wait=True, waiting=waiting):
+        yield
 
 
 def crash_unfinished_runs(settings: Settings) -> int:
@@ -67,16 +78,11 @@ def crash_unfinished_runs(settings: Settings) -> int:
     while marking): a stopped schedule whose run was killed with it. Returns how many; 0 while another writes."""
     if not settings.catalog_path.exists():
         return 0
-    with open(settings.home / "writer.lock", "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with _writer_lock(settings, wait=False) as held:
+        if not held:
             return 0  # an ingestion is writing: its run is alive
+        conn = catalog.connect(settings.catalog_path)
         try:
-            conn = catalog.connect(settings.catalog_path)
-            try:
-                return catalog.crash_running(conn)
-            finally:
-                conn.close()
+            return catalog.crash_running(conn)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            conn.close()
