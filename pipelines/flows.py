@@ -81,7 +81,8 @@ def store_task(
     run_id: str,
     analyzer: str | None = None,
 ) -> None:
-    """Vectors first, then the catalog in one transaction; older versions of the same file go last."""
+    """Vectors first, then the catalog in one transaction. An older version of the same file stays until the end of
+    the run (`drop_replaced_task`): a later file of the run may be its copy."""
     store.index.delete_document(document.document_id)
     store.index.upsert(
         ids=[p.passage_id for p in passages],
@@ -95,9 +96,6 @@ def store_task(
         with contextlib.suppress(Exception):  # the catalog's error is the one to report
             store.index.delete_document(document.document_id)  # no vector without its catalog row
         raise
-    for old_id in catalog.documents_at_path(store.conn, str(document.path)):
-        if old_id != document.document_id:
-            _drop_old_version(store, old_id)
 
 
 def _drop_old_version(store: Store, document_id: str) -> bool:
@@ -113,6 +111,21 @@ def _drop_old_version(store: Store, document_id: str) -> bool:
     catalog.move_document(store.conn, document_id, copy, title=title)
     get_run_logger().info("%s: its previous content stays under its copy %s", stored.source_path, copy)
     return False
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def drop_replaced_task(store: Store, read: dict[str, str]) -> int:
+    """The documents stored under a path that now holds other content (`read`: path -> id of the content read
+    there in this run, stored or found unchanged) are dropped, unless a copy still holds them (`_drop_old_version`).
+    Done once every file of the run was located, so that a copy of a changed file's former content, read later in
+    the run, took that content over instead of analysing it again; a run stopped before this step leaves both
+    versions, and the next run drops the old one. Returns how many were deleted."""
+    dropped = 0
+    for path, document_id in read.items():
+        for old_id in catalog.documents_at_path(store.conn, path):
+            if old_id != document_id:
+                dropped += _drop_old_version(store, old_id)
+    return dropped
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -161,14 +174,12 @@ def locate(store: Store, document: SourceDocument) -> str | None:
     """Reconcile the file just read with the path its content is stored under (the id is the content's hash, the
     same whatever the file's name). Another file that still holds the content is returned: this one is recorded as
     its copy. A stored file that is gone or holds other content now was renamed or moved: the document is stored
-    under this path, without being analysed again."""
+    under this path, without being analysed again. What this path held before (`cp A B`, `mv A B`) is dropped at
+    the end of the run (`drop_replaced_task`)."""
     stored = catalog.document_source(store.conn, document.document_id)
     path = str(document.path)
     if stored is None or stored == path:
         return None
-    for old_id in catalog.documents_at_path(store.conn, path):  # what this path held before, now replaced by this
-        if old_id != document.document_id:                        # content (`cp A B`, `mv A B`)
-            _drop_old_version(store, old_id)
     if _holds(stored, document.document_id, size=document.path.stat().st_size):
         catalog.add_copy(store.conn, path, document.document_id)
         return stored
@@ -272,17 +283,21 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
         unreadable: list[tuple[Path, str]] = []
         found = discover(paths, unreadable=unreadable)
         for path, reason in unreadable:  # a folder that cannot be listed: its files are neither read nor removed
+            report.documents_seen += 1  # seen and failed, so that the counts add up
             _fail(report, path, reason)
+        read: dict[str, str] = {}  # path -> the content stored for it, or found there unchanged
         for path in found:
             report.documents_seen += 1
             try:
                 document = read_task(str(path), settings)
                 if original := locate(store, document):
                     _duplicate(report, path, original)
+                    read[str(document.path)] = document.document_id
                     continue
                 if catalog.has_document(store.conn, document.document_id, model=store.model, analyzer=analyzer):
                     report.documents_unchanged += 1
                     logger.info("%s: unchanged", shown_path(path))
+                    read[str(document.path)] = document.document_id
                     continue
                 known = stored_vectors(store, document.document_id)  # analysed again: the text has not changed
                 passages, analyses, vectors = understand_task(document, settings, staff_practices, known_vectors=known)
@@ -295,6 +310,7 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
             except Exception as exc:  # one bad file never stops the run
                 _fail(report, path, f"unexpected error: {type(exc).__name__}: {exc}")
             else:
+                read[str(document.path)] = document.document_id
                 report.documents_ingested += 1
                 report.passages_indexed += len(passages)
                 report.passages_reused += reused
@@ -302,6 +318,7 @@ def _ingest(paths: list[str], settings: Settings) -> IngestReport:
                     IngestWarning(path=shown_path(path), page=p.page, reason=p.reason) for p in document.problems
                 )
                 logger.info("%s: %d passages indexed", shown_path(path), len(passages))
+        drop_replaced_task(store, read)
         for source in remove_vanished_task(store, paths, found, kept=[folder for folder, _ in unreadable]):
             report.documents_removed += 1
             logger.info("%s: file gone, removed", shown_path(source))

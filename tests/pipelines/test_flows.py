@@ -281,6 +281,36 @@ def test_a_copy_is_a_duplicate_and_keeps_the_content_when_the_original_changes(h
     assert _documents_by_path() == stored
 
 
+@pytest.mark.parametrize("names", [("a.txt", "z.txt"), ("z.txt", "a.txt")])  # the changed file read first, then last
+def test_a_new_copy_of_a_changed_files_former_content_takes_it_over_whatever_the_order(home, tmp_path, names):
+    """`cp a.txt z.txt` then an edit of a.txt, both before the next run: the former content is not analysed again."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    changed, copy = folder / names[0], folder / names[1]
+    changed.write_text("Compte rendu\n\n" + "La commune lance un budget participatif pour les écoles. " * 8,
+                       encoding="utf-8")
+    assert ingest([str(folder)]).documents_ingested == 1
+    (former,) = _documents_by_path().values()
+    shutil.copy(changed, copy)
+    with changed.open("a", encoding="utf-8") as out:
+        out.write("La commune crée aussi un tiers-lieu dédié à la réparation des vélos.\n")
+    report = ingest([str(folder)])
+    assert (report.documents_seen, report.documents_ingested, report.documents_unchanged) == (2, 1, 1)
+    store = Store.open(Settings())
+    try:
+        new_passages = catalog.document_passage_texts(store.conn, _documents_by_path()[str(changed)], model=store.model)
+    finally:
+        store.close()
+    assert report.passages_indexed == len(new_passages)  # the new text only: the former one kept its analysis
+    stored = _documents_by_path()
+    assert stored.keys() == {str(changed), str(copy)} and stored[str(copy)] == former
+    counts = _counts()
+    assert counts["documents"] == 2 and counts["passages"] == counts["vectors"]
+    again = ingest([str(folder)])
+    assert (again.documents_ingested, again.documents_unchanged, again.documents_removed) == (0, 2, 0)
+    assert _documents_by_path() == stored
+
+
 def test_a_deleted_file_leaves_the_index_when_its_folder_is_ingested_again(home, tmp_path):
     folder = tmp_path / "depot"
     folder.mkdir()
@@ -327,7 +357,8 @@ def test_a_folder_that_cannot_be_listed_is_a_failure_and_its_documents_stay(home
         os.walk = real_walk
     (failure,) = again.failures
     assert failure.path.endswith("closed") and failure.error == "cannot list the folder: Permission denied"
-    assert (again.documents_unchanged, again.documents_removed) == (1, 0) and len(_documents_by_path()) == 2
+    assert (again.documents_seen, again.documents_unchanged, again.documents_failed) == (2, 1, 1)  # counts add up
+    assert again.documents_removed == 0 and len(_documents_by_path()) == 2
 
 
 @pytest.mark.parametrize("how", ["copy", "move"])
