@@ -458,12 +458,16 @@ def _hyphenated(doc, end: int) -> int:
     return end
 
 
+_TITLE_RUN_LINKS = {"en", "de", "du", "des", "d'", "d’", "qui", "et", "&"}
+
+
 def _title_run(doc, i: int) -> int:
-    """The end of a capitalised name from token i, links included: "Terres en Ville", "Pierre qui Tourne"."""
+    """The end of a capitalised name from token i, links included: "Terres en Ville", "Pierre qui Tourne",
+    "Vents d'Ouest Vérlane"."""
     end = i
     while end < len(doc) and (doc[end].is_title or doc[end].text in ("’", "'")):
         end += 1
-        if end < len(doc) and doc[end].lower_ in ("en", "de", "du", "des", "qui", "et", "&") and end + 1 < len(doc) and doc[end + 1].is_title:
+        if end < len(doc) and doc[end].lower_ in _TITLE_RUN_LINKS and end + 1 < len(doc) and doc[end + 1].is_title:
             end += 1
         if "\n" in doc[end - 1].whitespace_:
             break

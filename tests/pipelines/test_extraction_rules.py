@@ -64,6 +64,16 @@ def test_a_name_after_a_word_that_says_what_it_is_is_a_body(actors):
     assert "SA PICARDIE HABITAT" not in found  # the legal form is not part of the name (corpus/gold/README.md)
 
 
+def test_a_body_name_after_its_noun_runs_over_its_links(actors):
+    found = actors(
+        "Le parc éolien, porté par la société Vents d’Ouest Vérlane, prévoit six éoliennes. "
+        "La commune loue la salle à l'association Pierre qui Tourne et à l'entreprise Bois d'Anjou."
+    )
+    assert {("Vents d’Ouest Vérlane", "organisation"), ("Pierre qui Tourne", "organisation"),
+            ("Bois d'Anjou", "organisation")} <= kinds(found)
+    assert not {"Vents", "Pierre", "Bois"} & found.keys()
+
+
 def test_legal_forms_are_left_out_of_a_company_name_and_are_no_name_alone(actors):
     found = actors("Le marché est attribué à la SAS JVS MAIRISTEM. La SPL ADTO SAO présente son rapport. Statuts : SCIC SAS.")
     assert {("JVS MAIRISTEM", "organisation"), ("ADTO SAO", "organisation")} <= kinds(found)
