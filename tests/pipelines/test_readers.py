@@ -179,6 +179,48 @@ def test_table_rows_read_as_header_value_pairs():
     assert table_rows([["Carte", "GRATUIT"], ["Pénalité", "1 €"]]) == ["Carte | GRATUIT", "Pénalité | 1 €"]
 
 
+def test_a_first_row_of_values_is_data_not_the_header():
+    """A price table under a caption: its first row is a price like the others, not column names."""
+    prices = [["Location à la journée : grande salle seule", ""], ["Associations de Pierrefonds", "GRATUIT"],
+              ["Pétrifontains", "90 €"], ["Non pétrifontains", "115 €"]]
+    assert table_rows(prices) == ["Location à la journée : grande salle seule", "Associations de Pierrefonds | GRATUIT",
+                                  "Pétrifontains | 90 €", "Non pétrifontains | 115 €"]
+    dated = [["13/06/2024", "2024_28", "Décision modificative", "Approuvée"],
+             ["13/06/2024", "2024_29", "Provision pour risques", "Approuvée"], ["13/06/2024", "2024_30", "Tarifs", "Rejetée"]]
+    assert table_rows(dated)[1] == "13/06/2024 | 2024_29 | Provision pour risques | Approuvée"
+    meetings = [["24 avril à 11h00", "Forum Emploi", "Couloisy"], ["06 mai à 19h00", "Atelier", "Couloisy"],
+                ["21 juin", "Inauguration", "Attichy"]]
+    assert table_rows(meetings)[0] == "24 avril à 11h00 | Forum Emploi | Couloisy"
+    prose = [["Rentrée scolaire", "1 heure", "Facilité d’horaire accordée jusqu’à l’admission en classe de 6ème."],
+             ["Déménagement", "1 jour", "Une fois par an."], ["Concours", "Le jour de l’épreuve", "Sur justificatif."]]
+    assert table_rows(prose)[0].startswith("Rentrée scolaire | 1 heure")
+    # no value in it, but its first cell is the value of that column further down
+    roles = [["Pierrefonds", "Maire"], ["Attichy", "Adjoint"], ["Pierrefonds", "Conseiller délégué"]]
+    assert table_rows(roles) == ["Pierrefonds | Maire", "Attichy | Adjoint", "Pierrefonds | Conseiller délégué"]
+
+
+def test_column_names_stay_the_header_with_years_dates_or_amounts_inside():
+    years = [["Exercice", "2023", "2024"], ["Abonnés", "1 200", "1 250"], ["Volume (m3)", "90 000", "96 300"]]
+    assert table_rows(years) == ["", "Exercice : Abonnés ; 2023 : 1 200 ; 2024 : 1 250",
+                                 "Exercice : Volume (m3) ; 2023 : 90 000 ; 2024 : 96 300"]
+    ranges = [["Ressources par an", "Inférieures à 20 000 €", "Au 01/01/2025 en €"], ["Matin", "1,80 €", "2 €"],
+              ["Soir", "2 €", "2,40 €"]]
+    assert table_rows(ranges)[1] == "Ressources par an : Matin ; Inférieures à 20 000 € : 1,80 € ; Au 01/01/2025 en € : 2 €"
+    repeated = [["Motifs", "Durée"], ["Mariage", "5 jours"], ["Motifs", "Durée"], ["Décès", "3 jours"]]
+    assert table_rows(repeated)[:2] == ["", "Motifs : Mariage ; Durée : 5 jours"]  # a header repeated is still one
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+def test_a_price_table_whose_first_row_is_a_price_is_read_row_by_row():
+    """Page 14 of these minutes: the hall's prices were read as "Associations de Pierrefonds : Pétrifontains ;
+    GRATUIT : 90 €", the first price taken for column names."""
+    blocks = read_document(EXTERNAL / "pdf" / "compte-rendu-12-12-2017.pdf", max_bytes=MAX).blocks
+    texts = [block.text for block in blocks if block.page == 14]
+    assert "Associations de Pierrefonds | GRATUIT" in texts
+    assert "Pétrifontains | 90 €" in texts and "Non pétrifontains | 275 €" in texts
+    assert not [t for t in texts if "GRATUIT : " in t or "Associations de Pierrefonds : " in t]
+
+
 @pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
 def test_pdf_tables_become_one_readable_line_per_row():
     document = read_document(EXTERNAL / "pdf" / "REPERTOIRE-CHRONOLOGIQUE-2024-POUR-AFFICHAGE.pdf", max_bytes=MAX)
