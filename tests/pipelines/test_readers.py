@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.errors import EmptyDocument, UnreadableDocument
-from pipelines.readers import content_id, discover, read_document
+from pipelines.readers import content_id, discover, read_document, title_before_roll_call
 from pipelines.readers.pdf import join_lines, table_rows
 from tests.conftest import ACTE, CORPUS, EXTERNAL, RAPPORT, TRANSCRIPT
 
@@ -271,3 +271,44 @@ def test_a_meeting_named_in_a_title_makes_minutes_only_when_the_title_is_the_mee
     from pipelines.types import Block
 
     assert guess_doc_type(title, [Block(text="Les élus ont débattu du budget.")]) == doc_type
+
+
+@pytest.mark.parametrize(("line", "title"), [
+    ("CR du conseil municipal 24 février 2023 Présents : Jean-Pierre, Yves, Jacques, David, Nelly",
+     "CR du conseil municipal 24 février 2023"),
+    ("PROCÈS-VERBAL DU CONSEIL MUNICIPAL DU 3 MARS 2025 ÉTAIENT PRÉSENTS Mme Dupont, M. Martin",
+     "PROCÈS-VERBAL DU CONSEIL MUNICIPAL DU 3 MARS 2025"),
+    ("Séance du 5 mai 2024 - Présent(e)s : Anne, Luc ; Absent(e)s excusé(e)s : Marc", "Séance du 5 mai 2024"),
+    ("Compte rendu du conseil du 2 avril 2024 Secrétaire de séance : Mme Durand", "Compte rendu du conseil du 2 avril 2024"),
+    ("Réunion du bureau du 4 juin 2021 Ordre du jour : 1. Subventions 2. Archivage", "Réunion du bureau du 4 juin 2021"),
+    ("Conseil municipal du 13 janvier 2022 Madame Florence DEMOUY, Monsieur Gilles PAPIN, Madame Karine DUTEIL",
+     "Conseil municipal du 13 janvier 2022"),
+    ("Présents : Jean, Paul, Marie", ""),
+    # no roll call: left whole
+    ("Ordre du jour du conseil municipal du 12 mars 2024", "Ordre du jour du conseil municipal du 12 mars 2024"),
+    ("Rapport présenté au conseil communautaire du 5 juin 2024", "Rapport présenté au conseil communautaire du 5 juin 2024"),
+    ("Absences et présences : bilan 2023", "Absences et présences : bilan 2023"),
+])
+def test_a_title_stops_before_the_roll_call(line, title):
+    assert title_before_roll_call(line) == title
+
+
+def test_a_document_opening_on_its_roll_call_is_titled_by_the_meeting(tmp_path):
+    minutes = tmp_path / "cr.txt"
+    minutes.write_text("CR du conseil municipal du 3 mars 2025 Présents : Jean, Paul, Marie. Excusés : Luc\n\n"
+                       "Le conseil approuve le budget primitif.\n", encoding="utf-8")
+    assert read_document(minutes, max_bytes=MAX).title == "CR du conseil municipal du 3 mars 2025"
+    roll_first = tmp_path / "pv.txt"
+    roll_first.write_text("Étaient présents : Jean, Paul, Marie\n\nSéance du conseil municipal du 3 mars 2025\n\n"
+                          "Le conseil approuve le budget primitif.\n", encoding="utf-8")
+    assert read_document(roll_first, max_bytes=MAX).title == "Séance du conseil municipal du 3 mars 2025"
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+@pytest.mark.parametrize(("name", "title"), [
+    ("CR_conseil_municipal_24_02_2023.pdf", "CR du conseil municipal 24 février 2023"),
+    ("CR_reunion_20210604.pdf", "Conseil municipal du 4 juin 2021"),
+])
+def test_real_minutes_are_titled_without_their_attendance_list(name, title):
+    """These minutes open with the meeting and "Présents : Jean-Pierre, Yves, …" on one line, which was the title."""
+    assert read_document(EXTERNAL / "pdf" / name, max_bytes=MAX).title == title
