@@ -35,6 +35,21 @@ _MINUTES_TITLE = re.compile(
     r"\s*(CR du conseil|conseil (municipal|communautaire|syndical|d[ée]partemental|r[ée]gional) du \d)", re.I
 )
 
+# Where a title stops: the roll call or the agenda that follows the meeting's name on the same line ("CR du conseil
+# municipal 24 février 2023 Présents : Jean-Pierre, Yves…"). A single word needs its colon ("Présents :",
+# "Absente :", "Pouvoirs :"); "Étaient présents", "Secrétaire de séance" and the like need none.
+_ATTENDANCE = r"(pr[ée]sent|absent|excus[ée])(e?s?|\(e\)s?|\(es\))"
+_TITLE_PARAGRAPHS = 3  # a document whose first paragraphs are all roll call is named after its file
+_ROLL_CALL = re.compile(
+    r"(?:\b(?:membres\s+|conseillers\s+)?" + _ATTENDANCE + r"|\b(?:pouvoirs?|procurations?|ordre\s+du\s+jour))\s*:"
+    r"|\b(?:[ée]tai(?:en)?t|sont|[ée]tant)\s+" + _ATTENDANCE + r"\b"
+    r"|\bsecr[ée]taires?\s+de\s+s[ée]ance\b|\bnombre\s+de\s+(?:conseillers|membres|d[ée]l[ée]gu[ée]s)\b",
+    re.IGNORECASE,
+)
+# ... or a list of people: two names or more, each after its civility ("Madame Florence DEMOUY, Monsieur Gilles PAPIN").
+_CIVILITY = r"\b(?:M\.|MM\.|Mme|Mmes|Mlle|Madame|Monsieur|Mr)\s+[A-ZÀ-Ý]"
+_NAME_LIST = re.compile(_CIVILITY + r"[^,;:]{0,40}[,;]\s*(?:et\s+)?" + _CIVILITY)
+
 
 def discover(paths: Iterable[str | Path], *, unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Files named, plus the document files found under folders (not through links to folders, not in hidden
@@ -126,7 +141,7 @@ def read_document(
     if not any(block.text.strip() for block in blocks):
         detail = "; ".join(f"page {p.page}: {p.reason}" for p in problems[:3])
         raise EmptyDocument("no text could be read from the document" + (f" ({detail})" if detail else ""))
-    title = title or _first_line(blocks) or title_from_file_name(path)
+    title = title_before_roll_call(title or "") or _first_line(blocks) or title_from_file_name(path)
     head = title + "\n" + "\n".join(block.text for block in blocks[:40])[:4000]
     metadata = extract_metadata(head)
     return SourceDocument(
@@ -149,10 +164,17 @@ def title_from_file_name(path: Path) -> str:
     return words[:1].upper() + words[1:] if words else path.name
 
 
+def title_before_roll_call(line: str) -> str:
+    """A title without the roll call or agenda that follows it on its line; empty when the line is one."""
+    cuts = [found.start() for found in (_ROLL_CALL.search(line), _NAME_LIST.search(line)) if found]
+    return line[: min(cuts, default=len(line))].strip(" \t-–—:;,/(").strip()
+
+
 def _first_line(blocks: list[Block]) -> str | None:
-    for block in blocks:
-        if block.speaker is None and block.start_s is None and block.text.strip():
-            line = block.text.strip().split(". ")[0]
+    """The first sentence of the first paragraph that is not a roll call, within the first few paragraphs."""
+    for block in [b for b in blocks if b.speaker is None and b.start_s is None and b.text.strip()][:_TITLE_PARAGRAPHS]:
+        line = title_before_roll_call(block.text.strip().split(". ")[0])
+        if line:
             return line[:150]
     return None
 

@@ -3,7 +3,8 @@
 Pages become paragraphs (from the vertical gaps between lines), each with its page number.
 Lines that repeat at the top or bottom of most pages (running headers, footers, page numbers)
 are dropped, and words cut at line ends are rejoined. Ruled tables become one readable line per
-row ("Header : value ; Header : value"), placed where the table stands on the page.
+row ("Header : value ; Header : value", or "value | value" when the first row is data, not column names),
+placed where the table stands on the page.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 
 from pipelines.errors import UnreadableDocument
 from pipelines.readers import ocr
-from pipelines.text import normalize
+from pipelines.text import fold, normalize
 from pipelines.types import Block, PageProblem
 
 _DIGITS = re.compile(r"\d+")
@@ -44,8 +45,22 @@ _COLUMN_MIN_MEAN_CHARS = 25
 _MAX_COLUMNS = 4
 
 # Tables: a ruled grid of at least 2 rows, 2 columns and 3 filled cells; its first row is read as
-# the header when the table has 3+ rows and that row is filled.
+# the header when the table has 3+ rows and that row is filled with labels that name columns (see _names_columns).
 _TABLE_MIN_CELLS = 3
+# A cell that is a value, never a column's name: a number (a year alone may name a column), an amount or a
+# percentage, a date or an hour, at the start of the cell ("90 €", "+ 6 500 €", "3€ par m²", "23/01/2024",
+# "24 avril à 11h00"; not "Au 01/01/2024 en €" nor "Inférieures à 20 000 €"), or a word that stands for one.
+_NUMBER = r"[+\-–−]?\s*\d[\d\s.,]*"
+_DAY_MONTH = r"(1er|\d{1,2})\s+(janv|fevr|mars|avr|mai|juin|juil|aout|sept|oct|nov|dec)(ier|il|let|embre|obre)?\b"
+_VALUE_CELL = re.compile(
+    r"(" + _NUMBER + r"|" + _NUMBER + r"([km]?€|%|euros?\b|eur\b|h\b|h\d).*"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b.*|" + _DAY_MONTH + r".*"
+    r"|gratuit.*|neant|oui|non|sans objet|n\.?c\.?|n/a|[-–—x])",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(19|20)\d\d")
+_SENTENCE_CELL = re.compile(r"[a-zà-ÿ]{3}[.!?](\s+[A-ZÀ-Ý]|$)")  # the end of a sentence (not "H.T."): prose, no label
+_LABEL_MAX_WORDS = 20
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")  # symbol-font glyphs (check boxes) with no meaning as text
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")  # a glyph its font maps to no character: bullets, mostly
 
@@ -310,22 +325,49 @@ def _cell(raw: str | None) -> str:
 def table_rows(cells: list[list[str]]) -> list[str]:
     """One readable text per row (empty for the header row): "Header : value ; Header : value", or
     "value | value" when the table has no header. A row with one filled cell is a caption."""
-    header: list[str] | None = None
-    body_seen = False
+    header = _header_index(cells)
     texts = []
-    for row in cells:
+    for index, row in enumerate(cells):
         filled = [cell for cell in row if cell]
         if len(filled) == 1 and len(row) > 1:
             texts.append(filled[0])
-        elif header is None and not body_seen and len(cells) >= 3 and len(filled) == len(row) > 1:
-            header = row
+        elif index == header:
             texts.append("")
-        elif header is not None and len(header) == len(row):
-            texts.append(" ; ".join(f"{name} : {cell}" for name, cell in zip(header, row, strict=True) if cell))
+        elif header is not None and index > header and len(cells[header]) == len(row):
+            texts.append(" ; ".join(f"{name} : {cell}" for name, cell in zip(cells[header], row, strict=True) if cell))
         else:
-            body_seen = body_seen or len(filled) > 1
             texts.append(" | ".join(filled))
     return texts
+
+
+def _header_index(cells: list[list[str]]) -> int | None:
+    """The header row: the first row of several filled cells (captions above it are left aside), when the
+    table has 3+ rows and that row fills every cell with labels that name columns."""
+    if len(cells) < 3:
+        return None
+    for index, row in enumerate(cells):
+        filled = [cell for cell in row if cell]
+        if len(filled) > 1:
+            named = len(filled) == len(row) > 1 and _names_columns(row, cells[index + 1 :])
+            return index if named else None
+    return None
+
+
+def _names_columns(row: list[str], below: list[list[str]]) -> bool:
+    """Whether a filled row is a header rather than the first row of data: none of its cells is a value (an
+    amount, a number, a date: "Pétrifontains | 90 €" is data), a sentence, or the value of its column in a
+    later row ("Associations de Pierrefonds | GRATUIT", found again below, is data; the whole row repeated,
+    as a header is on each part of a table, is no reason). Years alone may name columns ("Exercice | 2023")."""
+    for cell in row:
+        folded = fold(cell).strip()
+        if _VALUE_CELL.fullmatch(folded) and not _YEAR.fullmatch(folded):
+            return False
+        if _SENTENCE_CELL.search(cell) or len(cell.split()) > _LABEL_MAX_WORDS:
+            return False
+    return not any(
+        other != row and len(other) == len(row) and any(a and a == b for a, b in zip(row, other, strict=True))
+        for other in below
+    )
 
 
 def _inside(line: dict, box: tuple[float, float, float, float]) -> bool:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.errors import EmptyDocument, UnreadableDocument
-from pipelines.readers import content_id, discover, read_document
+from pipelines.readers import content_id, discover, read_document, title_before_roll_call
 from pipelines.readers.pdf import join_lines, table_rows
 from tests.conftest import ACTE, CORPUS, EXTERNAL, RAPPORT, TRANSCRIPT
 
@@ -179,6 +179,48 @@ def test_table_rows_read_as_header_value_pairs():
     assert table_rows([["Carte", "GRATUIT"], ["Pénalité", "1 €"]]) == ["Carte | GRATUIT", "Pénalité | 1 €"]
 
 
+def test_a_first_row_of_values_is_data_not_the_header():
+    """A price table under a caption: its first row is a price like the others, not column names."""
+    prices = [["Location à la journée : grande salle seule", ""], ["Associations de Pierrefonds", "GRATUIT"],
+              ["Pétrifontains", "90 €"], ["Non pétrifontains", "115 €"]]
+    assert table_rows(prices) == ["Location à la journée : grande salle seule", "Associations de Pierrefonds | GRATUIT",
+                                  "Pétrifontains | 90 €", "Non pétrifontains | 115 €"]
+    dated = [["13/06/2024", "2024_28", "Décision modificative", "Approuvée"],
+             ["13/06/2024", "2024_29", "Provision pour risques", "Approuvée"], ["13/06/2024", "2024_30", "Tarifs", "Rejetée"]]
+    assert table_rows(dated)[1] == "13/06/2024 | 2024_29 | Provision pour risques | Approuvée"
+    meetings = [["24 avril à 11h00", "Forum Emploi", "Couloisy"], ["06 mai à 19h00", "Atelier", "Couloisy"],
+                ["21 juin", "Inauguration", "Attichy"]]
+    assert table_rows(meetings)[0] == "24 avril à 11h00 | Forum Emploi | Couloisy"
+    prose = [["Rentrée scolaire", "1 heure", "Facilité d’horaire accordée jusqu’à l’admission en classe de 6ème."],
+             ["Déménagement", "1 jour", "Une fois par an."], ["Concours", "Le jour de l’épreuve", "Sur justificatif."]]
+    assert table_rows(prose)[0].startswith("Rentrée scolaire | 1 heure")
+    # no value in it, but its first cell is the value of that column further down
+    roles = [["Pierrefonds", "Maire"], ["Attichy", "Adjoint"], ["Pierrefonds", "Conseiller délégué"]]
+    assert table_rows(roles) == ["Pierrefonds | Maire", "Attichy | Adjoint", "Pierrefonds | Conseiller délégué"]
+
+
+def test_column_names_stay_the_header_with_years_dates_or_amounts_inside():
+    years = [["Exercice", "2023", "2024"], ["Abonnés", "1 200", "1 250"], ["Volume (m3)", "90 000", "96 300"]]
+    assert table_rows(years) == ["", "Exercice : Abonnés ; 2023 : 1 200 ; 2024 : 1 250",
+                                 "Exercice : Volume (m3) ; 2023 : 90 000 ; 2024 : 96 300"]
+    ranges = [["Ressources par an", "Inférieures à 20 000 €", "Au 01/01/2025 en €"], ["Matin", "1,80 €", "2 €"],
+              ["Soir", "2 €", "2,40 €"]]
+    assert table_rows(ranges)[1] == "Ressources par an : Matin ; Inférieures à 20 000 € : 1,80 € ; Au 01/01/2025 en € : 2 €"
+    repeated = [["Motifs", "Durée"], ["Mariage", "5 jours"], ["Motifs", "Durée"], ["Décès", "3 jours"]]
+    assert table_rows(repeated)[:2] == ["", "Motifs : Mariage ; Durée : 5 jours"]  # a header repeated is still one
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+def test_a_price_table_whose_first_row_is_a_price_is_read_row_by_row():
+    """Page 14 of these minutes: the hall's prices were read as "Associations de Pierrefonds : Pétrifontains ;
+    GRATUIT : 90 €", the first price taken for column names."""
+    blocks = read_document(EXTERNAL / "pdf" / "compte-rendu-12-12-2017.pdf", max_bytes=MAX).blocks
+    texts = [block.text for block in blocks if block.page == 14]
+    assert "Associations de Pierrefonds | GRATUIT" in texts
+    assert "Pétrifontains | 90 €" in texts and "Non pétrifontains | 275 €" in texts
+    assert not [t for t in texts if "GRATUIT : " in t or "Associations de Pierrefonds : " in t]
+
+
 @pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
 def test_pdf_tables_become_one_readable_line_per_row():
     document = read_document(EXTERNAL / "pdf" / "REPERTOIRE-CHRONOLOGIQUE-2024-POUR-AFFICHAGE.pdf", max_bytes=MAX)
@@ -229,3 +271,44 @@ def test_a_meeting_named_in_a_title_makes_minutes_only_when_the_title_is_the_mee
     from pipelines.types import Block
 
     assert guess_doc_type(title, [Block(text="Les élus ont débattu du budget.")]) == doc_type
+
+
+@pytest.mark.parametrize(("line", "title"), [
+    ("CR du conseil municipal 24 février 2023 Présents : Jean-Pierre, Yves, Jacques, David, Nelly",
+     "CR du conseil municipal 24 février 2023"),
+    ("PROCÈS-VERBAL DU CONSEIL MUNICIPAL DU 3 MARS 2025 ÉTAIENT PRÉSENTS Mme Dupont, M. Martin",
+     "PROCÈS-VERBAL DU CONSEIL MUNICIPAL DU 3 MARS 2025"),
+    ("Séance du 5 mai 2024 - Présent(e)s : Anne, Luc ; Absent(e)s excusé(e)s : Marc", "Séance du 5 mai 2024"),
+    ("Compte rendu du conseil du 2 avril 2024 Secrétaire de séance : Mme Durand", "Compte rendu du conseil du 2 avril 2024"),
+    ("Réunion du bureau du 4 juin 2021 Ordre du jour : 1. Subventions 2. Archivage", "Réunion du bureau du 4 juin 2021"),
+    ("Conseil municipal du 13 janvier 2022 Madame Florence DEMOUY, Monsieur Gilles PAPIN, Madame Karine DUTEIL",
+     "Conseil municipal du 13 janvier 2022"),
+    ("Présents : Jean, Paul, Marie", ""),
+    # no roll call: left whole
+    ("Ordre du jour du conseil municipal du 12 mars 2024", "Ordre du jour du conseil municipal du 12 mars 2024"),
+    ("Rapport présenté au conseil communautaire du 5 juin 2024", "Rapport présenté au conseil communautaire du 5 juin 2024"),
+    ("Absences et présences : bilan 2023", "Absences et présences : bilan 2023"),
+])
+def test_a_title_stops_before_the_roll_call(line, title):
+    assert title_before_roll_call(line) == title
+
+
+def test_a_document_opening_on_its_roll_call_is_titled_by_the_meeting(tmp_path):
+    minutes = tmp_path / "cr.txt"
+    minutes.write_text("CR du conseil municipal du 3 mars 2025 Présents : Jean, Paul, Marie. Excusés : Luc\n\n"
+                       "Le conseil approuve le budget primitif.\n", encoding="utf-8")
+    assert read_document(minutes, max_bytes=MAX).title == "CR du conseil municipal du 3 mars 2025"
+    roll_first = tmp_path / "pv.txt"
+    roll_first.write_text("Étaient présents : Jean, Paul, Marie\n\nSéance du conseil municipal du 3 mars 2025\n\n"
+                          "Le conseil approuve le budget primitif.\n", encoding="utf-8")
+    assert read_document(roll_first, max_bytes=MAX).title == "Séance du conseil municipal du 3 mars 2025"
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
+@pytest.mark.parametrize(("name", "title"), [
+    ("CR_conseil_municipal_24_02_2023.pdf", "CR du conseil municipal 24 février 2023"),
+    ("CR_reunion_20210604.pdf", "Conseil municipal du 4 juin 2021"),
+])
+def test_real_minutes_are_titled_without_their_attendance_list(name, title):
+    """These minutes open with the meeting and "Présents : Jean-Pierre, Yves, …" on one line, which was the title."""
+    assert read_document(EXTERNAL / "pdf" / name, max_bytes=MAX).title == title
