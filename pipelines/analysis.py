@@ -154,16 +154,24 @@ def _practice_matchers(nlp, entries: list[dict], models: Path) -> Practices:
 _TAXONOMY = "taxonomy.yaml"  # the tagger's labels, in models/
 # The code that turns a passage into actors, practices and initiatives (tags have their own version and flow).
 _ANALYSIS_CODE = ("analysis.py", "extraction.py", "extraction_rules.py", "initiatives.py", "actors.py",
-                  "role_classifier.py", "lexicons.py")
+                  "role_classifier.py", "lexicons.py", "segmentation.py", "metadata.py", "text.py")
+
+
+def analysis_code() -> list[Path]:
+    """The code whose change makes stored documents worth analysing again: reading (every reader: a table or a
+    title read better), segmentation, metadata and the extraction."""
+    package = Path(__file__).parent
+    return [package / name for name in _ANALYSIS_CODE] + sorted((package / "readers").glob("*.py"))
 
 
 def analyzer_version(settings: Settings) -> str:
-    """A fingerprint of what the actor, practice and initiative extraction depends on: its code, the lexicons and
-    models of `models/` (the tagger and its taxonomy apart: `retag` follows them) and the spaCy model's name. A
-    document analysed with another fingerprint is analysed again by the next ingest."""
+    """A fingerprint of what a stored document's text, passages, actors, practices and initiatives depend on: the
+    code that reads and analyses it (`analysis_code`), the lexicons and models of `models/` (the tagger and its
+    taxonomy apart: `retag` follows them) and the spaCy model's name. A document analysed with another fingerprint
+    is analysed again by the next ingest."""
     digest = hashlib.sha1(settings.spacy_model.encode("utf-8"))
-    for name in _ANALYSIS_CODE:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    for path in analysis_code():
+        digest.update(path.read_bytes())
     models = Path(settings.models_dir)
     for path in sorted(p for p in models.rglob("*") if p.is_file() and "tagger" not in p.relative_to(models).parts):
         if path.suffix != ".md" and path.name != _TAXONOMY:  # model cards and the tagger's labels are not read by it

@@ -108,6 +108,16 @@ def test_documents_analysed_by_older_rules_are_analysed_again(home, tmp_path, mo
     assert analyzer_version(Settings()) == version
 
 
+def test_the_fingerprint_covers_the_code_that_reads_and_segments():
+    """An upgrade that reads tables or titles better applies to documents already stored at the next ingest."""
+    from pipelines.analysis import analysis_code
+
+    names = {str(path.relative_to(Path(analysis_code()[0]).parent)) for path in analysis_code()}
+    assert {"readers/pdf.py", "readers/__init__.py", "readers/captions.py", "segmentation.py", "metadata.py",
+            "extraction_rules.py"} <= names
+    assert all(path.is_file() for path in analysis_code())
+
+
 def test_tasks_run_on_their_own_through_fn(home):
     settings = Settings()
     document = read_task.fn(str(TRANSCRIPT), settings)
