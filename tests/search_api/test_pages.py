@@ -14,7 +14,8 @@ from pipelines.store import Store
 from search_api import charts
 from search_api.app import create_app
 from search_api.highlight import highlight, mark_names, snippet, where
-from tests.conftest import ACTE, TRANSCRIPT
+from search_api.reasons import in_french
+from tests.conftest import ACTE, EXTERNAL, TRANSCRIPT
 
 
 @pytest.fixture
@@ -266,9 +267,48 @@ def test_runs_api_and_run_page_show_each_failed_file_with_its_reason(home, copy_
     page = client.get(f"/ingestions/{report.run_id}")
     assert page.status_code == 200
     assert "scan &lt;b&gt;cassé.pdf" in page.text and "<b>cassé" not in page.text
-    assert str(escape(failure["error"])) in page.text
+    assert str(escape(in_french(failure["error"]))) in page.text and in_french(failure["error"]) != failure["error"]
     assert "2 documents vus&nbsp;: 1 ingéré, 0 inchangé, 1 en échec" in page.text  # French singulars
     assert client.get("/ingestions/no-such-run").status_code == 404
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf-bad").exists(), reason="shared/external absent")
+def test_the_run_page_gives_the_reasons_in_french_and_the_api_in_english(home, copy_file, tmp_path):
+    import random
+    import shutil
+
+    from PIL import Image
+
+    from pipelines.flows import ingest
+    good = copy_file(TRANSCRIPT)
+    shutil.copy(good, good.parent / "copie de la transcription.txt")  # the same content twice: a warning
+    for name in ("empty.pdf", "encrypted.pdf", "truncated.pdf"):
+        copy_file(EXTERNAL / "pdf-bad" / name)
+    if shutil.which("tesseract"):  # a scan OCR cannot read: its page's reason inside the failure's
+        random.seed(7)
+        noise = Image.new("L", (850, 1100))
+        noise.putdata([random.choice((0, 255)) for _ in range(850 * 1100)])
+        noise.save(good.parent / "scan-illisible.pdf", "PDF", resolution=100)
+    report = ingest([str(good.parent)])
+    client = TestClient(create_app())
+    api = client.get(f"/runs/{report.run_id}").json()["report"]
+    english = {f["path"].rsplit("/", 1)[-1]: f["error"] for f in api["failures"]}
+    assert english["empty.pdf"] == "the file is empty (0 bytes)"  # the API keeps English
+    assert english["encrypted.pdf"] == "the PDF is protected by a password"
+    (copy,) = api["warnings"]
+    assert copy["reason"].startswith("same content as ") and copy["page"] is None
+
+    page = client.get(f"/ingestions/{report.run_id}").text
+    failures = page[page.index('id="run-failures"'):page.index('id="run-warnings"')]
+    warnings = page[page.index('id="run-warnings"'):]
+    assert "Le fichier est vide (0 octet)" in failures and "Le PDF est protégé par un mot de passe" in failures
+    assert "Même contenu que " in warnings
+    for reason in [*english.values(), *(w["reason"] for w in api["warnings"])]:
+        assert str(escape(in_french(reason))) in page and in_french(reason) != reason
+        assert str(escape(reason)) not in page  # no English left
+    if "scan-illisible.pdf" in english:
+        assert "(page 1\u00a0: page numérisée illisible par l'OCR (confiance de " in failures.replace("&#39;", "'")
+    assert not re.search(r"\b(the|page is|protected|content as|could be read)\b", failures + warnings)
 
 
 def test_run_pages_say_who_started_each_run(home):
