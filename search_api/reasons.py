@@ -34,7 +34,8 @@ REASONS: tuple[tuple[str, str], ...] = (
      "Contenu binaire qui n'est pas d'un type de document pris en charge"),
     ("text in an unknown encoding", "Texte dans un encodage inconnu"),
     ("no main text found in the web page", "Aucun texte principal trouvé dans la page web"),
-    ("malformed {format} timing at line {line}: {text}", "Horodatage {format} mal formé à la ligne {line} : {text}"),
+    ("malformed {format} timing at line {line}: {text}",
+     "Horodatage {format} mal formé à la ligne {line} : {text}"),
     ("malformed {format} file ({detail})", "Fichier {format} mal formé ({detail})"),
     ("a damaged ZIP archive ({detail})", "Archive ZIP endommagée ({detail})"),
     ("a ZIP archive that is neither a DOCX nor an ODT document",
@@ -119,7 +120,7 @@ def _field(name: str, value: str) -> str:
 
 
 def _nested(sentence: str) -> str:
-    """A sentence inside another starts in lower case ("page numérisée…", "l'OCR…"), an acronym aside ("OCR…")."""
+    """A sentence inside another starts in lower case ("page numérisée…", "l'OCR…"), an acronym aside."""
     first = re.split(r"[ '’]", sentence, maxsplit=1)[0]
     return sentence if len(first) > 1 and first.isupper() else sentence[:1].lower() + sentence[1:]
 

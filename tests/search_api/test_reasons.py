@@ -49,7 +49,8 @@ def _variants(node: ast.expr, scope: ast.AST, module: ast.Module) -> list[str] |
     if isinstance(node, ast.Name):  # assigned in the same function: from a string, or from a function's returns
         found = []
         for assign in ast.walk(scope):
-            if isinstance(assign, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in assign.targets):
+            targets = assign.targets if isinstance(assign, ast.Assign) else []
+            if any(isinstance(t, ast.Name) and t.id == node.id for t in targets):
                 value = assign.value
                 if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
                     found += _returns(value.func.id, module)
@@ -128,7 +129,8 @@ def test_reasons_keep_their_variable_parts_in_french_typography():
         f"Le fichier fait 200,4{NBSP}Mo, au-delà de la limite de 200{NBSP}Mo"
     assert in_french("reading the page took longer than 0.5 s") == f"La lecture de la page a pris plus de 0,5{NBSP}s"
     assert in_french("same content as /srv/depot/a b.pdf") == "Même contenu que /srv/depot/a b.pdf"
-    assert in_french("cannot list the folder: Permission denied") == f"Impossible de lister le dossier{NBSP}: accès refusé"
+    assert in_french("cannot list the folder: Permission denied") == \
+        f"Impossible de lister le dossier{NBSP}: accès refusé"
     assert in_french("not a readable PDF (PSSyntaxError: No /Root object! - Is this really a PDF?)") == \
         "PDF illisible (PSSyntaxError: No /Root object! - Is this really a PDF?)"  # the library's words as they are
     nested = "no text could be read from the document (page 1: scanned page not readable by OCR (confidence 12%); " \
