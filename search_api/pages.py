@@ -126,9 +126,10 @@ def search_page(
     last_page = -(-response.total // per_page) if response else 1
     if response and response.total and page > last_page:  # a page past the end (fewer hits since): the last one
         return RedirectResponse(at_page(last_page), status_code=303)
-    # the exports hold the hits up to this page, with the same filters
+    # the exports hold what the pages up to this one show, with the same filters: hits, or documents when grouped
     export_query = urlencode(
-        [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
+        [(k, v) for k, v in params if k not in ("group", "per_page")] + ([("group", "document")] if group else [])
+        + [("k", str(min(100, page * per_page)))]
     )
     return TEMPLATES.TemplateResponse(
         request,

@@ -209,6 +209,40 @@ def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client
     assert client.get("/search.json", params={"q": "eau", "date_from": "hier"}).status_code == 422
 
 
+def test_grouped_by_document_the_exports_hold_the_documents_shown(client):
+    import csv
+    import io
+    import json
+
+    from pipelines.export import DOCUMENT_CSV_COLUMNS
+
+    params = {"q": "projet éolien", "group": "document", "per_page": 2}
+    shown = []  # the documents of pages 1 and 2, in their order
+    for number in (1, 2):
+        page = client.get("/", params={**params, "page": number}).text
+        shown += re.findall(r'<li class="group"><a href="/document/(\w+)\?[^"]*"><strong>([^<]+)</strong>', page)
+    assert len(shown) == 4
+    link = re.search(r'href="(/search\.csv\?[^"]+)" download>Exporter en CSV \(un document par ligne\)', page)
+    assert link and "group=document" in link.group(1) and link.group(1).endswith("k=4")
+    text = client.get(html.unescape(link.group(1))).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert text.splitlines()[0] == ",".join(DOCUMENT_CSV_COLUMNS)
+    assert [row["title"] for row in rows] == [html.unescape(title) for _, title in shown]  # one row per document
+    groups = client.get("/search", params={**params, "per_page": 4}).json()["groups"]
+    assert [g["document_id"] for g in groups] == [document_id for document_id, _ in shown]
+    for row, group in zip(rows, groups, strict=True):
+        assert row["passages"] == str(len(group["hits"])) and row["best_citation"] == group["hits"][0]["citation"]
+        assert row["source_file"] == group["source_path"].rsplit("/", 1)[-1]
+        assert set(row["tags"].split()) == {t["id"] for hit in group["hits"] for t in hit["tags"]}
+        assert row["pages"] == ", ".join(sorted({f"{h['page']}" for h in group["hits"] if h["page"]}, key=int)) \
+            or any(h["page_end"] not in (None, h["page"]) for h in group["hits"])
+    json_link = re.search(r'href="(/search\.json\?[^"]+)" download>Exporter en JSON \(documents et passages\)', page)
+    body = json.loads(client.get(html.unescape(json_link.group(1))).text)
+    assert [g["document_id"] for g in body["groups"]] == [document_id for document_id, _ in shown]
+    assert body == client.get("/search", params={"q": "projet éolien", "group": "document", "k": 4}).json()
+    assert client.get("/search.csv", params={"q": "eau", "group": "paragraphe"}).status_code == 422
+
+
 def test_empty_results_say_so(client):
     none = client.get("/", params={"q": '"xyzzy plugh"'}).text  # an exact phrase found nowhere
     assert "0 résultat pour «&nbsp;&#34;xyzzy plugh&#34;&nbsp;»" in none  # 0 is singular in French
