@@ -169,7 +169,7 @@ def search(
     output: Annotated[
         OutputFormat,
         typer.Option("--format", help="text for people; json (hits with their citations, facets, groups); or csv "
-                                      "(one row per hit, with its citation)."),
+                                      "(one row per hit, with its citation; one per document with --group document)."),
     ] = OutputFormat.text,
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:

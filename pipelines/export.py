@@ -1,18 +1,25 @@
-"""Search hits as citations and CSV rows, and export file names, for the CLI and the API. Pure: no I/O."""
+"""Search hits as citations and CSV rows (one per hit, or one per document when hits are grouped), and export file
+names, for the CLI and the API. Pure: no I/O."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections import Counter
 from pathlib import PurePath
 
-from pipelines.schemas import SearchHit, SearchResponse
+from pipelines.schemas import HitGroup, SearchHit, SearchResponse
 from pipelines.text import fold
 
 CSV_COLUMNS = [
     "rank", "score", "citation", "title", "source_file", "page", "page_end", "speaker", "start_s",
     "date", "territory", "doc_type", "tags", "text",
+]
+# Grouped by document: one row per document, as the search page shows it, ranked by its best passage.
+DOCUMENT_CSV_COLUMNS = [
+    "rank", "best_score", "best_citation", "title", "source_file", "date", "territory", "doc_type", "passages",
+    "pages", "tags",
 ]
 
 
@@ -51,12 +58,34 @@ def csv_row(rank: int, hit: SearchHit) -> list:
     )]
 
 
+def document_row(rank: int, group: HitGroup) -> list:
+    """A document of grouped hits: its best passage's score and citation, its metadata, how many of its passages
+    match, their pages (in page order) and their tags (the most frequent among them first)."""
+    best = group.hits[0]
+    tags = Counter(tag.id for hit in group.hits for tag in hit.tags)
+    return [rank, best.score] + [_as_text(value) for value in (
+        citation(best), group.title, PurePath(group.source_path).name, best.date, best.territory, best.doc_type,
+        len(group.hits), page_list(group.hits), " ".join(sorted(tags, key=lambda t: (-tags[t], t))),
+    )]
+
+
+def page_list(hits: list[SearchHit]) -> str:
+    """"3, 12-13, 20": the pages of the hits, each once, in page order; empty outside paged documents."""
+    spans = sorted({(hit.page, hit.page_end or hit.page) for hit in hits if hit.page is not None})
+    return ", ".join(f"{first}-{last}" if last != first else f"{first}" for first, last in spans)
+
+
 def search_csv(response: SearchResponse) -> str:
-    """The hits as CSV (a header line, then one line per hit, best first; empty cells for nulls)."""
+    """The hits as CSV (a header line, then one line per hit, best first; empty cells for nulls); grouped by
+    document, one line per document instead, in the order of the groups."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_row(rank, hit) for rank, hit in enumerate(response.hits, start=1))
+    if response.groups is not None:
+        writer.writerow(DOCUMENT_CSV_COLUMNS)
+        writer.writerows(document_row(rank, group) for rank, group in enumerate(response.groups, start=1))
+    else:
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(csv_row(rank, hit) for rank, hit in enumerate(response.hits, start=1))
     return out.getvalue()
 
 

@@ -33,7 +33,7 @@ from pipelines.schemas import (
 from pipelines.settings import Settings
 from search_api import admin, errors, pages
 from search_api.deps import K, EmbedderDep, StoreDep
-from search_api.params import FiltersDep, PagingDep, QueryDep
+from search_api.params import FiltersDep, GroupDep, PagingDep, QueryDep
 
 TAG_NAMES = {
     "F1": "Engagement des acteurs",
@@ -93,10 +93,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response_class=Response,
         responses={200: {"content": {"text/csv": {}}, "description": "The hits as CSV, with their citations."}},
     )
-    def search_csv(store: StoreDep, embedder: EmbedderDep, q: QueryDep, filters: FiltersDep, k: K = 10) -> Response:
+    def search_csv(
+        store: StoreDep, embedder: EmbedderDep, q: QueryDep, filters: FiltersDep, group: GroupDep, k: K = 10,
+    ) -> Response:
         """The hits of /search (same filters) as a CSV file: rank, score, citation, title, source_file, page,
-        page_end, speaker, start_s, date, territory, doc_type, tags, text."""
-        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights, filters=filters)
+        page_end, speaker, start_s, date, territory, doc_type, tags, text. With group=document, the k best
+        documents, one row each: rank, best_score, best_citation, title, source_file, date, territory, doc_type,
+        passages, pages, tags."""
+        response = queries.search(
+            store, embedder, q, k=k, weights=settings.search_weights, filters=filters, group=group
+        )
         return Response(
             content="\ufeff" + export.search_csv(response),  # the BOM lets spreadsheets read UTF-8 accents
             media_type="text/csv; charset=utf-8",
@@ -108,10 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response_model=SearchResponse,  # documents the body; the Response below is sent as it is
         responses={200: {"description": "The hits as a JSON file, with their citations."}},
     )
-    def search_json(store: StoreDep, embedder: EmbedderDep, q: QueryDep, filters: FiltersDep, k: K = 10) -> Response:
+    def search_json(
+        store: StoreDep, embedder: EmbedderDep, q: QueryDep, filters: FiltersDep, group: GroupDep, k: K = 10,
+    ) -> Response:
         """The hits of /search (same filters) as a JSON file to download: the JSON of GET /search, each hit
-        with its `citation` (the same as in the CSV)."""
-        response = queries.search(store, embedder, q, k=k, weights=settings.search_weights, filters=filters)
+        with its `citation` (the same as in the CSV); with group=document, the k best documents with their hits."""
+        response = queries.search(
+            store, embedder, q, k=k, weights=settings.search_weights, filters=filters, group=group
+        )
         return Response(
             content=response.model_dump_json(indent=2),
             media_type="application/json",

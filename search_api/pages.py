@@ -22,7 +22,7 @@ from pipelines import query as queries
 from pipelines.errors import InvalidSearch, NotFound
 from pipelines.schemas import SimilarDocument
 from pipelines.store import Store
-from search_api import charts, highlight
+from search_api import charts, highlight, reasons
 from search_api.deps import EmbedderDep, SettingsDep, StoreDep
 from search_api.params import FiltersDep, PagingDep, refused
 
@@ -33,6 +33,7 @@ TEMPLATES.env.filters["mark_names"] = highlight.mark_names
 TEMPLATES.env.filters["french_date"] = highlight.french_date
 TEMPLATES.env.filters["french_number"] = highlight.french_number
 TEMPLATES.env.filters["french_datetime"] = highlight.french_datetime
+TEMPLATES.env.filters["french_reason"] = reasons.in_french  # the pipeline's English reasons, in French
 TEMPLATES.env.globals["GROUP_SHOWN"] = 3  # passages shown per document when hits are grouped
 TEMPLATES.env.globals["where"] = highlight.where
 FACET_NAMES = {
@@ -125,9 +126,10 @@ def search_page(
     last_page = -(-response.total // per_page) if response else 1
     if response and response.total and page > last_page:  # a page past the end (fewer hits since): the last one
         return RedirectResponse(at_page(last_page), status_code=303)
-    # the exports hold the hits up to this page, with the same filters
+    # the exports hold what the pages up to this one show, with the same filters: hits, or documents when grouped
     export_query = urlencode(
-        [(k, v) for k, v in params if k not in ("group", "per_page")] + [("k", str(min(100, page * per_page)))]
+        [(k, v) for k, v in params if k not in ("group", "per_page")] + ([("group", "document")] if group else [])
+        + [("k", str(min(100, page * per_page)))]
     )
     return TEMPLATES.TemplateResponse(
         request,

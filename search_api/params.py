@@ -72,6 +72,14 @@ def search_paging(
     return _parsed(SearchPaging, locals())
 
 
+def search_group(
+    group: Annotated[str | None, Query(description=facets.describe(SearchPaging, "group"))] = None,
+) -> bool:
+    """Whether the exports hold documents (`group=document`, k documents) rather than passages."""
+    return _parsed(SearchPaging, {"group": group}).group == "document"
+
+
 QueryDep = Annotated[str, Depends(search_query)]
+GroupDep = Annotated[bool, Depends(search_group)]
 FiltersDep = Annotated[SearchFilters, Depends(search_filters)]
 PagingDep = Annotated[SearchPaging, Depends(search_paging)]

@@ -114,6 +114,10 @@ def test_search_formats_text_json_and_csv(ingested):
     total = as_json["total"]
     assert text.stdout.rstrip().endswith(f"3 hits shown; {total} hits in all, page 1 of {-(-total // 3)}")
     assert runner.invoke(app, ["search", question, "--format", "xml"]).exit_code == 2
+    grouped = runner.invoke(app, ["search", question, "--group", "document", "--per-page", "2", "--format", "csv"])
+    documents = list(csv.DictReader(io.StringIO(grouped.stdout)))  # one row per document of the page
+    titles = [g["title"] for g in _json(["search", question, "--group", "document", "--per-page", "2"])["groups"]]
+    assert [row["title"] for row in documents] == titles and len(titles) == 2 and "passages" in documents[0]
 
 
 def test_search_takes_the_filters_and_pages_of_the_api(ingested):

@@ -14,7 +14,8 @@ from pipelines.store import Store
 from search_api import charts
 from search_api.app import create_app
 from search_api.highlight import highlight, mark_names, snippet, where
-from tests.conftest import ACTE, TRANSCRIPT
+from search_api.reasons import in_french
+from tests.conftest import ACTE, EXTERNAL, TRANSCRIPT
 
 
 @pytest.fixture
@@ -208,6 +209,40 @@ def test_json_export_has_the_citations_of_the_csv_and_the_page_links_both(client
     assert client.get("/search.json", params={"q": "eau", "date_from": "hier"}).status_code == 422
 
 
+def test_grouped_by_document_the_exports_hold_the_documents_shown(client):
+    import csv
+    import io
+    import json
+
+    from pipelines.export import DOCUMENT_CSV_COLUMNS
+
+    params = {"q": "projet éolien", "group": "document", "per_page": 2}
+    shown = []  # the documents of pages 1 and 2, in their order
+    for number in (1, 2):
+        page = client.get("/", params={**params, "page": number}).text
+        shown += re.findall(r'<li class="group"><a href="/document/(\w+)\?[^"]*"><strong>([^<]+)</strong>', page)
+    assert len(shown) == 4
+    link = re.search(r'href="(/search\.csv\?[^"]+)" download>Exporter en CSV \(un document par ligne\)', page)
+    assert link and "group=document" in link.group(1) and link.group(1).endswith("k=4")
+    text = client.get(html.unescape(link.group(1))).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert text.splitlines()[0] == ",".join(DOCUMENT_CSV_COLUMNS)
+    assert [row["title"] for row in rows] == [html.unescape(title) for _, title in shown]  # one row per document
+    groups = client.get("/search", params={**params, "per_page": 4}).json()["groups"]
+    assert [g["document_id"] for g in groups] == [document_id for document_id, _ in shown]
+    for row, group in zip(rows, groups, strict=True):
+        assert row["passages"] == str(len(group["hits"])) and row["best_citation"] == group["hits"][0]["citation"]
+        assert row["source_file"] == group["source_path"].rsplit("/", 1)[-1]
+        assert set(row["tags"].split()) == {t["id"] for hit in group["hits"] for t in hit["tags"]}
+        assert row["pages"] == ", ".join(sorted({f"{h['page']}" for h in group["hits"] if h["page"]}, key=int)) \
+            or any(h["page_end"] not in (None, h["page"]) for h in group["hits"])
+    json_link = re.search(r'href="(/search\.json\?[^"]+)" download>Exporter en JSON \(documents et passages\)', page)
+    body = json.loads(client.get(html.unescape(json_link.group(1))).text)
+    assert [g["document_id"] for g in body["groups"]] == [document_id for document_id, _ in shown]
+    assert body == client.get("/search", params={"q": "projet éolien", "group": "document", "k": 4}).json()
+    assert client.get("/search.csv", params={"q": "eau", "group": "paragraphe"}).status_code == 422
+
+
 def test_empty_results_say_so(client):
     none = client.get("/", params={"q": '"xyzzy plugh"'}).text  # an exact phrase found nowhere
     assert "0 résultat pour «&nbsp;&#34;xyzzy plugh&#34;&nbsp;»" in none  # 0 is singular in French
@@ -266,9 +301,48 @@ def test_runs_api_and_run_page_show_each_failed_file_with_its_reason(home, copy_
     page = client.get(f"/ingestions/{report.run_id}")
     assert page.status_code == 200
     assert "scan &lt;b&gt;cassé.pdf" in page.text and "<b>cassé" not in page.text
-    assert str(escape(failure["error"])) in page.text
+    assert str(escape(in_french(failure["error"]))) in page.text and in_french(failure["error"]) != failure["error"]
     assert "2 documents vus&nbsp;: 1 ingéré, 0 inchangé, 1 en échec" in page.text  # French singulars
     assert client.get("/ingestions/no-such-run").status_code == 404
+
+
+@pytest.mark.skipif(not (EXTERNAL / "pdf-bad").exists(), reason="shared/external absent")
+def test_the_run_page_gives_the_reasons_in_french_and_the_api_in_english(home, copy_file, tmp_path):
+    import random
+    import shutil
+
+    from PIL import Image
+
+    from pipelines.flows import ingest
+    good = copy_file(TRANSCRIPT)
+    shutil.copy(good, good.parent / "copie de la transcription.txt")  # the same content twice: a warning
+    for name in ("empty.pdf", "encrypted.pdf", "truncated.pdf"):
+        copy_file(EXTERNAL / "pdf-bad" / name)
+    if shutil.which("tesseract"):  # a scan OCR cannot read: its page's reason inside the failure's
+        random.seed(7)
+        noise = Image.new("L", (850, 1100))
+        noise.putdata([random.choice((0, 255)) for _ in range(850 * 1100)])
+        noise.save(good.parent / "scan-illisible.pdf", "PDF", resolution=100)
+    report = ingest([str(good.parent)])
+    client = TestClient(create_app())
+    api = client.get(f"/runs/{report.run_id}").json()["report"]
+    english = {f["path"].rsplit("/", 1)[-1]: f["error"] for f in api["failures"]}
+    assert english["empty.pdf"] == "the file is empty (0 bytes)"  # the API keeps English
+    assert english["encrypted.pdf"] == "the PDF is protected by a password"
+    (copy,) = api["warnings"]
+    assert copy["reason"].startswith("same content as ") and copy["page"] is None
+
+    page = client.get(f"/ingestions/{report.run_id}").text
+    failures = page[page.index('id="run-failures"'):page.index('id="run-warnings"')]
+    warnings = page[page.index('id="run-warnings"'):]
+    assert "Le fichier est vide (0 octet)" in failures and "Le PDF est protégé par un mot de passe" in failures
+    assert "Même contenu que " in warnings
+    for reason in [*english.values(), *(w["reason"] for w in api["warnings"])]:
+        assert str(escape(in_french(reason))) in page and in_french(reason) != reason
+        assert str(escape(reason)) not in page  # no English left
+    if "scan-illisible.pdf" in english:
+        assert "(page 1\u00a0: page numérisée illisible par l'OCR (confiance de " in failures.replace("&#39;", "'")
+    assert not re.search(r"\b(the|page is|protected|content as|could be read)\b", failures + warnings)
 
 
 def test_run_pages_say_who_started_each_run(home):
