@@ -226,3 +226,14 @@ def test_common_words_table_words_and_institutions_are_not_places(extractor):
     bodies = {m.name for m in mentions if m.kind == "organisation"}
     assert not {"Dire", "Trésor", "Audierne Tel", "Bretagne", "Oise"} & places
     assert {"Région Bretagne", "département de l'Oise", "lycée de Dinan"} <= bodies  # a school is a body
+
+
+def test_a_body_or_title_named_beside_a_person_is_not_their_role(extractor):
+    with_bodies, beside = extractor.predict([
+        "On acte trois soirées de restitution à l’automne, préparées par Camille avec la chambre et la DDT.",
+        "Le maire et Paul Martin ouvrent la réunion. Léa, de la Coopérative Territoires Vivants, l’anime.",
+    ])
+    people = {m.name: m.role for m in with_bodies + beside if m.kind == "person"}
+    assert people["Camille"] is None  # "avec la DDT": the State works with her, she is not the State
+    assert people["Paul Martin"] is None  # "le maire et Paul Martin": the mayor is another person
+    assert people["Léa"] == "socio_economique"  # "de la Coopérative": hers
