@@ -8,9 +8,11 @@ passage states both ("Association de Promotion de la Fabrique des transitions (A
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipelines.lexicons import phrase_pattern
 from pipelines.text import fold
+from pipelines.types import ActorMention
 
 ROLES = ("elu", "agent", "etat", "socio_economique")
 KINDS = ("person", "organisation", "place")
@@ -69,3 +71,51 @@ def latest_role(seen: list[tuple[str | None, str | None, str | None]]) -> tuple[
 def is_minutes(text: str) -> bool:
     """The passage reads like the minutes of a council ("séance", "délibération", "ordre du jour")."""
     return _MINUTES.search(fold(text)) is not None
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """The words of a person's name, folded, civilities left out and compound names kept whole:
+    "M. Jean-François DUPONT" -> ("jean-francois", "dupont")."""
+    text = _LINE_BREAK_HYPHEN.sub(r"\1-\2", fold(name).replace("’", "'")).strip(_EDGES)
+    for _ in range(2):  # "M. le"
+        text = _CIVILITY.sub("", text)
+    words = (re.sub(r"[‐‑–]", "-", word).strip(_EDGES) for word in text.split())
+    return tuple(word for word in words if word)
+
+
+def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """"camille" or "delorme" of "camille delorme": its first or last words, fewer than all."""
+    return 0 < len(short) < len(full) and (full[: len(short)] == short or full[-len(short) :] == short)
+
+
+def with_full_names(passages: list[list[ActorMention]]) -> list[list[ActorMention]]:
+    """The actor mentions of one document's passages, where a person named by a first name or a surname alone
+    ("Camille", "M. Delorme") carries the full name of the one person of the document named in full with it
+    ("Camille Delorme") as `full_name`. When several people of the document have it, it stays as it is (which of
+    them is meant is a guess). A passage that then names one person twice keeps one mention (with a role when one
+    has it)."""
+    people: dict[tuple[str, ...], str] = {}  # the words of each full name -> its first written form
+    for mentions in passages:
+        for mention in mentions:
+            words = name_words(mention.name) if mention.kind == "person" else ()
+            if len(words) >= 2:
+                people.setdefault(words, mention.name)
+    result = []
+    for mentions in passages:
+        kept: list[ActorMention] = []
+        people_at: dict[str, int] = {}  # the key of each person meant -> its mention in `kept`
+        for mention in mentions:
+            if mention.kind != "person":
+                kept.append(mention)
+                continue
+            meant = {full for words, full in people.items() if _part_of(name_words(mention.name), words)}
+            if len(meant) == 1:
+                mention = replace(mention, full_name=meant.pop())
+            key = actor_key(mention.full_name or mention.name, "person")
+            if key not in people_at:
+                people_at[key] = len(kept)
+                kept.append(mention)
+            elif mention.role and not kept[people_at[key]].role:
+                kept[people_at[key]] = replace(kept[people_at[key]], role=mention.role, evidence=mention.evidence)
+        result.append(kept)
+    return result

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 from pathlib import Path
 from typing import Protocol
 
+from pipelines.actors import with_full_names
 from pipelines.classifier import TrainedTagger, load_model, load_tagger
 from pipelines.embedding import load_embedder
 from pipelines.extraction import NER_DIR, NER_META, ActorExtractor, NounPhrases, PracticeLemmas, RoleCues, load_nlp
@@ -70,6 +72,13 @@ class Analyzer:
             )
             for text, t, a, p, c, i in zip(texts, tags, actors, practices, candidates, initiatives, strict=True)
         ]
+
+    def predict_document(self, texts: list[str]) -> list[Analysis]:
+        """`predict` for the passages of one document, in order: a person it names by a first name or a surname
+        alone is the one person of the document named in full with it (see `actors.with_full_names`)."""
+        analyses = self.predict(texts)
+        actors = with_full_names([analysis.actors for analysis in analyses])
+        return [dataclasses.replace(analysis, actors=a) for analysis, a in zip(analyses, actors, strict=True)]
 
 
 def load_extractors(settings: Settings, *, staff_practices: list[dict] = ()) -> tuple[ActorExtractor, Practices]:

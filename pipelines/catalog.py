@@ -418,7 +418,9 @@ def save_document(
                      initiative.evidence, initiative.territory),
                 )
             for mention in analysis.actors:
-                actor_id = _upsert_actor(conn, mention.name, mention.kind)
+                # a first name alone is its document's person of that first name (the key of the first name
+                # alone stays free: another document's "Camille" may be another person)
+                actor_id = _upsert_actor(conn, mention.full_name or mention.name, mention.kind)
                 if mention.same_as:  # an acronym the passage spells out: one actor with its long form
                     long_id = _upsert_actor(conn, mention.same_as, mention.kind)
                     if long_id != actor_id:

@@ -978,7 +978,7 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
     `people`: tokens of the passage's people, whose own titles are theirs ("GOUPIL et GUILLAUME, DGS")."""
     root = ent.root
     for child in root.children:
-        if child.i in people:
+        if child.i in people or _beside(ent, child):
             continue
         if child.i >= ent.end and child.dep_ in ("appos", "acl", "nmod", "conj", "amod") or (
             child.i < ent.start and child.dep_ in ("appos", "nmod", "amod")
@@ -989,7 +989,7 @@ def _title_role(ent, cues: RoleCues, people: set[int]) -> str | None:
                 return role
     head = root.head
     if head is not root and head.dep_ != "ROOT" or root.dep_ in ("appos", "nmod", "flat:name"):
-        if not (ent.start <= head.i < ent.end) and head.i not in people:
+        if not (ent.start <= head.i < ent.end) and head.i not in people and not _beside(ent, head):
             return cues.in_title(head.text)
     return None
 
@@ -1165,10 +1165,50 @@ def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str |
         high = min([high, *(e.start for e in people if e.start >= ent.end)])
         if minutes and _speaks_in_council(ent):  # "M. Papin s'interroge sur le déménagement de l'agent": what
             high = next((t.i for t in doc[ent.end : high] if _is_speech(t)), high)  # they speak of
+        high = _others_from(doc, ent.end, high)
+        low = _others_until(doc, low, listed)
         role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
     if role is None and minutes and _speaks_in_council(ent):
         role = "elu"
     return role
+
+
+# Words that bring in another party: a cue beyond them is that party's ("préparées par Camille avec la chambre et
+# la DDT"), not the person's; "et" / "ou" only right beside the name ("le maire et Camille"), and not between the
+# people of a list nor between two titles of the person ("éleveur à Lormagne et élu à la chambre").
+_WITH = {"avec", "auprès", "aupres", "contre", "sans", "entre", "ainsi", "côtés", "cotes"}
+_AND = {"et", "ou"}
+
+
+def _others_from(doc, start: int, end: int) -> int:
+    """Where another party comes in after a name that ends at `start`, within [start, end) (else `end`)."""
+    joined = next((t for t in doc[start:end] if not (t.is_punct or t.is_space)), None)
+    if joined is not None and joined.lower_ in _AND and not _person_beyond(doc, joined.i, step=1):
+        return joined.i
+    return next((t.i for t in doc[start:end] if t.lower_ in _WITH), end)
+
+
+def _others_until(doc, start: int, end: int) -> int:
+    """Where the words about a name that starts at `end` begin, after any other party in [start, end)."""
+    joined = next((t for t in reversed(doc[start:end]) if not (t.is_punct or t.is_space)), None)
+    if joined is not None and joined.lower_ in _AND and not _person_beyond(doc, joined.i, step=-1):
+        return joined.i + 1
+    return next((t.i + 1 for t in reversed(doc[start:end]) if t.lower_ in _WITH), start)
+
+
+def _person_beyond(doc, i: int, *, step: int) -> bool:
+    """The word past the "et" at `i` (civilities and punctuation aside) belongs to a person: a list of people."""
+    i += step
+    while 0 <= i < len(doc) and (doc[i].is_punct or doc[i].is_space or doc[i].lower_ in _CIVILITIES):
+        i += step
+    return 0 <= i < len(doc) and doc[i].ent_type_ == "PER"
+
+
+def _beside(ent, token) -> bool:
+    """A word linked to the name through another party ("le maire et Paul Martin", "Camille avec la DDT")."""
+    if token.i >= ent.end:
+        return _others_from(ent.doc, ent.end, token.i + 1) <= token.i
+    return _others_until(ent.doc, token.i, ent.start) > token.i
 
 
 # Cues of council attendance and membership: in a passage that holds one, a person named after it whom no

@@ -70,6 +70,8 @@ class ActorMention:
     role: str | None = None  # elu | agent | etat | socio_economique
     evidence: str | None = None
     same_as: str | None = None  # for an acronym, the long form the passage gives with it
+    # for a person named by a first name or a surname alone, the full name of the one person of the document who has it
+    full_name: str | None = None
 
 
 @dataclass(frozen=True)

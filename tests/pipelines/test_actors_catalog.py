@@ -65,6 +65,30 @@ def test_one_actor_across_documents_with_aliases_counts_dates_and_acronyms(conn)
     assert {a.name for a in catalog.list_actors(conn, document="d1.txt")} == set(actors)
 
 
+def test_a_first_name_alone_counts_for_its_documents_person_and_only_there(conn):
+    document = SourceDocument(path=Path("/docs/comite.txt"), document_id="comite", title="comite", doc_type="text",
+                              blocks=[], date="2024-05-22")
+    passages = [Passage(passage_id=f"comite-{i}", document_id="comite", ordinal=i, text=f"texte {i}") for i in range(2)]
+    catalog.save_document(conn, document, passages, [
+        Analysis(actors=[ActorMention("Camille Delorme", "person", "agent", "Camille Delorme, chargée de mission")]),
+        Analysis(actors=[ActorMention("Camille", "person", full_name="Camille Delorme")]),
+    ], model="m", run_id=None)
+    _save(conn, "autre", "2025-01-01", [ActorMention("Camille", "person")])  # another document's Camille
+    actors = {a.name: a for a in catalog.list_actors(conn)}
+    delorme = actors["Camille Delorme"]
+    assert delorme.mentions == 2 and delorme.aliases == ["Camille"] and delorme.role == "agent"
+    assert [d.document_id for d in delorme.documents] == ["comite"]
+    assert [d.document_id for d in actors["Camille"].documents] == ["autre"]
+
+
+def test_the_sample_transcript_has_one_camille_with_her_own_role(store):
+    people = {a.name: a for a in catalog.list_actors(store.conn, kind="person")}
+    assert "Camille" not in people and "Hélène" not in people
+    camille = people["Camille Delorme"]
+    assert camille.role == "agent" and "Camille" in camille.aliases and camille.mentions >= 3
+    assert "Hélène" in people["Hélène Marchadier"].aliases
+
+
 def test_curation_is_kept_when_documents_are_stored_again(conn):
     mentions = [
         ActorMention("Dinan Agglomération", "organisation"),

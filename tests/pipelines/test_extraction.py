@@ -226,3 +226,47 @@ def test_common_words_table_words_and_institutions_are_not_places(extractor):
     bodies = {m.name for m in mentions if m.kind == "organisation"}
     assert not {"Dire", "Trésor", "Audierne Tel", "Bretagne", "Oise"} & places
     assert {"Région Bretagne", "département de l'Oise", "lycée de Dinan"} <= bodies  # a school is a body
+
+
+def test_a_body_or_title_named_beside_a_person_is_not_their_role(extractor):
+    with_bodies, beside = extractor.predict([
+        "On acte trois soirées de restitution à l’automne, préparées par Camille avec la chambre et la DDT.",
+        "Le maire et Paul Martin ouvrent la réunion. Léa, de la Coopérative Territoires Vivants, l’anime.",
+    ])
+    people = {m.name: m.role for m in with_bodies + beside if m.kind == "person"}
+    assert people["Camille"] is None  # "avec la DDT": the State works with her, she is not the State
+    assert people["Paul Martin"] is None  # "le maire et Paul Martin": the mayor is another person
+    assert people["Léa"] == "socio_economique"  # "de la Coopérative": hers
+
+
+@pytest.fixture(scope="module")
+def ingestion_extractor():
+    """The extractor ingestion uses (the fine-tuned NER and the role classifier when they were trained)."""
+    from pipelines.analysis import load_extractors
+
+    return load_extractors(Settings())[0]
+
+
+def test_a_first_name_alone_is_the_one_person_of_the_document_named_in_full(ingestion_extractor):
+    from pipelines.actors import with_full_names
+
+    document = with_full_names(ingestion_extractor.predict([
+        "Je suis Camille Delorme, chargée de mission transition écologique à la communauté de communes.",
+        "Merci Hélène. Les soirées seront préparées par Camille avec la chambre et la DDT.",
+        "Hélène Marchadier, présidente de la communauté de communes, ouvre la réunion.",
+    ]))
+    people = [(m.name, m.full_name) for mentions in document for m in mentions if m.kind == "person"]
+    assert ("Camille", "Camille Delorme") in people and ("Hélène", "Hélène Marchadier") in people
+    assert ("Camille Delorme", None) in people
+    assert [m.role for m in document[1] if m.name == "Camille"] == [None]  # the rules' and the role classifier's
+
+
+def test_a_first_name_two_people_of_the_document_share_is_left_alone(ingestion_extractor):
+    from pipelines.actors import with_full_names
+
+    document = with_full_names(ingestion_extractor.predict([
+        "Camille Delorme, chargée de mission, et Camille Besson, maire de Sarlanges, ont ouvert la réunion.",
+        "Les soirées seront préparées par Camille avec la chambre d’agriculture.",
+    ]))
+    [alone] = [m for m in document[1] if m.kind == "person"]
+    assert (alone.name, alone.full_name) == ("Camille", None)
