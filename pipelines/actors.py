@@ -30,8 +30,8 @@ _ARTICLE = re.compile(r"^(l'|la |le |les |du |des |de la |de l'|d'|de |au |aux )
 _EDGES = " \t\n,.;:!?()[]«»\"'“”-–—•"
 
 
-def normalise(name: str) -> str:
-    """The comparison form of a name: case, accents, spaces, hyphens, leading articles and civilities folded."""
+def _bare(name: str) -> str:
+    """A name folded (case, accents, spaces, lines), without its leading civilities and articles ("M. le")."""
     text = fold(name).replace("’", "'")
     text = _LINE_BREAK_HYPHEN.sub(r"\1-\2", text)  # "Jean- François" cut across lines
     text = " ".join(text.split()).strip(_EDGES)
@@ -40,8 +40,12 @@ def normalise(name: str) -> str:
         if stripped == text:
             break
         text = stripped
-    text = re.sub(r"[-‐‑–]", " ", text)
-    return " ".join(text.split()).strip(_EDGES)
+    return text
+
+
+def normalise(name: str) -> str:
+    """The comparison form of a name: case, accents, spaces, hyphens, leading articles and civilities folded."""
+    return " ".join(re.sub(r"[-‐‑–]", " ", _bare(name)).split()).strip(_EDGES)
 
 
 def actor_key(name: str, kind: str) -> str:
@@ -74,26 +78,37 @@ def is_minutes(text: str) -> bool:
 
 
 def name_words(name: str) -> tuple[str, ...]:
-    """The words of a person's name, folded, civilities left out and compound names kept whole:
-    "M. Jean-François DUPONT" -> ("jean-francois", "dupont")."""
-    text = _LINE_BREAK_HYPHEN.sub(r"\1-\2", fold(name).replace("’", "'")).strip(_EDGES)
-    for _ in range(2):  # "M. le"
-        text = _CIVILITY.sub("", text)
-    words = (re.sub(r"[‐‑–]", "-", word).strip(_EDGES) for word in text.split())
+    """The words of a person's name, folded, civilities and articles left out and compound names kept whole:
+    "M. Jean-François DUPONT" -> ("jean-francois", "dupont"), "M. le Maire" -> ("maire",)."""
+    words = (re.sub(r"[‐‑–]", "-", word).strip(_EDGES) for word in _bare(name).split())
     return tuple(word for word in words if word)
 
 
-def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
-    """"camille" or "delorme" of "camille delorme": its first or last words, fewer than all."""
-    return 0 < len(short) < len(full) and (full[: len(short)] == short or full[-len(short) :] == short)
+# A civility before a name: what follows is a surname ("M. Martin", "Mme DELORME"), not a first name.
+_CIVILITY_BEFORE = r"(?:\b(?:M|MM|Mme|Mmes|Mlle|Mr|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre))\s+"
 
 
-def with_full_names(passages: list[list[ActorMention]]) -> list[list[ActorMention]]:
-    """The actor mentions of one document's passages, where a person named by a first name or a surname alone
-    ("Camille", "M. Delorme") carries the full name of the one person of the document named in full with it
-    ("Camille Delorme") as `full_name`. When several people of the document have it, it stays as it is (which of
-    them is meant is a guess). A passage that then names one person twice keeps one mention (with a role when one
-    has it)."""
+def _is_surname(name: str, text: str) -> bool:
+    """A short name is a surname when written after a civility (in the name or the passage) or in capitals."""
+    letters = [c for c in name if c.isalpha()]
+    return (bool(_CIVILITY.match(fold(name))) or (len(letters) > 1 and all(c.isupper() for c in letters))
+            or re.search(_CIVILITY_BEFORE + re.escape(name.strip()) + r"\b", text) is not None)
+
+
+def _part_of(short: tuple[str, ...], full: tuple[str, ...], *, surname: bool) -> bool:
+    """"delorme" of "camille delorme" (its last words) when `surname`, else "camille" (its first words)."""
+    if not 0 < len(short) < len(full):
+        return False
+    return full[-len(short) :] == short if surname else full[: len(short)] == short
+
+
+def with_full_names(passages: list[list[ActorMention]], texts: list[str]) -> list[list[ActorMention]]:
+    """The actor mentions of one document's passages (`texts`: the passages' texts), where a person named by a
+    first name or a surname alone ("Camille", "M. Delorme") carries the full name of the one person of the document
+    named in full with it ("Camille Delorme") as `full_name`. A name after a civility or in capitals is a surname
+    ("M. Martin" is not "Martin Lefèvre"), any other a first name. When several people of the document have it,
+    it stays as it is (which of them is meant is a guess). A passage that then names one person twice keeps one
+    mention (with a role when one has it)."""
     people: dict[tuple[str, ...], str] = {}  # the words of each full name -> its first written form
     for mentions in passages:
         for mention in mentions:
@@ -101,14 +116,15 @@ def with_full_names(passages: list[list[ActorMention]]) -> list[list[ActorMentio
             if len(words) >= 2:
                 people.setdefault(words, mention.name)
     result = []
-    for mentions in passages:
+    for mentions, text in zip(passages, texts, strict=True):
         kept: list[ActorMention] = []
         people_at: dict[str, int] = {}  # the key of each person meant -> its mention in `kept`
         for mention in mentions:
             if mention.kind != "person":
                 kept.append(mention)
                 continue
-            meant = {full for words, full in people.items() if _part_of(name_words(mention.name), words)}
+            short, surname = name_words(mention.name), _is_surname(mention.name, text)
+            meant = {full for words, full in people.items() if _part_of(short, words, surname=surname)}
             if len(meant) == 1:
                 mention = replace(mention, full_name=meant.pop())
             key = actor_key(mention.full_name or mention.name, "person")

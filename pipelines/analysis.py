@@ -77,7 +77,7 @@ class Analyzer:
         """`predict` for the passages of one document, in order: a person it names by a first name or a surname
         alone is the one person of the document named in full with it (see `actors.with_full_names`)."""
         analyses = self.predict(texts)
-        actors = with_full_names([analysis.actors for analysis in analyses])
+        actors = with_full_names([analysis.actors for analysis in analyses], texts)
         return [dataclasses.replace(analysis, actors=a) for analysis, a in zip(analyses, actors, strict=True)]
 
 

@@ -1160,13 +1160,16 @@ def _person_role(doc, ent, cues: RoleCues, people: list, minutes: bool) -> str |
     role = _title_role(ent, cues, {i for e in people for i in range(e.start, e.end)} - set(range(ent.start, ent.end)))
     if role is None:
         listed = _listed_with(doc, ent, people)
-        low, high = _clause(doc, listed, ent.end)
-        low = max([low, *(e.end for e in people if e.end <= listed)])
+        clause, high = _clause(doc, listed, ent.end)
+        low = max([clause, *(e.end for e in people if e.end <= listed)])
         high = min([high, *(e.start for e in people if e.start >= ent.end)])
         if minutes and _speaks_in_council(ent):  # "M. Papin s'interroge sur le déménagement de l'agent": what
             high = next((t.i for t in doc[ent.end : high] if _is_speech(t)), high)  # they speak of
         high = _others_from(doc, ent.end, high)
+        someone_before = low > clause  # another person earlier in the clause: a title before the verb is theirs
         low = _others_until(doc, low, listed)
+        if someone_before:
+            low = _after_verb(doc, low, listed)
         role = cues.nearest(doc[low : ent.start].text, doc[ent.end : high].text)
     if role is None and minutes and _speaks_in_council(ent):
         role = "elu"
@@ -1194,6 +1197,14 @@ def _others_until(doc, start: int, end: int) -> int:
     if joined is not None and joined.lower_ in _AND and not _person_beyond(doc, joined.i, step=-1):
         return joined.i + 1
     return next((t.i + 1 for t in reversed(doc[start:end]) if t.lower_ in _WITH), start)
+
+
+def _after_verb(doc, start: int, end: int) -> int:
+    """Where the words about a name that starts at `end` begin, after the last conjugated verb in [start, end):
+    a title before it is its subject's ("Paul Martin, maire, a rencontré Sophie Leroy"), when the subject is
+    another person."""
+    verbs = (t.i + 1 for t in reversed(doc[start:end]) if t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm"))
+    return next(verbs, start)
 
 
 def _person_beyond(doc, i: int, *, step: int) -> bool:

@@ -46,9 +46,27 @@ _ROLL_CALL = re.compile(
     r"|\bsecr[ée]taires?\s+de\s+s[ée]ance\b|\bnombre\s+de\s+(?:conseillers|membres|d[ée]l[ée]gu[ée]s)\b",
     re.IGNORECASE,
 )
-# ... or a list of people: two names or more, each after its civility ("Madame Florence DEMOUY, Monsieur Gilles PAPIN").
+# A roll call that a line opens with is no title ("Présents : Jean, Paul"); an agenda or proxies heading is
+# ("ORDRE DU JOUR : Conseil municipal du 12 mars 2024").
+_OPENS_ROLL_CALL = re.compile(
+    r"\s*(?:(?:membres\s+|conseillers\s+)?" + _ATTENDANCE + r"\s*:|(?:[ée]tai(?:en)?t|sont)\s+" + _ATTENDANCE
+    + r"\b|secr[ée]taires?\s+de\s+s[ée]ance\b|nombre\s+de\s+(?:conseillers|membres|d[ée]l[ée]gu[ée]s)\b)",
+    re.IGNORECASE,
+)
+# What a roll call is cut from: the meeting's name, or its date ("CR du conseil municipal 24 février 2023"), not
+# any words ("Les absents : enquête sur l'absentéisme" is a title).
+_MEETING = re.compile(
+    r"\b(?:conseil|r[ée]union|s[ée]ance|assembl[ée]e|comit[ée]|commission|bureau|CR|PV|compte[- ]rendu"
+    r"|proc[èe]s[- ]verbal)\b|\b(?:19|20)\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
+    re.IGNORECASE,
+)
+# ... or a list of people after the meeting's date: two names or more, each after its civility ("Conseil municipal
+# du 13 janvier 2022 Madame Florence DEMOUY, Monsieur Gilles PAPIN"; not "réunion avec M. Dupont, Mme Leroy").
 _CIVILITY = r"\b(?:M\.|MM\.|Mme|Mmes|Mlle|Madame|Monsieur|Mr)\s+[A-ZÀ-Ý]"
 _NAME_LIST = re.compile(_CIVILITY + r"[^,;:]{0,40}[,;]\s*(?:et\s+)?" + _CIVILITY)
+_ENDS_WITH_DATE = re.compile(r"(?:\b(?:19|20)\d\d|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[\s,:;.\-–—]*$")
+# The end of a title's first sentence: after a word of two letters or more ("1. Approbation", "M. Dupont" go on).
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{2})\. ")
 
 
 def discover(paths: Iterable[str | Path], *, unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
@@ -165,15 +183,22 @@ def title_from_file_name(path: Path) -> str:
 
 
 def title_before_roll_call(line: str) -> str:
-    """A title without the roll call or agenda that follows it on its line; empty when the line is one."""
-    cuts = [found.start() for found in (_ROLL_CALL.search(line), _NAME_LIST.search(line)) if found]
+    """A title without the roll call or agenda that follows the meeting's name or date on its line; empty when
+    the line opens with a roll call."""
+    if _OPENS_ROLL_CALL.match(line):
+        return ""
+    cuts = []
+    if (roll_call := _ROLL_CALL.search(line)) and _MEETING.search(line[: roll_call.start()]):
+        cuts.append(roll_call.start())
+    if (names := _NAME_LIST.search(line)) and _ENDS_WITH_DATE.search(line[: names.start()]):
+        cuts.append(names.start())
     return line[: min(cuts, default=len(line))].strip(" \t-–—:;,/(").strip()
 
 
 def _first_line(blocks: list[Block]) -> str | None:
     """The first sentence of the first paragraph that is not a roll call, within the first few paragraphs."""
     for block in [b for b in blocks if b.speaker is None and b.start_s is None and b.text.strip()][:_TITLE_PARAGRAPHS]:
-        line = title_before_roll_call(block.text.strip().split(". ")[0])
+        line = title_before_roll_call(_SENTENCE_END.split(block.text.strip(), maxsplit=1)[0])
         if line:
             return line[:150]
     return None

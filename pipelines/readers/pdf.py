@@ -49,15 +49,17 @@ _MAX_COLUMNS = 4
 _TABLE_MIN_CELLS = 3
 # A cell that is a value, never a column's name: a number (a year alone may name a column), an amount or a
 # percentage, a date or an hour, at the start of the cell ("90 €", "+ 6 500 €", "3€ par m²", "23/01/2024",
-# "24 avril à 11h00"; not "Au 01/01/2024 en €" nor "Inférieures à 20 000 €"), or a word that stands for one.
+# "24 avril à 11h00"; not "Au 01/01/2024 en €" nor "Inférieures à 20 000 €"), or a word that stands for none.
 _NUMBER = r"[+\-–−]?\s*\d[\d\s.,]*"
 _DAY_MONTH = r"(1er|\d{1,2})\s+(janv|fevr|mars|avr|mai|juin|juil|aout|sept|oct|nov|dec)(ier|il|let|embre|obre)?\b"
 _VALUE_CELL = re.compile(
     r"(" + _NUMBER + r"|" + _NUMBER + r"([km]?€|%|euros?\b|eur\b|h\b|h\d).*"
-    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b.*|" + _DAY_MONTH + r".*"
-    r"|gratuit.*|neant|oui|non|sans objet|n\.?c\.?|n/a|[-–—x])",
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b.*|" + _DAY_MONTH + r".*|neant|sans objet|n\.?c\.?|n/a|[-–—])",
     re.IGNORECASE,
 )
+# Words that are a value in a data row ("Associations de Pierrefonds | GRATUIT"), but name the columns of a
+# choice when they stand side by side ("Question | Oui | Non", "Tarif | Gratuit | Payant").
+_VALUE_WORD = re.compile(r"(gratuit|payant)(e|s|es)?\b.*|oui|non|x", re.IGNORECASE)
 _YEAR = re.compile(r"(19|20)\d\d")
 _SENTENCE_CELL = re.compile(r"[a-zà-ÿ]{3}[.!?](\s+[A-ZÀ-Ý]|$)")  # the end of a sentence (not "H.T."): prose, no label
 _LABEL_MAX_WORDS = 20
@@ -357,7 +359,10 @@ def _names_columns(row: list[str], below: list[list[str]]) -> bool:
     """Whether a filled row is a header rather than the first row of data: none of its cells is a value (an
     amount, a number, a date: "Pétrifontains | 90 €" is data), a sentence, or the value of its column in a
     later row ("Associations de Pierrefonds | GRATUIT", found again below, is data; the whole row repeated,
-    as a header is on each part of a table, is no reason). Years alone may name columns ("Exercice | 2023")."""
+    as a header is on each part of a table, is no reason). Years alone may name columns ("Exercice | 2023"). A
+    single value word is data ("… | GRATUIT"), two or more are the columns of a choice ("Question | Oui | Non")."""
+    if sum(bool(_VALUE_WORD.fullmatch(fold(cell).strip())) for cell in row) == 1:
+        return False
     for cell in row:
         folded = fold(cell).strip()
         if _VALUE_CELL.fullmatch(folded) and not _YEAR.fullmatch(folded):

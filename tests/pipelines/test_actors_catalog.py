@@ -190,3 +190,20 @@ def test_merge_into_a_name_several_kinds_share_takes_the_merged_actors_kind(home
         conn.close()
     result = runner.invoke(app, ["actors", "merge", "CCVV", "Val de Vérlane", "--kind", "organisation"])
     assert result.exit_code == 0 and "merged CCVV" in result.output, result.output
+
+
+def test_a_short_name_is_a_surname_after_a_civility_or_in_capitals_else_a_first_name():
+    from pipelines.actors import name_words, with_full_names
+
+    def person(name):
+        return ActorMention(name, "person")
+
+    texts = ["Martin Lefèvre, adjoint, et Camille Delorme, chargée de mission.", "La parole est à M. Martin.",
+             "Merci Martin.", "Mme Delorme présente le diagnostic.", "DELORME : nous proposons trois soirées.",
+             "Delorme propose trois soirées."]
+    mentions = [[person("Martin Lefèvre"), person("Camille Delorme")], [person("Martin")], [person("Martin")],
+                [person("Delorme")], [person("DELORME")], [person("Delorme")]]
+    full = [[m.full_name for m in passage] for passage in with_full_names(mentions, texts)]
+    assert full == [[None, None], [None], ["Martin Lefèvre"], ["Camille Delorme"], ["Camille Delorme"], [None]]
+    assert name_words("M. le Maire") == ("maire",)  # one word: never a full name others join
+    assert name_words("Mme Jean-  Marie DUPONT") == ("jean-marie", "dupont")

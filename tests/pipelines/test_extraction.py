@@ -239,6 +239,11 @@ def test_a_body_or_title_named_beside_a_person_is_not_their_role(extractor):
     assert people["Léa"] == "socio_economique"  # "de la Coopérative": hers
 
 
+def test_a_title_before_the_verb_is_its_subjects_not_the_objects(extractor):
+    (met,) = extractor.predict(["Paul Martin, maire, a rencontré Sophie Leroy avec le préfet."])
+    assert {m.name: m.role for m in met if m.kind == "person"} == {"Paul Martin": "elu", "Sophie Leroy": None}
+
+
 @pytest.fixture(scope="module")
 def ingestion_extractor():
     """The extractor ingestion uses (the fine-tuned NER and the role classifier when they were trained)."""
@@ -250,23 +255,31 @@ def ingestion_extractor():
 def test_a_first_name_alone_is_the_one_person_of_the_document_named_in_full(ingestion_extractor):
     from pipelines.actors import with_full_names
 
-    document = with_full_names(ingestion_extractor.predict([
-        "Je suis Camille Delorme, chargée de mission transition écologique à la communauté de communes.",
-        "Merci Hélène. Les soirées seront préparées par Camille avec la chambre et la DDT.",
-        "Hélène Marchadier, présidente de la communauté de communes, ouvre la réunion.",
-    ]))
+    texts = ["Je suis Camille Delorme, chargée de mission transition écologique à la communauté de communes.",
+             "Merci Hélène. Les soirées seront préparées par Camille avec la chambre et la DDT.",
+             "Hélène Marchadier, présidente de la communauté de communes, ouvre la réunion."]
+    document = with_full_names(ingestion_extractor.predict(texts), texts)
     people = [(m.name, m.full_name) for mentions in document for m in mentions if m.kind == "person"]
     assert ("Camille", "Camille Delorme") in people and ("Hélène", "Hélène Marchadier") in people
     assert ("Camille Delorme", None) in people
     assert [m.role for m in document[1] if m.name == "Camille"] == [None]  # the rules' and the role classifier's
 
 
+def test_a_name_after_a_civility_is_a_surname_not_a_first_name(ingestion_extractor):
+    from pipelines.actors import with_full_names
+
+    texts = ["Martin Lefèvre, adjoint au maire chargé des finances, présente la délibération.",
+             "M. le Maire donne la parole à M. Martin, directeur général des services.",
+             "Mme Delorme et Camille Delorme, chargée de mission, présentent le diagnostic."]
+    document = with_full_names(ingestion_extractor.predict(texts), texts)
+    assert [m.full_name for m in document[1] if m.name == "Martin"] == [None]  # another Martin: a surname
+
+
 def test_a_first_name_two_people_of_the_document_share_is_left_alone(ingestion_extractor):
     from pipelines.actors import with_full_names
 
-    document = with_full_names(ingestion_extractor.predict([
-        "Camille Delorme, chargée de mission, et Camille Besson, maire de Sarlanges, ont ouvert la réunion.",
-        "Les soirées seront préparées par Camille avec la chambre d’agriculture.",
-    ]))
+    texts = ["Camille Delorme, chargée de mission, et Camille Besson, maire de Sarlanges, ont ouvert la réunion.",
+             "Les soirées seront préparées par Camille avec la chambre d’agriculture."]
+    document = with_full_names(ingestion_extractor.predict(texts), texts)
     [alone] = [m for m in document[1] if m.kind == "person"]
     assert (alone.name, alone.full_name) == ("Camille", None)

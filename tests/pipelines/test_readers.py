@@ -199,6 +199,14 @@ def test_a_first_row_of_values_is_data_not_the_header():
     assert table_rows(roles) == ["Pierrefonds | Maire", "Attichy | Adjoint", "Pierrefonds | Conseiller délégué"]
 
 
+def test_the_columns_of_a_choice_stay_the_header():
+    answers = [["Question", "Oui", "Non"], ["Êtes-vous satisfait ?", "12", "3"], ["Reviendrez-vous ?", "14", "1"]]
+    assert table_rows(answers) == ["", "Question : Êtes-vous satisfait ? ; Oui : 12 ; Non : 3",
+                                   "Question : Reviendrez-vous ? ; Oui : 14 ; Non : 1"]
+    prices = [["Tarif", "Gratuit", "Payant"], ["Enfants", "oui", "non"], ["Adultes", "non", "oui"]]
+    assert table_rows(prices)[0] == ""
+
+
 def test_column_names_stay_the_header_with_years_dates_or_amounts_inside():
     years = [["Exercice", "2023", "2024"], ["Abonnés", "1 200", "1 250"], ["Volume (m3)", "90 000", "96 300"]]
     assert table_rows(years) == ["", "Exercice : Abonnés ; 2023 : 1 200 ; 2024 : 1 250",
@@ -288,6 +296,13 @@ def test_a_meeting_named_in_a_title_makes_minutes_only_when_the_title_is_the_mee
     ("Ordre du jour du conseil municipal du 12 mars 2024", "Ordre du jour du conseil municipal du 12 mars 2024"),
     ("Rapport présenté au conseil communautaire du 5 juin 2024", "Rapport présenté au conseil communautaire du 5 juin 2024"),
     ("Absences et présences : bilan 2023", "Absences et présences : bilan 2023"),
+    # a heading that opens with an agenda or proxies is a title; a roll call only follows a meeting or a date
+    ("ORDRE DU JOUR : Conseil municipal du 12 mars 2024", "ORDRE DU JOUR : Conseil municipal du 12 mars 2024"),
+    ("Pouvoir : délégation de signature au maire", "Pouvoir : délégation de signature au maire"),
+    ("Les absents : enquête sur l'absentéisme", "Les absents : enquête sur l'absentéisme"),
+    ("Nombre de conseillers en exercice : 19", ""),
+    ("Compte rendu de la réunion avec M. Dupont, Mme Leroy et les habitants",
+     "Compte rendu de la réunion avec M. Dupont, Mme Leroy et les habitants"),
 ])
 def test_a_title_stops_before_the_roll_call(line, title):
     assert title_before_roll_call(line) == title
@@ -302,6 +317,20 @@ def test_a_document_opening_on_its_roll_call_is_titled_by_the_meeting(tmp_path):
     roll_first.write_text("Étaient présents : Jean, Paul, Marie\n\nSéance du conseil municipal du 3 mars 2025\n\n"
                           "Le conseil approuve le budget primitif.\n", encoding="utf-8")
     assert read_document(roll_first, max_bytes=MAX).title == "Séance du conseil municipal du 3 mars 2025"
+
+
+def test_a_title_is_the_first_sentence_not_a_numbered_item_or_a_civility(tmp_path):
+    agenda = tmp_path / "odj.txt"
+    agenda.write_text("ORDRE DU JOUR : Conseil municipal du 12 mars 2024\n\n1. Approbation du procès-verbal\n",
+                      encoding="utf-8")
+    assert read_document(agenda, max_bytes=MAX).title == "ORDRE DU JOUR : Conseil municipal du 12 mars 2024"
+    numbered = tmp_path / "note.txt"
+    numbered.write_text("1. Approbation du procès-verbal de la séance. Le conseil approuve.\n\nSuite.\n",
+                        encoding="utf-8")
+    assert read_document(numbered, max_bytes=MAX).title == "1. Approbation du procès-verbal de la séance"
+    letter = tmp_path / "lettre.txt"
+    letter.write_text("Réponse à M. Dupont sur le jardin partagé. Merci de votre courrier.\n", encoding="utf-8")
+    assert read_document(letter, max_bytes=MAX).title == "Réponse à M. Dupont sur le jardin partagé"
 
 
 @pytest.mark.skipif(not (EXTERNAL / "pdf").exists(), reason="shared/external absent")
