@@ -23,9 +23,8 @@ _MINUTES = phrase_pattern(["conseil municipal", "conseil communautaire", "consei
                           "monsieur le maire", "madame la maire", "monsieur le president", "madame la presidente",
                           "abstentions :", "contre :"])
 _LINE_BREAK_HYPHEN = re.compile(r"(\w)-\s+(\w)")
-_CIVILITY = re.compile(
-    r"^(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|maitre|me|dr|docteur|pr)\s+"
-)
+_CIVILITIES = r"(m\.|mm\.|mme|mmes|mlle|mr|monsieur|messieurs|madame|mesdames|mademoiselle|maitre|me|dr|docteur|pr)"
+_CIVILITY = re.compile(r"^" + _CIVILITIES + r"\s+")
 _ARTICLE = re.compile(r"^(l'|la |le |les |du |des |de la |de l'|d'|de |au |aux )")
 _EDGES = " \t\n,.;:!?()[]«»\"'“”-–—•"
 
@@ -84,15 +83,13 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(word for word in words if word)
 
 
-# A civility before a name: what follows is a surname ("M. Martin", "Mme DELORME"), not a first name.
-_CIVILITY_BEFORE = r"(?:\b(?:M|MM|Mme|Mmes|Mlle|Mr|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre))\s+"
-
-
 def _is_surname(name: str, text: str) -> bool:
-    """A short name is a surname when written after a civility (in the name or the passage) or in capitals."""
+    """A short name is a surname when written after a civility (in the name or the passage: "M. Martin", "Mme
+    DELORME") or in capitals; any other is a first name."""
     letters = [c for c in name if c.isalpha()]
+    after_civility = r"(?<!\w)" + _CIVILITIES + r"\s+" + re.escape(fold(name).strip()) + r"\b"
     return (bool(_CIVILITY.match(fold(name))) or (len(letters) > 1 and all(c.isupper() for c in letters))
-            or re.search(_CIVILITY_BEFORE + re.escape(name.strip()) + r"\b", text) is not None)
+            or re.search(after_civility, fold(text)) is not None)
 
 
 def _part_of(short: tuple[str, ...], full: tuple[str, ...], *, surname: bool) -> bool:
