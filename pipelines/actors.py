@@ -8,6 +8,7 @@ passage states both ("Association de Promotion de la Fabrique des transitions (A
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 from pipelines.lexicons import phrase_pattern
@@ -99,14 +100,36 @@ def _part_of(short: tuple[str, ...], full: tuple[str, ...], *, surname: bool) ->
     return full[-len(short) :] == short if surname else full[: len(short)] == short
 
 
-def with_full_names(passages: list[list[ActorMention]], texts: list[str]) -> list[list[ActorMention]]:
+_PARTICLES = {"de", "du", "des", "d'", "le", "la", "van", "von", "da", "di"}
+_SPEAKER_ROLES = {"elu", "elue", "maire", "president", "presidente", "conseiller", "conseillere", "intervenant",
+                  "intervenante", "participant", "participante", "public", "moderateur", "moderatrice", "animateur",
+                  "animatrice", "speaker", "inconnu", "inconnue", "secretaire", "journaliste", "invite", "invitee"}
+
+
+def speaker_name(label: str) -> str | None:
+    """A transcript's speaker label that is a person's full name ("Camille Delorme", "Jean-Noël Schilling"), not
+    a role or a number ("Élu principal", "Conseiller d'opposition 1", "Speaker 6")."""
+    words = label.strip().split()
+    if len(words) < 2 or any(c.isdigit() for c in label) or any(fold(w) in _SPEAKER_ROLES for w in words):
+        return None
+    if not all(w[:1].isupper() or fold(w) in _PARTICLES for w in words) or not words[0][:1].isupper():
+        return None
+    return label.strip()
+
+
+def with_full_names(
+    passages: list[list[ActorMention]], texts: list[str], *, speakers: Iterable[str] = ()
+) -> list[list[ActorMention]]:
     """The actor mentions of one document's passages (`texts`: the passages' texts), where a person named by a
     first name or a surname alone ("Camille", "M. Delorme") carries the full name of the one person of the document
     named in full with it ("Camille Delorme") as `full_name`. A name after a civility or in capitals is a surname
     ("M. Martin" is not "Martin Lefèvre"), any other a first name. When several people of the document have it,
     it stays as it is (which of them is meant is a guess). A passage that then names one person twice keeps one
-    mention (with a role when one has it)."""
+    mention (with a role when one has it). `speakers`: the speaker labels of a transcript's passages, whose full
+    names are looked at when the text names nobody in full with the name ("Merci Hélène" in a transcript where
+    only a label says "Hélène Marchadier"; the text's spelling comes first, a label may spell it otherwise)."""
     people: dict[tuple[str, ...], str] = {}  # the words of each full name -> its first written form
+    speaking = {name_words(name): name for name in filter(None, map(speaker_name, speakers))}
     for mentions in passages:
         for mention in mentions:
             words = name_words(mention.name) if mention.kind == "person" else ()
@@ -121,7 +144,8 @@ def with_full_names(passages: list[list[ActorMention]], texts: list[str]) -> lis
                 kept.append(mention)
                 continue
             short, surname = name_words(mention.name), _is_surname(mention.name, text)
-            meant = {full for words, full in people.items() if _part_of(short, words, surname=surname)}
+            meant = {full for words, full in people.items() if _part_of(short, words, surname=surname)} or {
+                full for words, full in speaking.items() if _part_of(short, words, surname=surname)}
             if len(meant) == 1:
                 mention = replace(mention, full_name=meant.pop())
             key = actor_key(mention.full_name or mention.name, "person")

@@ -73,11 +73,12 @@ class Analyzer:
             for text, t, a, p, c, i in zip(texts, tags, actors, practices, candidates, initiatives, strict=True)
         ]
 
-    def predict_document(self, texts: list[str]) -> list[Analysis]:
+    def predict_document(self, texts: list[str], *, speakers: list[str] = ()) -> list[Analysis]:
         """`predict` for the passages of one document, in order: a person it names by a first name or a surname
-        alone is the one person of the document named in full with it (see `actors.with_full_names`)."""
+        alone is the one person of the document named in full with it, in a passage or as a transcript's speaker
+        (`speakers`; see `actors.with_full_names`)."""
         analyses = self.predict(texts)
-        actors = with_full_names([analysis.actors for analysis in analyses], texts)
+        actors = with_full_names([analysis.actors for analysis in analyses], texts, speakers=speakers)
         return [dataclasses.replace(analysis, actors=a) for analysis, a in zip(analyses, actors, strict=True)]
 
 

@@ -50,7 +50,9 @@ def understand_task(
     document by the same model, by text) keeps its vector instead of being embedded again."""
     passages = segment(document, min_chars=settings.passage_min_chars, max_chars=settings.passage_max_chars)
     texts = [p.text for p in passages]
-    analyses = load_analyzer(settings, staff_practices=staff_practices).predict_document(texts)
+    analyses = load_analyzer(settings, staff_practices=staff_practices).predict_document(
+        texts, speakers=sorted({p.speaker for p in passages if p.speaker})
+    )
     known = known_vectors or {}
     todo = [t for t in texts if t not in known]
     if len(todo) == len(texts):  # nothing stored for them (and a document without passages gets (0, dim))

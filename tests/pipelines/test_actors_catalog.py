@@ -207,3 +207,21 @@ def test_a_short_name_is_a_surname_after_a_civility_or_in_capitals_else_a_first_
     assert full == [[None, None], [None], ["Martin Lefèvre"], ["Camille Delorme"], ["Camille Delorme"], [None]]
     assert name_words("M. le Maire") == ("maire",)  # one word: never a full name others join
     assert name_words("Mme Jean-  Marie DUPONT") == ("jean-marie", "dupont")
+
+
+def test_a_transcripts_speakers_named_in_full_are_the_people_a_first_name_means():
+    from pipelines.actors import speaker_name, with_full_names
+
+    labels = ["Thierry Capron", "Jean-Noël Schilling", "Speaker 6", "audience6", "Élu principal",
+              "Conseiller d’opposition 1", "Personne chargée de l’appel", "Marie de La Tour"]
+    assert [speaker_name(label) for label in labels] == [
+        "Thierry Capron", "Jean-Noël Schilling", None, None, None, None, None, "Marie de La Tour"]
+    texts = ["Merci Thierry, je passe au point suivant.", "Jean-Noël, vous avez la parole."]
+    mentions = [[ActorMention("Thierry", "person")], [ActorMention("Jean-Noël", "person")]]
+    alone = with_full_names(mentions, texts)
+    assert [m.full_name for passage in alone for m in passage] == [None, None]
+    spoken = with_full_names(mentions, texts, speakers=labels)
+    assert [m.full_name for passage in spoken for m in passage] == ["Thierry Capron", "Jean-Noël Schilling"]
+    written = with_full_names([[ActorMention("Thierry Clafron", "person")], *mentions],
+                              ["Thierry Clafron ouvre la séance.", *texts], speakers=labels)
+    assert [m.full_name for passage in written for m in passage] == [None, "Thierry Clafron", "Jean-Noël Schilling"]
