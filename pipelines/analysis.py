@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -73,7 +74,7 @@ class Analyzer:
             for text, t, a, p, c, i in zip(texts, tags, actors, practices, candidates, initiatives, strict=True)
         ]
 
-    def predict_document(self, texts: list[str], *, speakers: list[str] = ()) -> list[Analysis]:
+    def predict_document(self, texts: list[str], *, speakers: Iterable[str] = ()) -> list[Analysis]:
         """`predict` for the passages of one document, in order: a person it names by a first name or a surname
         alone is the one person of the document named in full with it, in a passage or as a transcript's speaker
         (`speakers`; see `actors.with_full_names`)."""
@@ -162,7 +163,8 @@ def _practice_matchers(nlp, entries: list[dict], models: Path) -> Practices:
 
 
 _TAXONOMY = "taxonomy.yaml"  # the tagger's labels, in models/
-# The code that turns a passage into actors, practices and initiatives (tags have their own version and flow).
+# The code that reads a document and turns its passages into actors, practices and initiatives, besides every reader
+# (`analysis_code`; tags have their own version and flow).
 _ANALYSIS_CODE = ("analysis.py", "extraction.py", "extraction_rules.py", "initiatives.py", "actors.py",
                   "role_classifier.py", "lexicons.py", "segmentation.py", "metadata.py", "text.py")
 

@@ -974,9 +974,9 @@ def start_run(
 
 
 def crash_running(conn: sqlite3.Connection) -> int:
-    """Mark crashed the runs still marked running (call it only when no process writes: under the writer lock)."""
-    with conn:
-        return conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'").rowcount
+    """Mark crashed the runs still marked running (call it only when no process writes: under the writer lock),
+    within the caller's transaction (`with conn:`)."""
+    return conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'").rowcount
 
 
 def finish_run(conn: sqlite3.Connection, report: IngestReport, *, status: str = "completed") -> None:

@@ -83,6 +83,7 @@ def crash_unfinished_runs(settings: Settings) -> int:
             return 0  # an ingestion is writing: its run is alive
         conn = catalog.connect(settings.catalog_path)
         try:
-            return catalog.crash_running(conn)
+            with conn:
+                return catalog.crash_running(conn)
         finally:
             conn.close()

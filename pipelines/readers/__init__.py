@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Iterable
@@ -40,19 +41,14 @@ _MINUTES_TITLE = re.compile(
 # "Absente :", "Pouvoirs :"); "Étaient présents", "Secrétaire de séance" and the like need none.
 _ATTENDANCE = r"(pr[ée]sent|absent|excus[ée])(e?s?|\(e\)s?|\(es\))"
 _TITLE_PARAGRAPHS = 3  # a document whose first paragraphs are all roll call is named after its file
-_ROLL_CALL = re.compile(
-    r"(?:\b(?:membres\s+|conseillers\s+)?" + _ATTENDANCE + r"|\b(?:pouvoirs?|procurations?|ordre\s+du\s+jour))\s*:"
-    r"|\b(?:[ée]tai(?:en)?t|sont|[ée]tant)\s+" + _ATTENDANCE + r"\b"
-    r"|\bsecr[ée]taires?\s+de\s+s[ée]ance\b|\bnombre\s+de\s+(?:conseillers|membres|d[ée]l[ée]gu[ée]s)\b",
-    re.IGNORECASE,
+_ATTENDANCE_CUE = (
+    r"(?:membres\s+|conseillers\s+)?" + _ATTENDANCE + r"\s*:|(?:[ée]tai(?:en)?t|sont|[ée]tant)\s+" + _ATTENDANCE
+    + r"\b|secr[ée]taires?\s+de\s+s[ée]ance\b|nombre\s+de\s+(?:conseillers|membres|d[ée]l[ée]gu[ée]s)\b"
 )
+_ROLL_CALL = re.compile(r"\b(?:" + _ATTENDANCE_CUE + r"|(?:pouvoirs?|procurations?|ordre\s+du\s+jour)\s*:)", re.I)
 # A roll call that a line opens with is no title ("Présents : Jean, Paul"); an agenda or proxies heading is
 # ("ORDRE DU JOUR : Conseil municipal du 12 mars 2024").
-_OPENS_ROLL_CALL = re.compile(
-    r"\s*(?:(?:membres\s+|conseillers\s+)?" + _ATTENDANCE + r"\s*:|(?:[ée]tai(?:en)?t|sont)\s+" + _ATTENDANCE
-    + r"\b|secr[ée]taires?\s+de\s+s[ée]ance\b|nombre\s+de\s+(?:conseillers|membres|d[ée]l[ée]gu[ée]s)\b)",
-    re.IGNORECASE,
-)
+_OPENS_ROLL_CALL = re.compile(r"\s*(?:" + _ATTENDANCE_CUE + r")", re.IGNORECASE)
 # What a roll call is cut from: the meeting's name, or its date ("CR du conseil municipal 24 février 2023"), not
 # any words ("Les absents : enquête sur l'absentéisme" is a title).
 _MEETING = re.compile(
@@ -197,7 +193,8 @@ def title_before_roll_call(line: str) -> str:
 
 def _first_line(blocks: list[Block]) -> str | None:
     """The first sentence of the first paragraph that is not a roll call, within the first few paragraphs."""
-    for block in [b for b in blocks if b.speaker is None and b.start_s is None and b.text.strip()][:_TITLE_PARAGRAPHS]:
+    paragraphs = (b for b in blocks if b.speaker is None and b.start_s is None and b.text.strip())
+    for block in itertools.islice(paragraphs, _TITLE_PARAGRAPHS):
         line = title_before_roll_call(_SENTENCE_END.split(block.text.strip(), maxsplit=1)[0])
         if line:
             return line[:150]
